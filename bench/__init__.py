@@ -1,0 +1,1 @@
+"""Benchmarks: datasets, baseline codecs, the runner, results."""

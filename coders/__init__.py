@@ -1,0 +1,1 @@
+"""Entropy coding and the numba conditional kernels (numpy, numba, constriction only)."""

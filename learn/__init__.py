@@ -1,0 +1,1 @@
+"""Structure and parameter learning in JAX; imported only by training commands."""

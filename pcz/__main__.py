@@ -1,0 +1,4 @@
+"""``python -m pcz`` runs the CLI."""
+from pcz.cli import entry
+
+entry()

@@ -1,0 +1,36 @@
+"""The public Python API on bytes.
+
+>>> import pcz
+>>> blob = pcz.compress(b"abc" * 1000)
+>>> len(blob) < 3000
+True
+>>> pcz.decompress(blob) == b"abc" * 1000
+True
+"""
+import io
+from typing import Any
+
+from pcz.stream import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream, decompress_stream
+
+
+def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
+             model: Any = None, embed_model: bool = False) -> bytes:
+    """Compress bytes into a pcz stream.
+
+    ``threads`` runs chunks in that many processes (the output is identical
+    for every value); ``model`` names a model (object or file bytes) that
+    chunk methods may use, stored by id or, with ``embed_model``, in full.
+    """
+    out = io.BytesIO()
+    compress_stream(io.BytesIO(data), out, chunk_size=chunk_size, threads=threads,
+                    model=model, embed_model=embed_model)
+    return out.getvalue()
+
+
+def decompress(blob: bytes, *, model: Any = None, threads: int = 1,
+               memory_limit: int = DEFAULT_MEMORY) -> bytes:
+    """Decompress a pcz stream; raises :class:`pcz.FormatError` (or a subclass) on damage."""
+    out = io.BytesIO()
+    decompress_stream(io.BytesIO(blob), out, model=model, threads=threads,
+                      memory_limit=memory_limit)
+    return out.getvalue()

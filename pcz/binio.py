@@ -1,0 +1,80 @@
+"""Bounds-checked binary reading and little-endian writing helpers.
+
+>>> r = Reader(b"\\x01\\x00\\x02\\x00\\x00\\x00\\x96\\x01")
+>>> r.u16(), r.u32(), r.varint()
+(1, 2, 150)
+>>> r.remaining()
+0
+"""
+import struct
+
+from pcz.errors import FormatError
+
+
+def varint(value: int) -> bytes:
+    """LEB128 encoding of a non-negative integer.
+
+    >>> varint(300).hex()
+    'ac02'
+    """
+    if value < 0:
+        raise ValueError("varint of a negative number")
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+class Reader:
+    """Reads fields from a bytes object; any read past the end raises FormatError."""
+
+    def __init__(self, data: bytes, what: str = "data"):
+        self.data = memoryview(data)
+        self.pos = 0
+        self.what = what
+
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or n > self.remaining():
+            raise FormatError(f"truncated {self.what}")
+        out = bytes(self.data[self.pos:self.pos + n])
+        self.pos += n
+        return out
+
+    def _unpack(self, fmt: str) -> int:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def u8(self) -> int:
+        return self._unpack("<B")
+
+    def u16(self) -> int:
+        return self._unpack("<H")
+
+    def u32(self) -> int:
+        return self._unpack("<I")
+
+    def u64(self) -> int:
+        return self._unpack("<Q")
+
+    def varint(self, limit: int = 1 << 63) -> int:
+        """Read a LEB128 integer of at most 10 bytes, rejecting values above limit."""
+        value = 0
+        for shift in range(0, 70, 7):
+            byte = self.u8()
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                if value > limit:
+                    raise FormatError(f"value {value} out of range in {self.what}")
+                return value
+        raise FormatError(f"overlong integer in {self.what}")
+
+    def expect_end(self) -> None:
+        if self.remaining():
+            raise FormatError(f"{self.remaining()} unexpected trailing bytes in {self.what}")

@@ -1,0 +1,59 @@
+"""``pcz info``: describe a pcz file (sizes, ratio, model, chunk table) without decoding it.
+
+>>> import io, pcz
+>>> print(describe_stream(io.BytesIO(pcz.compress(b"abc" * 100)), "x.pcz"))  # doctest: +ELLIPSIS
+x.pcz
+  format:      pcz v1
+  original:    300 bytes
+  compressed:  ... bytes (... bits/byte)
+  model:       none
+  chunks:      1 (order0: 1)
+  checksum:    blake2b-128 ...
+"""
+from typing import BinaryIO
+
+from pcz import container, methods
+from pcz.models import short_id
+
+
+def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
+    """A human-readable description of the pcz stream src; validates all framing and CRCs."""
+    reader = container.Reader(src)
+    compressed = 0
+    for record, payload in reader.records():
+        compressed += record.stored
+    if reader.footer_digest is None:
+        raise container.FormatError("truncated file (no footer)")
+    size = src.tell()
+    header = reader.header
+    if header.model_id is None:
+        model = "none"
+    elif header.model_bytes is not None:
+        model = f"{short_id(header.model_id)} (embedded, {len(header.model_bytes)} bytes)"
+    else:
+        model = f"{short_id(header.model_id)} (referenced; needed to decompress)"
+    counts: dict[str, int] = {}
+    for record in reader.table:
+        name_ = methods.get(record.method).name
+        counts[name_] = counts.get(name_, 0) + 1
+    bpb = 8.0 * size / reader.total if reader.total else 0.0
+    lines = [
+        name,
+        f"  format:      pcz v{container.VERSION}",
+        f"  original:    {reader.total} bytes",
+        f"  compressed:  {size} bytes ({bpb:.3f} bits/byte)",
+        f"  model:       {model}",
+        f"  chunks:      {len(reader.table)} ({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'})",
+        f"  checksum:    blake2b-128 {reader.footer_digest.hex()}",
+    ]
+    if verbose:
+        lines.append("  chunk  method    original    stored  crc32")
+        for i, r in enumerate(reader.table):
+            lines.append(f"  {i:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {r.crc:08x}")
+    return "\n".join(lines)
+
+
+def describe(path: str, verbose: bool = False) -> str:
+    """Describe the pcz file at path."""
+    with open(path, "rb") as f:
+        return describe_stream(f, path, verbose)
