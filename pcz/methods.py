@@ -11,6 +11,7 @@ Traceback (most recent call last):
 ...
 pcz.errors.FormatError: unknown chunk method 200
 """
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -30,6 +31,9 @@ class Method:
 
 
 _REGISTRY: dict[int, Method] = {}
+# Methods defined outside this module register themselves when their module is
+# imported; get() imports it on first use so start-up stays light.
+_PROVIDERS: dict[int, str] = {}
 
 
 def register(method: Method) -> None:
@@ -41,6 +45,8 @@ def register(method: Method) -> None:
 
 def get(method_id: int) -> Method:
     """The method with this id, or FormatError."""
+    if method_id not in _REGISTRY and method_id in _PROVIDERS:
+        importlib.import_module(_PROVIDERS[method_id])
     try:
         return _REGISTRY[method_id]
     except KeyError:

@@ -10,6 +10,7 @@ Traceback (most recent call last):
 ...
 pcz.errors.ModelError: not a pcz model file (unknown magic)
 """
+import importlib
 from importlib import resources
 from typing import Any, Callable
 
@@ -18,6 +19,9 @@ from pcz.errors import ModelError
 
 MAGIC_SIZE = 8
 _LOADERS: dict[bytes, Callable[[bytes], Any]] = {}
+# Model kinds register their loader when their module is imported; load()
+# imports the module named here for a magic on first use.
+_PROVIDERS: dict[bytes, str] = {}
 
 
 def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
@@ -29,7 +33,10 @@ def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
 
 def load(model_bytes: bytes) -> Any:
     """Parse and validate a model file's bytes into a model object."""
-    loader = _LOADERS.get(bytes(model_bytes[:MAGIC_SIZE]))
+    magic = bytes(model_bytes[:MAGIC_SIZE])
+    if magic not in _LOADERS and magic in _PROVIDERS:
+        importlib.import_module(_PROVIDERS[magic])
+    loader = _LOADERS.get(magic)
     if loader is None:
         raise ModelError("not a pcz model file (unknown magic)")
     return loader(model_bytes)
