@@ -23,7 +23,7 @@ float64, fastmath off, fixed loop order, sums written as ``out[k] += w * A[m, k]
 >>> T = np.array([[[0.9, 0.1], [0.2, 0.8]]] * 3)
 >>> E = np.array([[[0.7, 0.3], [0.1, 0.9]]] * 3)
 >>> walk = TreeWalk(parent, prior, T, E, batch=1)
->>> p0 = walk.probs(0)                          # P(X_0)
+>>> p0 = walk.probs(0).copy()  # P(X_0)
 >>> walk.observe(0, np.array([1]))
 >>> p1 = walk.probs(1)                          # P(X_1 | X_0 = 1)
 >>> bool(p1[0, 1] > p0[0, 1])
