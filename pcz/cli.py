@@ -14,7 +14,7 @@ import click
 
 import pcz
 from pcz import container, fileio, stream
-from pcz.errors import PczError
+from pcz.errors import LimitError, PczError
 from pcz.info import describe
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPT = 1, 2, 130
@@ -50,8 +50,10 @@ def say(ctx_opts: dict, level: int, message: str) -> None:
 def _read_model(path: str | None) -> bytes | None:
     if path is None:
         return None
+    if os.path.getsize(path) > container.MAX_MODEL:
+        raise LimitError(f"{path}: model file larger than {container.MAX_MODEL} bytes")
     with open(path, "rb") as f:
-        return f.read(container.MAX_MODEL + 1)
+        return f.read()
 
 
 def common(func):
