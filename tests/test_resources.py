@@ -1,55 +1,17 @@
 """Bounded resources: streaming through stdin/stdout, the decoding memory cap, --rm safety."""
-import hashlib
 import os
-import subprocess
-import sys
-import threading
-
-import numpy as np
 
 import pcz
 from pcz import stream
+from pcz.bench.stream_memory import measure
 
 STREAM_MB = int(os.environ.get("PCZ_STREAM_MB", "64"))
 
 
-def pump(cmd, produce, consume):
-    """Run cmd, feeding stdin from produce() chunks and passing stdout chunks to consume;
-    returns (exit code, peak RSS of the child in MiB)."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    def feed():
-        for piece in produce():
-            proc.stdin.write(piece)
-        proc.stdin.close()
-    writer = threading.Thread(target=feed)
-    writer.start()
-    while True:
-        piece = proc.stdout.read(1 << 20)
-        if not piece:
-            break
-        consume(piece)
-    writer.join()
-    proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
-
-
-def test_stdin_to_stdout_streams_in_bounded_memory(tmp_path):
-    rng = np.random.default_rng(0)
-    block = rng.choice(8, size=1 << 20, p=[0.6] + [0.4 / 7] * 7).astype(np.uint8).tobytes()
-    cmd = [sys.executable, "-m", "pcz"]
-    compressed = tmp_path / "s.pcz"
-    with open(compressed, "wb") as f:
-        code, rss = pump(cmd + ["compress", "-T", "2"], lambda: (block for _ in range(STREAM_MB)), f.write)
-    assert code == 0 and rss < 300, rss
-    got, want = hashlib.sha256(), hashlib.sha256()
-    for _ in range(STREAM_MB):
-        want.update(block)
-    with open(compressed, "rb") as f:
-        code, rss = pump(cmd + ["decompress"], lambda: iter(lambda: f.read(1 << 20), b""), got.update)
-    assert code == 0 and rss < 300, rss
-    assert got.digest() == want.digest()
+def test_stdin_to_stdout_streams_in_bounded_memory():
+    result = measure(STREAM_MB, threads=2)
+    assert result["ok"], result
+    assert result["compress_peak_rss_mib"] < 300 and result["decompress_peak_rss_mib"] < 300, result
 
 
 def test_memory_cap_refuses_before_allocating(run_cli, tmp_path):
