@@ -102,13 +102,14 @@ def sample_text() -> Dataset:
 
 
 def canterbury_dir(data_dir: str | None = None) -> str:
-    """Where the Canterbury corpus is: --data-dir, else ../shared/data/canterbury beside the repository."""
+    """Where the Canterbury corpus is: --data-dir, else shared/data/canterbury beside the repository
+    (or beside one of its parent folders, as for a git worktree) or beside the current folder."""
     if data_dir:
         candidates = [data_dir]
     else:
         repo = Path(__file__).resolve().parent.parent
-        candidates = [str(repo.parent / "shared" / "data" / "canterbury"),
-                      os.path.join("..", "shared", "data", "canterbury")]
+        bases = [*repo.parents][:3] + [Path("..")]
+        candidates = [str(base / "shared" / "data" / "canterbury") for base in bases]
     for folder in candidates:
         if os.path.isfile(os.path.join(folder, "alice29.txt")):
             return folder

@@ -7,7 +7,7 @@ their model's size; modes with a model report its theoretical rate.  A new
 mode is one :func:`register` call.
 
 >>> sorted(MODES)
-['pcz', 'pcz-hclt', 'pcz-hmm']
+['pcz', 'pcz-hclt', 'pcz-hmm', 'pcz-order0']
 >>> codec = MODES["pcz"].build()
 >>> item = np.frombuffer(b"abracadabra" * 50, dtype=np.uint8)
 >>> bool((codec.decode(codec.encode(item), item.shape) == item).all())
@@ -98,12 +98,13 @@ def method_available(method_id: int) -> Callable[[], str | None]:
     return check
 
 
-def method_mode(method_id: int, name: str, summary: str) -> Mode:
+def method_mode(method_id: int, name: str, summary: str,
+                theoretical: Callable[[bytes], float] | None = None) -> Mode:
     """A mode that codes bytes with one chunk method only (raw where it does not win)."""
     def build():
         method = methods.get(method_id)
         return StreamCodec(name, f"{summary}: {_version()}, chunk method {method.name} only",
-                           candidates=(method_id,))
+                           candidates=(method_id,), theoretical=theoretical)
     return Mode(name, summary, method_available(method_id), build)
 
 
@@ -154,9 +155,9 @@ def _has_api(*names: str) -> Callable[[], str | None]:
 
 
 register(Mode("pcz", "pcz default (pcz.compress)", lambda: None,
-              lambda: StreamCodec("pcz", f"pcz default, pcz.compress (order-0 chunks, container v1): "
-                                         f"{_version()}; theoretical = ideal order-0 code length",
-                                  theoretical=order0_bits)))
+              lambda: StreamCodec("pcz", f"pcz default, pcz.compress (best method per 1 MiB chunk): {_version()}")))
+register(method_mode(methods.ORDER0, "pcz-order0", "pcz core order-0 byte model (theoretical: ideal "
+                     "code length under the stored tables)", theoretical=order0_bits))
 register(Mode("pcz-hclt", "pcz HCLT record model", _has_api("train", "compress_array", "decompress_array"),
               lambda: RecordCodec("pcz-hclt", f"pcz HCLT records (pcz.train defaults, compress_array): "
                                               f"{_version()}", {})))

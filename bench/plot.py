@@ -32,10 +32,12 @@ def plot(entry: dict, path: str) -> bool:
         return False
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), constrained_layout=True)
     for ax, (title, points) in zip(axes, panels):
-        for name, speed, rate in points:
+        for i, (name, speed, rate) in enumerate(sorted(points, key=lambda p: p[2])):
             colour = "tab:red" if name.startswith("pcz") else "tab:blue"
             ax.scatter(speed, rate, color=colour, s=30)
-            ax.annotate(name, (speed, rate), textcoords="offset points", xytext=(4, 3), fontsize=8)
+            # alternate label sides so neighbours in rate do not print over each other
+            ax.annotate(name, (speed, rate), textcoords="offset points", fontsize=8,
+                        xytext=(5, 3) if i % 2 == 0 else (-5, -10), ha="left" if i % 2 == 0 else "right")
         ax.set_xscale("log")
         ax.set_xlabel("decode speed (MB/s of original data, log scale)")
         ax.set_ylabel(f"bits per {entry['unit']}")
