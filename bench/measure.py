@@ -112,10 +112,13 @@ def measure(codec, dataset, tick=None) -> dict:
     if reason is not None:
         return {**result, "status": "skipped", "error": reason}
     try:
-        codec.prepare(dataset)
+        with PeakMemory() as mem:
+            codec.prepare(dataset)
     except Exception as e:
         return {**result, "status": "failed", "error": f"training failed: {_describe(e)}"}
     result["model"] = codec.model_info() or None
+    if result["model"] is not None:
+        result["model"]["train_peak_memory_bytes"] = mem.extra
     tick(1)
     result["per_item"] = _finish(_per_item(codec, dataset), codec, dataset, whole=False)
     tick(1)

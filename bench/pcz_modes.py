@@ -138,7 +138,10 @@ class RecordCodec(Codec):
         return pcz.compress_array(item[None], self.model)
 
     def decode(self, blob: bytes, shape: tuple) -> np.ndarray:
-        return np.asarray(pcz.decompress_array(blob, self.model))[0]
+        records = np.asarray(pcz.decompress_array(blob, self.model))
+        if len(records) != 1:
+            raise ValueError(f"decoded {len(records)} records from one")
+        return records[0]
 
     def encode_set(self, items: list) -> bytes:
         return pcz.compress_array(np.stack(items), self.model)

@@ -86,6 +86,12 @@ def dataset_section(entry: dict) -> list[str]:
              "- one by one: each item is a separate file; whole set: all items as one file "
              "(bytes concatenated; images as one mosaic ceil(sqrt(n)) images wide)", "",
              *rate_table(entry), ""]
+    learned = [f"- {r['codec']}: trained on {m['train_items']:,} records in {m['train_s']:.1f} s"
+               + (f" (peak {m['train_peak_memory_bytes'] / MIB:.0f} MiB)" if m.get("train_peak_memory_bytes")
+                  is not None else "") + f"; model {m['model_bytes']:,} bytes, not counted in the rates"
+               for r in entry["results"] if (m := r.get("model"))]
+    if learned:
+        lines += ["Learned codecs:", "", *learned, ""]
     sizes = size_table(entry)
     if sizes:
         lines += ["Compressed size of each file, one by one (bytes):", "", *sizes, ""]

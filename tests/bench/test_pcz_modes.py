@@ -80,8 +80,24 @@ def test_record_mode_trains_on_the_train_split_and_reports_model_and_theory(monk
     assert r["status"] == "ok", r["error"]
     assert trained == [(20, 4, 4)]
     assert r["model"]["model_bytes"] == 108 and r["model"]["train_items"] == 20
+    assert r["model"]["train_s"] >= 0 and "train_peak_memory_bytes" in r["model"]
     assert r["per_item"]["theoretical_rate"] == pytest.approx(2.0)
     assert r["whole"]["theoretical_rate"] == pytest.approx(2.0)
+
+
+def test_record_mode_results_follow_the_schema_and_show_training(monkeypatch):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from pcz.bench.report import markdown
+    from pcz.bench.runner import run
+    _fake_record_api(monkeypatch)
+    doc = run([_image_set()], ["pcz-hclt"], progress=False)
+    schema = json.loads((resources.files("pcz.bench") / "schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(doc)), schema)
+    assert "- pcz-hclt: trained on 20 records in" in markdown(doc)
 
 
 def test_record_mode_is_skipped_without_a_training_split(monkeypatch):
