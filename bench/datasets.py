@@ -142,6 +142,9 @@ def array_dataset(array: np.ndarray, name: str, source: str, limit: int | None =
     >>> d.kind, len(d.items), d.units
     ('image', 2, 128)
     """
+    if array.ndim == 1 and array.size:      # a flat array (e.g. IDX labels) is one item of values
+        return Dataset(name, "files", [array], "value", source, "one item; nothing learned from it",
+                       names=[name])
     if array.ndim < 2 or array.shape[0] == 0 or array[0].size == 0:
         raise InputError(f"{source}: need a non-empty array of records (first axis = records)")
     item = array[0]

@@ -56,6 +56,12 @@ def test_npy_records_and_images(tmp_path):
     assert images.kind == "image" and images.train.shape == (6, 6, 5)
 
 
+def test_a_flat_array_is_one_item(tmp_path):
+    (tmp_path / "labels-idx1-ubyte").write_bytes(_idx(np.arange(7, dtype=np.uint8)))
+    d = load(str(tmp_path / "labels-idx1-ubyte"))
+    assert d.kind == "files" and d.unit == "value" and d.items[0].tolist() == list(range(7))
+
+
 def test_bad_arrays_are_input_errors(tmp_path):
     np.save(tmp_path / "f.npy", np.zeros((3, 3), np.float32))
     with pytest.raises(InputError, match="uint8"):
@@ -65,6 +71,9 @@ def test_bad_arrays_are_input_errors(tmp_path):
         load(str(tmp_path / "bad-ubyte"))
     np.save(tmp_path / "train.npy", np.zeros((3, 4, 4), np.uint8))
     np.save(tmp_path / "x.npy", np.zeros((3, 5, 5), np.uint8))
+    np.save(tmp_path / "empty.npy", np.zeros((0, 3), np.uint8))
+    with pytest.raises(InputError, match="non-empty"):
+        load(str(tmp_path / "empty.npy"))
     with pytest.raises(InputError, match="training records have shape"):
         load(str(tmp_path / "x.npy"), train_path=str(tmp_path / "train.npy"))
 
