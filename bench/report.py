@@ -81,7 +81,8 @@ def size_table(entry: dict) -> list[str]:
 
 def dataset_section(entry: dict) -> list[str]:
     plural = UNIT_PLURAL.get(entry["unit"], entry["unit"] + "s")
-    lines = [f"## {entry['name']}: {entry['items']:,} items, {entry['units']:,} {plural}", "",
+    items = f"{entry['items']:,} item" + ("s" if entry["items"] != 1 else "")
+    lines = [f"## {entry['name']}: {items}, {entry['units']:,} {plural}", "",
              f"- source: {entry['source']}", f"- split: {entry['split']}",
              "- one by one: each item is a separate file; whole set: all items as one file "
              "(bytes concatenated; images as one mosaic ceil(sqrt(n)) images wide)", "",

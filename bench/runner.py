@@ -86,7 +86,7 @@ def environment() -> dict:
             versions[lib] = version(lib)
         except PackageNotFoundError:
             versions[lib] = None
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     return {"machine": {"platform": platform.platform(), "cpu": _cpu_model(), "cores": os.cpu_count(),
                         "memory_bytes": _memory_bytes(), "load_average_at_start": load},
             "versions": versions}

@@ -11,7 +11,7 @@ import click
 
 from pcz.cli import EXIT_ERROR, cli
 
-OPTION_ORDER = ("datasets", "data_dir", "limit", "train_path", "train_limit", "codecs", "output", "note")
+OPTION_ORDER = ("quick", "datasets", "data_dir", "limit", "train_path", "train_limit", "codecs", "output", "note")
 
 
 def _command(params: dict) -> str:
@@ -21,6 +21,9 @@ def _command(params: dict) -> str:
     for key in OPTION_ORDER:
         value = params.get(key)
         flag = "--" + {"datasets": "dataset", "train_path": "train"}.get(key, key).replace("_", "-")
+        if value is True:
+            words.append(flag)
+            continue
         for v in (value if isinstance(value, tuple) else (value,)):
             if v is not None:
                 words += [flag, str(v)]
@@ -64,7 +67,7 @@ def bench(datasets, data_dir, limit, train_path, train_limit, codecs, list_codec
         raise click.BadParameter(str(e), param_hint="--codecs") from None
     options = {"limit": limit, "data_dir": data_dir, "train_limit": train_limit, "train_path": train_path}
     loaded = [d for spec in (datasets or ("quick",)) for d in ds.load_all(spec, **options)]
-    command = _command({"datasets": datasets or ("quick",), "data_dir": data_dir, "limit": limit,
+    command = _command({"quick": not datasets or None, "datasets": datasets, "data_dir": data_dir, "limit": limit,
                         "train_path": train_path, "train_limit": train_limit, "codecs": codecs,
                         "output": output, "note": note})
     doc = runner.run(loaded, names, progress=not quiet, command=command, note=note)

@@ -14,6 +14,13 @@ def test_bench_writes_results(run_cli, tmp_path):
     assert (tmp_path / "sample-text.png").exists() and (tmp_path / "results.md").exists()
 
 
+def test_quick_is_recorded_as_quick(run_cli, monkeypatch):
+    r = run_cli("bench", "--quick", "--codecs", "gzip", "--limit", "3", "-q", "--note", "a b")
+    assert r.code == 0, r.err
+    assert b"- command: `pcz bench --quick --limit 3 --codecs gzip --note 'a b'`" in r.out
+    assert b"## fashion-mnist-sample: 3 items, 2,352 pixels" in r.out and b"## sample-text: 1 item," in r.out
+
+
 def test_missing_dataset_is_one_line_exit_1(run_cli, tmp_path):
     r = run_cli("bench", "--dataset", "fashion-mnist", "--data-dir", str(tmp_path))
     assert r.code == 1
