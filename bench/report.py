@@ -8,6 +8,7 @@ True
 """
 import json
 import os
+import re
 
 MIB = 1 << 20
 UNIT_PLURAL = {"pixel": "pixels", "value": "values", "char": "characters"}
@@ -128,13 +129,23 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def dumps(doc: dict) -> str:
+    """JSON text of a results document, indented, with lists of numbers kept on one line.
+
+    >>> dumps({"sizes": [1, 2, 3]})
+    '{\\n "sizes": [1, 2, 3]\\n}\\n'
+    """
+    def one_line(match) -> str:
+        return ", ".join("".join(match.group(0).split()).split(","))
+    return re.sub(r"\[[-+.\deE,\s]*\]", one_line, json.dumps(doc, indent=1)) + "\n"
+
+
 def write(doc: dict, folder: str) -> list[str]:
     """Write results.json, results.md and a plot per dataset into folder; returns the paths."""
     os.makedirs(folder, exist_ok=True)
     paths = [os.path.join(folder, "results.json"), os.path.join(folder, "results.md")]
     with open(paths[0], "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+        f.write(dumps(doc))
     with open(paths[1], "w") as f:
         f.write(markdown(doc))
     try:

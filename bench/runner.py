@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pcz
 from pcz.bench.baselines import FACTORIES
+from pcz.bench.measure import measure
 from pcz.bench.pcz_modes import MODES
 
 SCHEMA = "pcz-bench/1"
@@ -104,7 +105,6 @@ def _progress(total: int, enabled: bool):
 
 def run_dataset(dataset, names: list[str], bar=None) -> dict:
     """Measure every named codec on one dataset; one entry of the results' ``datasets`` list."""
-    from pcz.bench.measure import measure
     results = []
     for name in names:
         start = bar.n if bar is not None else 0
