@@ -1,6 +1,5 @@
 """Reading uint8 arrays from IDX files (plain or gzip) and ``.npy`` files, with sizes validated.
 
->>> import io
 >>> blob = bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3]) + bytes(range(6))
 >>> parse_idx(blob)
 array([[0, 1, 2],

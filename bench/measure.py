@@ -24,8 +24,8 @@ def _same(a, b) -> bool:
     return a.shape == b.shape and np.array_equal(a, b)
 
 
-def _failed(message: str, **extra) -> dict:
-    return {"ok": False, "error": message, "bytes": None, "rate": None, "theoretical_rate": None, **extra}
+def _failed(message: str) -> dict:
+    return {"ok": False, "error": message, "bytes": None, "rate": None, "theoretical_rate": None}
 
 
 def _speeds(seconds: float, items: int, nbytes: int) -> dict:

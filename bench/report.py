@@ -80,6 +80,13 @@ def size_table(entry: dict) -> list[str]:
     return lines
 
 
+def _learned(codec: str, model: dict) -> str:
+    peak = model.get("train_peak_memory_bytes")
+    return (f"- {codec}: trained on {model['train_items']:,} records in {model['train_s']:.1f} s"
+            + ("" if peak is None else f" (peak {peak / MIB:.0f} MiB)")
+            + f"; model {model['model_bytes']:,} bytes, not counted in the rates")
+
+
 def dataset_section(entry: dict) -> list[str]:
     plural = UNIT_PLURAL.get(entry["unit"], entry["unit"] + "s")
     items = f"{entry['items']:,} item" + ("s" if entry["items"] != 1 else "")
@@ -88,10 +95,7 @@ def dataset_section(entry: dict) -> list[str]:
              "- one by one: each item is a separate file; whole set: all items as one file "
              "(bytes concatenated; images as one mosaic ceil(sqrt(n)) images wide)", "",
              *rate_table(entry), ""]
-    learned = [f"- {r['codec']}: trained on {m['train_items']:,} records in {m['train_s']:.1f} s"
-               + (f" (peak {m['train_peak_memory_bytes'] / MIB:.0f} MiB)" if m.get("train_peak_memory_bytes")
-                  is not None else "") + f"; model {m['model_bytes']:,} bytes, not counted in the rates"
-               for r in entry["results"] if (m := r.get("model"))]
+    learned = [_learned(r["codec"], r["model"]) for r in entry["results"] if r.get("model")]
     if learned:
         lines += ["Learned codecs:", "", *learned, ""]
     sizes = size_table(entry)

@@ -7,6 +7,8 @@
 | gzip-9 | ...
 0
 """
+import shlex
+
 import click
 
 from pcz.cli import EXIT_ERROR, cli
@@ -16,7 +18,6 @@ OPTION_ORDER = ("quick", "datasets", "data_dir", "limit", "train_path", "train_l
 
 def _command(params: dict) -> str:
     """The command line that reproduces a run (options in a fixed order)."""
-    import shlex
     words = ["pcz", "bench"]
     for key in OPTION_ORDER:
         value = params.get(key)
