@@ -97,7 +97,9 @@ def _progress(total: int, enabled: bool):
     if enabled:
         try:
             from tqdm import tqdm
-            return tqdm(total=total, file=sys.stderr, unit="step", dynamic_ncols=True, leave=False)
+            # disable=None: no bar when stderr is not a terminal (logs, CI)
+            return tqdm(total=total, file=sys.stderr, unit="step", dynamic_ncols=True, leave=False,
+                        disable=None)
         except ImportError:
             pass
     return None
