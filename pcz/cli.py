@@ -299,3 +299,6 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+from pcz import cli_bench  # noqa: E402,F401  (registers `pcz bench`)
