@@ -11,10 +11,11 @@
 """
 import click
 
-from pcz import fileio
+from pcz import fileio, models
 from pcz.cli import cli, say
-from pcz.container import model_id
-from pcz.hclt_model import MAX_M
+from pcz.container import MAX_MODEL, model_id
+from pcz.errors import ModelError
+from pcz.hclt_model import MAX_M, HcltModel
 from pcz.models import short_id
 from pcz.records import load_array
 
@@ -42,18 +43,26 @@ from pcz.records import load_array
               help="Bit depth of values when estimating mutual information.")
 @click.option("--mi-samples", type=click.IntRange(2), default=10_000, show_default=True,
               help="Records used to estimate mutual information.")
+@click.option("--init", "init_path", type=click.Path(exists=True, dir_okay=False),
+              help="Start from this HCLT model (its tree; states copied up to --latents).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
-          patience, mi_bits, mi_samples, seed, force, quiet):
+          patience, mi_bits, mi_samples, init_path, seed, force, quiet):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
     fileio.check_writable(output, force)
     array = load_array(data)
+    init = None
+    if init_path is not None:
+        with open(init_path, "rb") as f:
+            init = models.load(f.read(MAX_MODEL + 1))
+        if not isinstance(init, HcltModel):
+            raise ModelError(f"{init_path}: not an HCLT model")
     from pcz.learn.train import train as learn   # JAX: only the training command imports it
     model, log = learn(array, latents, epochs=epochs, full_epochs=full_epochs, validation=validation,
                        batch=batch, step=step[0], step_end=step[1], alpha=pseudocount,
-                       patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, seed=seed,
+                       patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, init=init, seed=seed,
                        progress=not quiet)
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:
