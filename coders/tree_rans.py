@@ -10,9 +10,9 @@ emissions ``C_v[m, k] = sum_{j<k} E_v[m, j]`` the conditional CDF is
 - decoding finds the symbol by binary search over k: O(M log K) per symbol;
 
 instead of O(M K).  The CDF is quantised to P = 24 bits as
-``cdf(k) = min(floor(CDF(k) / CDF(K) * (2^P - K)), 2^P - K) + k``, which is
-strictly increasing (every symbol has width >= 1) because each term of the
-fixed-order float64 sum is non-decreasing in k.  Encoder and decoder run the
+``cdf(k) = min(floor(CDF(k) * (2^P - K)), 2^P - K) + k`` (down_v is normalised),
+which is strictly increasing (every symbol has width >= 1) because each term
+of the fixed-order float64 sum is non-decreasing in k.  Encoder and decoder run the
 same function (:func:`_walk`), so they compute identical floats; the encoder
 records (start, width) per symbol and then runs rANS (64-bit state, 32-bit
 words) backwards, the decoder decodes forwards as it walks.
@@ -63,11 +63,21 @@ def _dot(a, w):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _normalise(vec):
-    s = 0.0
-    for i in range(vec.shape[0]):
-        s += vec[i]
-    r = 1.0 / s
-    for i in range(vec.shape[0]):
+    """Scale vec to sum 1 (the sum taken as four partial sums in a fixed order)."""
+    M = vec.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    m = 0
+    while m + 4 <= M:
+        s0 += vec[m]
+        s1 += vec[m + 1]
+        s2 += vec[m + 2]
+        s3 += vec[m + 3]
+        m += 4
+    while m < M:
+        s0 += vec[m]
+        m += 1
+    r = 1.0 / ((s0 + s1) + (s2 + s3))
+    for i in range(M):
         vec[i] *= r
 
 
@@ -92,41 +102,42 @@ def _matvec(w, A, out):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _cdf(down, Cv, k, K, scale):
-    """Quantised CDF at k (0 <= k <= K) of the conditional given by down."""
+def _cdf(down, Cv, k, K):
+    """Quantised CDF at k (0 <= k <= K) of the conditional given by down (which sums to 1
+    up to rounding; the clamp keeps the result valid whatever the rounding)."""
     if k == 0:
         return 0
     if k == K:
         return ONE
-    q = int(_dot(down, Cv[k]) * scale)
+    q = int(_dot(down, Cv[k]) * (ONE - K))
     if q > ONE - K:
         q = ONE - K
     return q + k
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _search(dv, Cv, K, scale, slot, guess):
+def _search(dv, Cv, K, slot, guess):
     """The symbol x with cdf(x) <= slot < cdf(x + 1), and those two bounds.
 
     Gallops from the guess (the parent's value: neighbours are alike), then
     bisects; any search order finds the same x, so this only affects speed.
     """
     x, hi_k = guess, guess + 1
-    lo, hi = _cdf(dv, Cv, x, K, scale), _cdf(dv, Cv, hi_k, K, scale)
+    lo, hi = _cdf(dv, Cv, x, K), _cdf(dv, Cv, hi_k, K)
     step = 1
     while hi <= slot:                       # the symbol lies above: gallop up
         x, lo = hi_k, hi
         step *= 2
         hi_k = min(K, x + step)
-        hi = _cdf(dv, Cv, hi_k, K, scale)
+        hi = _cdf(dv, Cv, hi_k, K)
     while lo > slot:                        # the symbol lies below: gallop down
         hi_k, hi = x, lo
         step *= 2
         x = max(0, hi_k - step)
-        lo = _cdf(dv, Cv, x, K, scale)
+        lo = _cdf(dv, Cv, x, K)
     while hi_k - x > 1:                     # bisect the bracket
         mid = (x + hi_k) >> 1
-        c = _cdf(dv, Cv, mid, K, scale)
+        c = _cdf(dv, Cv, mid, K)
         if c <= slot:
             x, lo = mid, c
         else:
@@ -179,16 +190,15 @@ def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts
                     tmp[m] = down[d - 1, b, m] * beta[d - 1, b, m]
                 _matvec(tmp, Tv, dv)
                 _normalise(dv)
-            scale = (ONE - K) / _dot(dv, Cv[K])
             if encoding:
                 x = np.int64(X[b, v])
-                lo = _cdf(dv, Cv, x, K, scale)
+                lo = _cdf(dv, Cv, x, K)
                 starts[n] = lo
-                widths[n] = _cdf(dv, Cv, x + 1, K, scale) - lo
+                widths[n] = _cdf(dv, Cv, x + 1, K) - lo
                 n += 1
             else:
                 slot = state & (ONE - 1)
-                x, lo, hi = _search(dv, Cv, K, scale, slot, np.int64(X[b, parent[v]]) if d else 0)
+                x, lo, hi = _search(dv, Cv, K, slot, np.int64(X[b, parent[v]]) if d else 0)
                 state = (hi - lo) * (state >> PRECISION) + slot - lo
                 if state < RANS_L:
                     if pos >= words.shape[0]:

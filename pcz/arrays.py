@@ -71,7 +71,7 @@ def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int = D
             done = (info.size - left + len(data)) // info.D
             raise InputError(f"truncated data: the header announces {info.N} records, "
                              f"the file holds {done}")
-        hclt_method.records(data, model)      # values in range (InputError otherwise)
+        hclt_method.records(data, model, (info.size - left) // info.D)   # InputError if out of range
         left -= want
         yield data, candidates
     if body.read(1):

@@ -44,8 +44,9 @@ def _walk(model, batch: int) -> TreeWalk:
                     order=model.order, depth=model.depth)
 
 
-def records(data: bytes, model) -> np.ndarray:
-    """The chunk's bytes as a (B, D) array; InputError on a partial record or a value >= K.
+def records(data: bytes, model, first: int = 0) -> np.ndarray:
+    """The chunk's bytes as a (B, D) array; InputError on a partial record or a value >= K
+    (records are numbered from ``first`` in the message).
 
     >>> from pcz.hclt_model import HcltModel
     >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
@@ -60,7 +61,7 @@ def records(data: bytes, model) -> np.ndarray:
     X = np.frombuffer(data, dtype=np.uint8).reshape(-1, model.D)
     if X.size and int(X.max()) >= model.K:
         bad = int(np.argmax(X.max(axis=1) >= model.K))
-        raise InputError(f"value {int(X[bad].max())} in record {bad} is out of range "
+        raise InputError(f"value {int(X[bad].max())} in record {first + bad} is out of range "
                          f"for the model (K = {model.K})")
     return X
 

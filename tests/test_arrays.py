@@ -71,6 +71,13 @@ def test_bad_inputs_are_refused(raw, message):
         compress_records(io.BytesIO(raw), io.BytesIO(), MODEL)
 
 
+def test_out_of_range_values_are_located_in_the_file():
+    a = np.zeros((9, 2, 3), dtype=np.uint8)
+    a[7, 1, 2] = 200
+    with pytest.raises(InputError, match="value 200 in record 7 "):
+        compress_records(io.BytesIO(npy_bytes(a)), io.BytesIO(), MODEL, chunk_size=12)
+
+
 def test_non_record_models_and_arrays_are_refused():
     with pytest.raises(ModelError):
         compress_records(io.BytesIO(npy_bytes(data(2))), io.BytesIO(), b"not a model")
