@@ -21,12 +21,37 @@ import threading
 import time
 
 import numpy as np
+import psutil
+
+
+def _tree_rss(proc: "psutil.Process") -> int:
+    total = 0
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
 
 
 def pump(cmd, produce, consume):
     """Run cmd, feeding stdin from the chunks of produce() and passing stdout chunks to consume;
-    returns (exit status, peak RSS of the child in MiB)."""
+    returns (exit status, peak RSS in MiB of the child and its worker processes together,
+    sampled every 20 ms; ru_maxrss is not used because Linux carries it across exec)."""
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        tree = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], _tree_rss(tree))
+            except psutil.Error:
+                return
+            done.wait(0.02)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
 
     def feed():
         for piece in produce():
@@ -40,8 +65,10 @@ def pump(cmd, produce, consume):
             break
         consume(piece)
     writer.join()
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+    status = proc.wait()
+    done.set()
+    sampler.join()
+    return status, peak[0] / (1 << 20)
 
 
 def sample_block(seed: int = 0) -> bytes:

@@ -13,7 +13,7 @@ import sys
 import click
 
 import pcz
-from pcz import container, fileio, stream
+from pcz import arrays, container, fileio, stream
 from pcz.errors import LimitError, PczError
 from pcz.info import describe
 
@@ -175,18 +175,29 @@ def cli():
               help=f"Bytes per independently coded chunk (at most {container.MAX_CHUNK}).")
 @click.option("--embed-model", is_flag=True, help="Store the model inside the output.")
 def compress(**kw):
-    """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout)."""
+    """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
+
+    With an HCLT model (--model), FILES are .npy or IDX files of records
+    (FILE.gz: the file inside is compressed, to FILE.pcz).
+    """
     opts = _options(kw)
     if not 1 <= opts["chunk_size"] <= container.MAX_CHUNK:
         raise click.BadParameter(f"must be between 1 and {container.MAX_CHUNK}", param_hint="--chunk-size")
     if opts["embed_model"] and opts["model"] is None:
         raise click.UsageError("--embed-model needs --model")
 
+    records = arrays.is_record_model(opts["model"])   # an HCLT model: .npy / IDX records
+
     def job(source, opts):
         def work(src, dst):
+            if records:
+                return arrays.compress_records(src, dst, opts["model"], threads=opts["threads"],
+                                               embed_model=opts["embed_model"],
+                                               chunk_size=opts["chunk_size"])
             return stream.compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
                                           model=opts["model"], embed_model=opts["embed_model"])
-        target, stats = _transfer(source, opts, fileio.compressed_name, work, compressing=True,
+        name_for = arrays.compressed_name if records else fileio.compressed_name
+        target, stats = _transfer(source, opts, name_for, work, compressing=True,
                                   verify=_verify_compressed)
         say(opts, 1, _summary(source, target, stats.original, stats.compressed))
         say(opts, 2, f"  chunks: {stats.chunks} {stats.methods}")
@@ -251,7 +262,7 @@ class _Discard:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-v", "--verbose", count=True, help="List every chunk.")
 def info(files, verbose):
-    """Show sizes, ratio, model and chunks of pcz FILES."""
+    """Show sizes, ratio, model and chunks of pcz FILES, or describe model files."""
     opts = {"files": list(files)}
 
     def job(source, opts):
@@ -302,3 +313,4 @@ def entry() -> None:
 
 
 from pcz import cli_bench  # noqa: E402,F401  (registers `pcz bench`)
+from pcz import cli_train  # noqa: E402,F401  (registers `pcz train`)

@@ -1,4 +1,5 @@
-"""``pcz info``: describe a pcz file (sizes, ratio, model, chunk table) without decoding it.
+"""``pcz info``: describe a pcz file (sizes, ratio, model, chunk table) without decoding it,
+or a model file (kind, sizes, id).
 
 >>> import io, pcz
 >>> print(describe_stream(io.BytesIO(pcz.compress(b"abc" * 100)), "x.pcz"))  # doctest: +ELLIPSIS
@@ -12,7 +13,8 @@ x.pcz
 """
 from typing import BinaryIO
 
-from pcz import container, methods
+from pcz import container, methods, models
+from pcz.container import model_id
 from pcz.models import short_id
 
 
@@ -53,7 +55,18 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+def describe_model(data: bytes, name: str) -> str:
+    """A human-readable description of a model file (validated by loading it)."""
+    model = models.load(data)
+    lines = [name, f"  model id:    {model_id(data).hex()}", f"  size:        {len(data)} bytes"]
+    return "\n".join(lines + [model.describe()])
+
+
 def describe(path: str, verbose: bool = False) -> str:
-    """Describe the pcz file at path."""
+    """Describe the pcz file or model file at path."""
     with open(path, "rb") as f:
+        if models.is_model(f.read(models.MAGIC_SIZE)):
+            f.seek(0)
+            return describe_model(f.read(container.MAX_MODEL + 1), path)
+        f.seek(0)
         return describe_stream(f, path, verbose)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from pcz import order0
 from pcz.errors import FormatError
 
-RAW, ORDER0, HCLT, HMM, WINDOWS = 0, 1, 2, 3, 4
+RAW, ORDER0, HCLT, HMM, WINDOWS, HCLT_RANS = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ _REGISTRY: dict[int, Method] = {}
 # Methods defined outside this module register themselves when their module is
 # imported; get() imports it on first use so start-up stays light.
 _PROVIDERS: dict[int, str] = {}
+_PROVIDERS[HCLT] = _PROVIDERS[HCLT_RANS] = "pcz.hclt_method"
 
 
 def register(method: Method) -> None:

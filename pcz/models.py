@@ -22,6 +22,7 @@ _LOADERS: dict[bytes, Callable[[bytes], Any]] = {}
 # Model kinds register their loader when their module is imported; load()
 # imports the module named here for a magic on first use.
 _PROVIDERS: dict[bytes, str] = {}
+_PROVIDERS[b"\x89PCZhclt"] = "pcz.hclt_model"
 
 
 def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
@@ -40,6 +41,12 @@ def load(model_bytes: bytes) -> Any:
     if loader is None:
         raise ModelError("not a pcz model file (unknown magic)")
     return loader(model_bytes)
+
+
+def is_model(head: bytes) -> bool:
+    """True when ``head`` starts with the magic of a known model kind."""
+    magic = bytes(head[:MAGIC_SIZE])
+    return magic in _LOADERS or magic in _PROVIDERS
 
 
 def as_bytes(model: Any) -> bytes:

@@ -1,32 +1,8 @@
-import itertools
-
 import numpy as np
 import pytest
 
+from hclt_helpers import brute_joint, random_params
 from pcz.coders.tree_pc import TreeWalk, preorder
-
-
-def random_model(rng, parent, M, K):
-    D = len(parent)
-    prior = rng.dirichlet(np.ones(M))
-    T = rng.dirichlet(np.ones(M), size=(D, M))
-    E = rng.dirichlet(np.ones(K) * 0.5, size=(D, M))
-    return prior, T, E
-
-
-def brute_joint(parent, prior, T, E, K):
-    """p(x) for every x by summing over every latent assignment."""
-    D, M = len(parent), len(prior)
-    joint = np.zeros((K,) * D)
-    for z in itertools.product(range(M), repeat=D):
-        pz = 1.0
-        for v in range(D):
-            pz *= prior[z[v]] if parent[v] < 0 else T[v, z[parent[v]], z[v]]
-        if pz == 0:
-            continue
-        emis = [E[v, z[v]] for v in range(D)]
-        joint += pz * np.einsum(",".join("abcdef"[i] for i in range(D)) + "->" + "abcdef"[:D], *emis)
-    return joint
 
 
 TREES = [
@@ -44,7 +20,7 @@ def test_conditionals_match_brute_force(parent, M, K):
     rng = np.random.default_rng(len(parent) * 100 + M * 10 + K)
     parent = np.array(parent)
     D = len(parent)
-    prior, T, E = random_model(rng, parent, M, K)
+    prior, T, E = random_params(rng, parent, M, K)
     joint = brute_joint(parent, prior, T, E, K)
     assert np.isclose(joint.sum(), 1.0)
     order, _ = preorder(parent)
@@ -71,7 +47,7 @@ def test_conditionals_match_brute_force(parent, M, K):
 def test_product_of_conditionals_is_the_joint():
     rng = np.random.default_rng(5)
     parent = np.array([-1, 0, 1, 1, 0])
-    prior, T, E = random_model(rng, parent, 3, 3)
+    prior, T, E = random_params(rng, parent, 3, 3)
     joint = brute_joint(parent, prior, T, E, 3)
     order, _ = preorder(parent)
     walk = TreeWalk(parent, prior, T, E, batch=1)

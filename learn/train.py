@@ -1,0 +1,95 @@
+"""Train an HCLT on records: Chow-Liu structure, then EM, then a quantised model.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> a = rng.integers(0, 4, 600)
+>>> X = np.stack([a, (a + 1) % 4, a // 2], 1).astype(np.uint8)
+>>> model, log = train(X, latents=4, epochs=2, full_epochs=2, batch=64, progress=False)
+>>> model.D, model.K, model.M, model.shape
+(3, 4, 4, (3,))
+"""
+import time
+
+import numpy as np
+
+from pcz.errors import InputError
+from pcz.hclt_model import MAX_K, HcltModel
+from pcz.learn.em import fit
+from pcz.learn.structure import chow_liu_tree
+
+
+def split(N: int, validation: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (train, valid): a random ``validation`` fraction of N rows is held out.
+
+    >>> [len(i) for i in split(100, 0.05)]
+    [95, 5]
+    """
+    if not 0 <= validation < 1:
+        raise ValueError("validation fraction must be in [0, 1)")
+    perm = np.random.default_rng(seed).permutation(N)
+    n_valid = int(round(N * validation))
+    return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+
+
+def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
+    """Float parameters with ``latents`` states per variable that define exactly the same
+    distribution as ``model`` before a little noise breaks the symmetry.
+
+    New state j copies old state j mod M; probability flowing into a copied state
+    is shared among its copies.
+
+    >>> m = HcltModel.from_float([-1, 0], [0.3, 0.7], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
+    >>> prior, T, E = grow(m, 5, noise=0.0)
+    >>> prior.round(3).tolist(), T.shape, E.shape
+    ([0.1, 0.35, 0.1, 0.35, 0.1], (2, 5, 5), (2, 5, 3))
+    """
+    rng = np.random.default_rng(seed)
+    old = np.arange(latents) % model.M
+    copies = np.bincount(old, minlength=model.M)[old]
+    prior = model.prior[old] / copies
+    trans = model.transition[:, old][:, :, old] / copies
+    emit = model.emission[:, old] * rng.lognormal(0.0, noise, size=(model.D, latents, model.K))
+    trans = trans * rng.lognormal(0.0, noise, size=trans.shape)
+    return (prior, trans / trans.sum(-1, keepdims=True), emit / emit.sum(-1, keepdims=True))
+
+
+def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
+          validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
+          alpha: float = 1.0, shrink: bool = False, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
+          values: int | None = None, init: HcltModel | None = None, seed: int = 0,
+          progress: bool = True) -> tuple[HcltModel, dict]:
+    """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
+
+    ``values`` (K) defaults to the largest value + 1.  ``init``: start from this
+    model's tree and parameters (grown to ``latents`` states if it has fewer)
+    instead of learning a structure and starting at random.  Returns (model,
+    log) where log holds the epochs' train/validation bits per dimension and
+    timings.
+    """
+    array = np.asarray(array)
+    if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 2:
+        raise InputError("training data must be a uint8 array of at least 2 records")
+    X = array.reshape(len(array), -1)
+    K = int(X.max()) + 1 if values is None else int(values)
+    K = max(K, 2)
+    if K > MAX_K or int(X.max()) >= K:
+        raise InputError(f"values must be below K = {K} (at most {MAX_K})")
+    if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents):
+        raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
+                         f"these records (D={X.shape[1]}, K={K}) and {latents} latents")
+    t0 = time.perf_counter()
+    train_idx, valid_idx = split(len(X), validation, seed)
+    if init is None:
+        parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
+    else:
+        parent, start = init.parent, grow(init, latents, seed)
+    t1 = time.perf_counter()
+    params, epochs_log = fit(X[train_idx], X[valid_idx], parent, K, latents, epochs=epochs,
+                             full_epochs=full_epochs, batch=batch, step=step, step_end=step_end,
+                             alpha=alpha, shrink=shrink, patience=patience, seed=seed,
+                             progress=progress, init=start)
+    t2 = time.perf_counter()
+    model = HcltModel.from_float(parent, *params, shape=array.shape[1:] or (1,))
+    log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
+           "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log}
+    return model, log

@@ -1,0 +1,218 @@
+"""HCLT model objects and their file format (spec: docs/HCLT.md).
+
+An HCLT (hidden Chow-Liu tree) has D observed variables X_v in 0..K-1 on a
+tree (``parent``, root -1), each with a latent Z_v of M states: a root prior,
+an M x M transition per non-root node (rows: parent state) and an M x K
+emission per node.  Every distribution is stored quantised: a row of n
+integers q >= 1 summing to exactly 2**16, written as q - 1 in uint16.  The
+coding path uses exactly the dequantised values q / 2**16 (float64, exact).
+
+A model file is untrusted input: :func:`from_bytes` validates the magic,
+version, reserved flags, sizes against caps (before allocating), the tree,
+every row's sum, and a CRC32; it never unpickles.  A model is named by the
+SHA-256 of its bytes (:func:`pcz.container.model_id`).
+
+>>> import numpy as np
+>>> m = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
+...                          np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3), shape=(2,))
+>>> m2 = HcltModel.from_bytes(m.to_bytes())
+>>> (m2.D, m2.K, m2.M, m2.shape), bool(np.all(m2.emission.sum(-1) == 1))
+((2, 3, 2, (2,)), True)
+"""
+import struct
+import zlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from pcz import models
+from pcz.errors import FormatError, ModelError
+
+MAGIC = b"\x89PCZhclt"
+VERSION = 1
+QBITS = 16
+ONE = 1 << QBITS
+MAX_D = 1 << 20
+MAX_K = 256
+MAX_M = 1024
+MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
+_HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
+
+
+def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pcz.coders.tree_pc.preorder`, imported on use (numba loads only for coding)."""
+    from pcz.coders.tree_pc import preorder as walk_order
+    return walk_order(parent)
+
+
+def quantise_rows(p: np.ndarray) -> np.ndarray:
+    """Integers >= 1 summing to exactly 2**16 along the last axis, close to p * 2**16.
+
+    Largest remainder: every entry gets 1, the rest of the mass is shared in
+    proportion to p, and the leftover units go to the largest remainders.
+
+    >>> quantise_rows(np.array([0.5, 0.5, 0.0])).tolist()
+    [32768, 32767, 1]
+    """
+    p = np.asarray(p, dtype=np.float64)
+    n = p.shape[-1]
+    if n > ONE:
+        raise ValueError("too many outcomes to quantise")
+    p = np.maximum(p, 0)
+    total = p.sum(-1, keepdims=True)
+    p = np.where(total > 0, p / np.where(total > 0, total, 1), 1.0 / n)
+    share = p * (ONE - n)
+    q = np.floor(share).astype(np.int64)
+    left = (ONE - n) - q.sum(-1)                       # units still to hand out, < n
+    rank = np.argsort(-(share - q), axis=-1, kind="stable")
+    bonus = np.zeros_like(q)
+    np.put_along_axis(bonus, rank, (np.arange(n) < left[..., None]).astype(np.int64), axis=-1)
+    return q + bonus + 1
+
+
+@dataclass(eq=False)
+class HcltModel:
+    parent: np.ndarray       # (D,) int64, root -1
+    prior_q: np.ndarray      # (M,) int64, sums to 2**16
+    trans_q: np.ndarray      # (D, M, M) int64; the root's slot is unused (uniform)
+    emit_q: np.ndarray       # (D, M, K) int64
+    shape: tuple[int, ...]   # shape of one record (product D)
+    _bytes: bytes | None = field(default=None, repr=False)
+
+    @property
+    def D(self) -> int:
+        return len(self.parent)
+
+    @property
+    def M(self) -> int:
+        return len(self.prior_q)
+
+    @property
+    def K(self) -> int:
+        return self.emit_q.shape[2]
+
+    @cached_property
+    def prior(self) -> np.ndarray:
+        """Dequantised root prior (M,), float64: exactly what the coders use."""
+        return self.prior_q / ONE
+
+    @cached_property
+    def transition(self) -> np.ndarray:
+        """Dequantised transitions (D, M, M), rows indexed by the parent's state."""
+        return self.trans_q / ONE
+
+    @cached_property
+    def emission(self) -> np.ndarray:
+        """Dequantised emissions (D, M, K)."""
+        return self.emit_q / ONE
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """The coding order: depth-first pre-order of the tree."""
+        return preorder(self.parent)[0]
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        return preorder(self.parent)[1]
+
+    @property
+    def root(self) -> int:
+        return int(np.flatnonzero(self.parent < 0)[0])
+
+    @classmethod
+    def from_float(cls, parent, prior, transition, emission, shape=None) -> "HcltModel":
+        """Quantise float parameters (rows need not be normalised exactly)."""
+        parent = np.asarray(parent, dtype=np.int64)
+        M = len(prior)
+        transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
+        transition[parent < 0] = 1.0
+        shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
+        model = cls(parent, quantise_rows(prior), quantise_rows(transition),
+                    quantise_rows(emission), shape)
+        return cls.from_bytes(model.to_bytes())   # one validation path for every model
+
+    def to_bytes(self) -> bytes:
+        """The model file bytes (deterministic: equal models give equal bytes)."""
+        if self._bytes is None:
+            body = (self.prior_q - 1).astype("<u2").tobytes()
+            body += (self.trans_q[self.parent >= 0] - 1).astype("<u2").tobytes()
+            body += (self.emit_q - 1).astype("<u2").tobytes()
+            packed = zlib.compress(body, 9)
+            out = bytearray(_HEAD.pack(MAGIC, VERSION, 0, self.D, self.K, self.M, QBITS, len(self.shape)))
+            out += struct.pack(f"<{len(self.shape)}I", *self.shape)
+            out += self.parent.astype("<i4").tobytes()
+            out += struct.pack("<I", len(packed)) + packed
+            out += struct.pack("<I", zlib.crc32(out))
+            self._bytes = bytes(out)
+        return self._bytes
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "HcltModel":
+        """Parse and validate a model file; ModelError on anything wrong."""
+        data = bytes(data)
+        if len(data) < _HEAD.size + 8:
+            raise ModelError("HCLT model file is truncated")
+        magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
+        if magic != MAGIC:
+            raise ModelError("not an HCLT model file")
+        if version != VERSION:
+            raise ModelError(f"unsupported HCLT model version {version}")
+        if flags or qbits != QBITS:
+            raise ModelError("HCLT model uses unknown flags or precision")
+        if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(data[:-4]):
+            raise ModelError("HCLT model file is damaged (CRC mismatch)")
+        if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):
+            raise ModelError("HCLT model sizes out of range")
+        n_values = M + (D - 1) * M * M + D * M * K
+        if n_values > MAX_VALUES:
+            raise ModelError("HCLT model too large")
+        pos = _HEAD.size
+        try:
+            shape = struct.unpack_from(f"<{ndim}I", data, pos)
+            pos += 4 * ndim
+            parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
+            pos += 4 * D
+            (packed_len,) = struct.unpack_from("<I", data, pos)
+        except (struct.error, ValueError):
+            raise ModelError("HCLT model file is truncated") from None
+        pos += 4
+        if pos + packed_len + 4 != len(data):
+            raise ModelError("HCLT model file size does not match its header")
+        if int(np.prod(shape, dtype=np.int64)) != D:
+            raise ModelError("HCLT model record shape does not match D")
+        try:
+            preorder(parent)
+        except ValueError as e:
+            raise ModelError(f"HCLT model tree is invalid: {e}") from None
+        inflater = zlib.decompressobj()
+        try:
+            body = inflater.decompress(data[pos:pos + packed_len], 2 * n_values + 1)
+        except zlib.error:
+            raise ModelError("HCLT model parameters are damaged") from None
+        if len(body) != 2 * n_values or not inflater.eof or inflater.unconsumed_tail:
+            raise ModelError("HCLT model parameters have the wrong size")
+        values = np.frombuffer(body, "<u2").astype(np.int64) + 1
+        prior_q = values[:M]
+        trans_q = np.full((D, M, M), 0, dtype=np.int64)
+        trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
+        trans_q[parent < 0] = quantise_rows(np.ones(M))
+        emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
+        for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
+            if np.any(q.sum(-1) != ONE):
+                raise ModelError(f"HCLT model {name} rows do not sum to one")
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data)
+
+    def describe(self) -> str:
+        """A few lines for ``pcz info``."""
+        return "\n".join([
+            f"  kind:        HCLT v{VERSION} (hidden Chow-Liu tree)",
+            f"  record:      {'x'.join(map(str, self.shape))} = {self.D} variables, values 0..{self.K - 1}",
+            f"  latents:     {self.M} per variable",
+            f"  tree:        root {self.root}, depth {int(self.depth.max())}",
+            f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
+            f"({QBITS}-bit quantised)",
+        ])
+
+
+models.register_loader(MAGIC, HcltModel.from_bytes)

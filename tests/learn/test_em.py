@@ -1,0 +1,67 @@
+import jax
+import numpy as np
+import pytest
+
+from hclt_helpers import brute_joint, random_params, random_model, sample
+from pcz.learn.em import Trainer, fit, height_groups, make_loglik
+
+PARENTS = [[-1, 0, 1, 0, 3, 3], [2, 2, -1, 1, 1, 0], [-1, 0, 1, 2]]
+
+
+@pytest.mark.parametrize("parent", PARENTS)
+def test_loglik_is_the_exact_joint(parent):
+    rng = np.random.default_rng(len(parent))
+    parent = np.array(parent)
+    prior, T, E = random_params(rng, parent, 3, 4)
+    joint = brute_joint(parent, prior, T, E, 4)
+    X = rng.integers(0, 4, (12, len(parent)))
+    trainer = Trainer(parent, 16, alpha=0.0)
+    xt, w, n = next(trainer.batches(X))
+    ll = np.asarray(trainer.loglik(trainer.to_device(prior, T, E), xt))[:n]
+    np.testing.assert_allclose(ll, np.log(joint[tuple(X.T)]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("parent", PARENTS)
+def test_expected_counts_equal_theta_times_the_gradient(parent):
+    rng = np.random.default_rng(7)
+    parent = np.array(parent)
+    trainer = Trainer(parent, 10, alpha=0.0)
+    params = trainer.to_device(*random_params(rng, parent, 3, 5))
+    xt, w, _ = next(trainer.batches(rng.integers(0, 5, (7, len(parent)))))   # 3 padded rows
+    counts, _ = trainer.counts(params, xt, w)
+    loglik = make_loglik(trainer.layout)
+    grads = jax.grad(lambda p: (w * loglik(p, xt)).sum())(params)
+    for c, g, p in zip(counts, grads, params):
+        np.testing.assert_allclose(np.asarray(c), np.asarray(p * g), atol=2e-5)
+    assert float(counts[0].sum()) == pytest.approx(7, rel=1e-5)       # one count per real record
+
+
+def test_height_groups_put_children_before_parents():
+    parent = np.array([3, 0, 0, -1, 3, 4, 5])
+    seen = set()
+    for group, parents in height_groups(parent):
+        assert all(c in seen for v in group for c in np.flatnonzero(parent == v))
+        seen.update(group.tolist())
+    assert height_groups(parent)[-1][0].tolist() == [3]
+
+
+def test_full_batch_em_never_lowers_the_likelihood():
+    model = random_model(8, [-1, 0, 0, 1, 1], 3, 6)
+    X = sample(np.random.default_rng(0), model, 500)
+    _, log = fit(X, X[:0], model.parent, K=6, M=3, epochs=0, full_epochs=6, alpha=0.0,
+                 patience=10, progress=False)
+    train = [e["train_bpd"] for e in log]
+    assert all(b <= a + 1e-6 for a, b in zip(train, train[1:]))
+
+
+def test_fit_keeps_the_best_epoch_and_stops_early():
+    model = random_model(9, [-1, 0, 1], 2, 4)
+    X = sample(np.random.default_rng(1), model, 400)
+    params, log = fit(X[:300], X[300:], model.parent, K=4, M=2, epochs=3, full_epochs=20,
+                      batch=50, patience=0, progress=False)
+    best = min(e["valid_bpd"] for e in log)
+    assert len(log) < 23 or log[-1]["valid_bpd"] == best       # stopped, or improved to the end
+    trainer = Trainer(model.parent, 100, alpha=1.0)
+    assert trainer.bpd(trainer.to_device(*params), X[300:]) == pytest.approx(best, abs=1e-4)
+    prior, T, E = params
+    assert np.allclose(E.sum(-1), 1, atol=1e-5) and np.allclose(T.sum(-1), 1, atol=1e-5)

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from hclt_helpers import brute_joint, random_model, sample
+from pcz.errors import InputError
+from pcz.learn.train import grow, split, train
+
+
+def test_growing_keeps_the_distribution():
+    model = random_model(1, [-1, 0, 1, 0], 2, 3)
+    want = brute_joint(model.parent, model.prior, model.transition, model.emission, 3)
+    for latents in (2, 3, 5):
+        prior, T, E = grow(model, latents, noise=0.0)
+        np.testing.assert_allclose(brute_joint(model.parent, prior, T, E, 3), want, rtol=1e-12)
+
+
+def test_split_is_disjoint_and_seeded():
+    train_idx, valid_idx = split(1000, 0.1, seed=3)
+    assert len(valid_idx) == 100 and not set(train_idx) & set(valid_idx)
+    assert np.array_equal(split(1000, 0.1, seed=3)[1], valid_idx)
+    with pytest.raises(ValueError):
+        split(10, 1.0)
+
+
+def test_training_from_a_smaller_model_starts_where_it_left_off():
+    model = random_model(2, [-1, 0, 0, 1], 3, 4)
+    X = sample(np.random.default_rng(0), model, 600).astype(np.uint8)
+    small, log_small = train(X, 2, epochs=2, full_epochs=3, batch=100, progress=False)
+    big, log_big = train(X, 4, epochs=0, full_epochs=2, init=small, progress=False)
+    assert np.array_equal(big.parent, small.parent) and big.M == 4
+    assert log_big["epochs"][0]["valid_bpd"] <= min(e["valid_bpd"] for e in log_small["epochs"]) + 0.01
+    with pytest.raises(InputError, match="does not fit"):
+        train(X[:, :3], 4, init=small, progress=False)
+
+
+def test_bad_training_data_is_refused():
+    with pytest.raises(InputError):
+        train(np.zeros((1, 3), dtype=np.uint8), progress=False)
+    with pytest.raises(InputError):
+        train(np.zeros((5, 3), dtype=np.int32), progress=False)
+    with pytest.raises(InputError, match="below K"):
+        train(np.full((5, 3), 9, dtype=np.uint8), values=4, progress=False)

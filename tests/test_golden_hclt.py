@@ -1,0 +1,52 @@
+"""Golden tests for the record methods: exact bytes of a fixed model and of compressed arrays.
+
+A failure means the model file format or a record bitstream changed.  If that
+is deliberate, bump the version and regenerate with
+``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden_hclt.py``.
+"""
+import hashlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+import pcz
+from pcz import methods
+from pcz.hclt_model import HcltModel
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt.json")
+# parameters and data from formulas (no random generator whose algorithm could change)
+_v, _m, _k = np.ogrid[:6, :3, :10]
+MODEL = HcltModel.from_float([3, 0, 0, -1, 3, 4], [0.5, 0.3, 0.2],
+                             1.0 + 4.0 * (np.ogrid[:6, :3, :3][1] == np.ogrid[:6, :3, :3][2]),
+                             1.0 + ((_v + 3 * _m + _k) % 10) ** 2, shape=(2, 3))
+DATA = ((np.arange(40)[:, None] * 7 + np.arange(6) * 3) % 10 * (np.arange(40)[:, None] % 3 > 0)
+        ).astype(np.uint8).reshape(40, 2, 3)
+CASES = {"hclt": (methods.HCLT,), "hclt-rans": (methods.HCLT_RANS,)}
+
+
+def produce():
+    out = {"model-sha256": hashlib.sha256(MODEL.to_bytes()).hexdigest()}
+    for name, candidates in CASES.items():
+        out[name] = pcz.compress_array(DATA, MODEL, candidates=candidates).hex()
+    return out
+
+
+def load():
+    if os.environ.get("PCZ_REGEN_GOLDEN"):
+        with open(GOLDEN, "w") as f:
+            json.dump(produce(), f, indent=1)
+    with open(GOLDEN) as f:
+        return json.load(f)
+
+
+def test_model_bytes_are_the_golden_ones():
+    assert hashlib.sha256(MODEL.to_bytes()).hexdigest() == load()["model-sha256"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compressed_bytes_are_exactly_the_golden_ones(name):
+    expected = bytes.fromhex(load()[name])
+    assert pcz.compress_array(DATA, MODEL, candidates=CASES[name]) == expected
+    np.testing.assert_array_equal(pcz.decompress_array(expected, MODEL), DATA)

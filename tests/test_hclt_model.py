@@ -1,0 +1,82 @@
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from hclt_helpers import random_model
+from pcz import models
+from pcz.container import model_id
+from pcz.errors import ModelError
+from pcz.hclt_model import _HEAD, MAGIC, ONE, HcltModel, quantise_rows
+
+
+def test_quantised_rows_sum_exactly_and_stay_close():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(256) * 0.1, size=50)
+    q = quantise_rows(p)
+    assert np.all(q.sum(-1) == ONE) and q.min() >= 1
+    assert np.abs(q / ONE - p).max() < 256 / ONE
+    assert quantise_rows(np.array([1.0])).tolist() == [ONE]
+    assert quantise_rows(np.zeros(4)).tolist() == [ONE // 4] * 4      # an empty row becomes uniform
+
+
+def test_bytes_roundtrip_exactly():
+    model = random_model(1, [2, 2, -1, 1, 1, 0], 3, 5, shape=(2, 3))
+    data = model.to_bytes()
+    again = HcltModel.from_bytes(data)
+    assert again.to_bytes() == data and again.shape == (2, 3)
+    for a, b in [(model.prior, again.prior), (model.transition, again.transition),
+                 (model.emission, again.emission)]:
+        np.testing.assert_array_equal(a, b)
+    assert np.all(again.emission * ONE == again.emit_q)       # dequantised values are exact
+    assert isinstance(models.load(data), HcltModel)           # dispatch by magic
+    assert model_id(data) != model_id(random_model(2, [2, 2, -1, 1, 1, 0], 3, 5).to_bytes())
+
+
+def _reseal(body: bytes) -> bytes:
+    """Recompute the CRC so that validation past the checksum is exercised."""
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def _with_params(model: HcltModel, values: np.ndarray) -> bytes:
+    data = model.to_bytes()
+    head_len = _HEAD.size + 4 * len(model.shape) + 4 * model.D
+    packed = zlib.compress((values - 1).astype("<u2").tobytes())
+    return _reseal(data[:head_len] + struct.pack("<I", len(packed)) + packed)
+
+
+def corruptions():
+    model = random_model(3, [-1, 0, 0, 1], 2, 3)
+    data = model.to_bytes()
+    head, parent_at = data[:-4], _HEAD.size + 4
+    values = np.concatenate([model.prior_q, model.trans_q[model.parent >= 0].ravel(), model.emit_q.ravel()])
+    bad_sum = values.copy()
+    bad_sum[0] += 1
+    yield "truncated", data[:10], "truncated"
+    yield "cut", data[:-9], "CRC"
+    yield "magic", b"\x89PCZhcl_" + data[8:], "magic"
+    yield "crc", data[:-1] + bytes([data[-1] ^ 1]), "CRC"
+    yield "version", _reseal(head[:8] + b"\x09\x00" + head[10:]), "version"
+    yield "flags", _reseal(head[:10] + b"\x01\x00" + head[12:]), "flags"
+    yield "huge D", _reseal(_HEAD.pack(MAGIC, 1, 0, 1 << 30, 3, 2, 16, 1) + head[_HEAD.size:]), "range"
+    yield "huge M", _reseal(_HEAD.pack(MAGIC, 1, 0, 1 << 16, 256, 1024, 16, 1) + head[_HEAD.size:]), "large"
+    cycle = head[:parent_at] + struct.pack("<4i", 1, 0, 0, 1) + head[parent_at + 16:]
+    yield "cycle", _reseal(cycle), "tree"
+    two_roots = head[:parent_at] + struct.pack("<4i", -1, -1, 0, 1) + head[parent_at + 16:]
+    yield "two roots", _reseal(two_roots), "tree"
+    yield "shape", _reseal(head[:_HEAD.size] + struct.pack("<I", 5) + head[_HEAD.size + 4:]), "shape"
+    yield "row sum", _with_params(model, bad_sum), "sum"
+    yield "short params", _with_params(model, values[:-1]), "size"
+    yield "trailing", _reseal(head + b"\0"), "size"
+
+
+@pytest.mark.parametrize("name,data,message", list(corruptions()), ids=[c[0] for c in corruptions()])
+def test_damaged_models_are_refused_clearly(name, data, message):
+    with pytest.raises(ModelError, match=message):
+        models.load(data)
+
+
+def test_describe_names_the_sizes():
+    text = random_model(4, [-1, 0, 0], 4, 16, shape=(3,)).describe()
+    assert "HCLT" in text and "latents:     4" in text and "values 0..15" in text
