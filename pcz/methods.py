@@ -33,7 +33,7 @@ class Method:
 _REGISTRY: dict[int, Method] = {}
 # Methods defined outside this module register themselves when their module is
 # imported; get() imports it on first use so start-up stays light.
-_PROVIDERS: dict[int, str] = {}
+_PROVIDERS: dict[int, str] = {HMM: "pcz.text", WINDOWS: "pcz.text"}
 
 
 def register(method: Method) -> None:

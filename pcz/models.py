@@ -21,7 +21,7 @@ MAGIC_SIZE = 8
 _LOADERS: dict[bytes, Callable[[bytes], Any]] = {}
 # Model kinds register their loader when their module is imported; load()
 # imports the module named here for a magic on first use.
-_PROVIDERS: dict[bytes, str] = {}
+_PROVIDERS: dict[bytes, str] = {b"PCZHMM\x00\x01": "pcz.hmm"}
 
 
 def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
