@@ -146,7 +146,7 @@ def fit(data: np.ndarray, hidden: int, *, slots: int = 1, seq_len: int = 256, ba
             eta = (k + 2.0) ** -decay
             stats = counts if stats is None else tuple((1 - eta) * s + eta * c
                                                        for s, c in zip(stats, counts))
-            theta = tuple(_normalise(s, f * s.sum() / s.shape[-1]) for s, f in zip(stats, floors))
+            theta = tuple(_normalise(s, f * s.sum() / s.size) for s, f in zip(stats, floors))
             k += 1
             bpb = -float(ll) / x.size / np.log(2)
             bar.set_postfix(bpb=f"{bpb:.3f}")
