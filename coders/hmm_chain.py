@@ -63,54 +63,89 @@ def bit_p1(down, S, node, mass):
 
 
 @numba.njit(cache=True, nogil=True)
-def encode_stream(data, prior, T, S, cls, out):
-    """Code every byte of data; returns the stream length (> len(out) means it did not fit)."""
+def _weights(down, total, w):
+    """w = down / total: the state posterior divided by each state's emission mass, so
+    that dot products with unnormalised (adapted) masses give normalised mixtures."""
+    for m in range(down.shape[0]):
+        w[m] = down[m] / total[m]
+    return _dot(w, total)
+
+
+@numba.njit(cache=True, nogil=True)
+def _learn(St, node, alpha, rate):
+    """Adaptation: add rate * posterior to the masses of every tree node on x's path."""
+    while node >= 1:
+        row = St[node]
+        for m in range(alpha.shape[0]):
+            row[m] += rate * alpha[m]
+        node >>= 1
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_stream(data, prior, T, S, cls, out, rate):
+    """Code every byte of data; returns the stream length (> len(out) means it did not fit).
+
+    rate > 0 adapts the emissions while coding (S is copied first): after each byte,
+    ``rate * P(z_t | x_<=t)`` is added to the tree masses of that byte in its slot,
+    i.e. each state's emission row starts as the model's with weight 1 and gathers
+    the posterior-weighted counts of this chunk (online EM on the emissions).
+    """
     H = prior.shape[0]
+    Sa = S.copy() if rate > 0 else S
     down = prior.copy()
     alpha = np.empty(H)
+    w = np.empty(H)
     state = np.zeros(3, dtype=np.int64)
     state[1] = 0xFFFFFFFF
     slot = 0
     for t in range(data.shape[0]):
         x = np.int64(data[t])
-        St = S[slot]
+        St = Sa[slot]
         node = 1
-        mass = _dot(down, St[1])
+        mass = _weights(down, St[1], w)
         for level in range(8):
             bit = (x >> (7 - level)) & 1
-            p1, m1 = bit_p1(down, St, node, mass)
+            p1, m1 = bit_p1(w, St, node, mass)
             enc_bit(state, out, bit, p1)
             node = 2 * node + bit
             mass = m1 if bit else mass - m1
         slot = cls[x]
-        advance(down, alpha, T[slot], St[node])
+        advance(w, alpha, T[slot], St[node])
+        down[:] = w
+        if rate > 0:
+            _learn(St, node, alpha, rate)
         if state[2] > out.shape[0]:
             return state[2]
     return enc_flush(state, out)
 
 
 @numba.njit(cache=True, nogil=True)
-def decode_stream(payload, prior, T, S, cls, out):
-    """Decode len(out) bytes coded by :func:`encode_stream`."""
+def decode_stream(payload, prior, T, S, cls, out, rate):
+    """Decode len(out) bytes coded by :func:`encode_stream` with the same rate."""
     H = prior.shape[0]
+    Sa = S.copy() if rate > 0 else S
     down = prior.copy()
     alpha = np.empty(H)
+    w = np.empty(H)
     state = np.zeros(4, dtype=np.int64)
     dec_init(state, payload)
     slot = 0
     for t in range(out.shape[0]):
-        St = S[slot]
+        St = Sa[slot]
         node = 1
-        mass = _dot(down, St[1])
+        mass = _weights(down, St[1], w)
         for level in range(8):
-            p1, m1 = bit_p1(down, St, node, mass)
+            p1, m1 = bit_p1(w, St, node, mass)
             bit = dec_bit(state, payload, p1)
             node = 2 * node + bit
             mass = m1 if bit else mass - m1
         x = node - 256
         out[t] = x
         slot = cls[x]
-        advance(down, alpha, T[slot], St[node])
+        advance(w, alpha, T[slot], St[node])
+        down[:] = w
+        if rate > 0:
+            _learn(St, node, alpha, rate)
 
 
 @numba.njit(cache=True, nogil=True)

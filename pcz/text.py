@@ -1,8 +1,10 @@
 """Text chunk methods: 3 ``hmm`` (the HMM byte model over a whole chunk) and 4
 ``windows`` (Equal-Info windows of W bits), plus the default text model.
 
-``hmm`` payload: one mode byte (0) then the binary arithmetic coder's stream
-(:mod:`pcz.coders.binary_coder`).  ``windows`` payload: one byte W/8, then the
+``hmm`` payload: one mode byte, then the binary arithmetic coder's stream
+(:mod:`pcz.coders.binary_coder`).  Mode 0: the model as stored; mode 1: the
+emissions adapt while coding at rate ``ADAPT_RATE`` (:func:`pcz.coders.hmm_chain.encode_stream`),
+identically in the decoder.  ``windows`` payload: one byte W/8, then the
 windows, W/8 bytes each (:mod:`pcz.coders.window_coder`); each window decodes on
 its own, with the model restarted.
 
@@ -29,7 +31,9 @@ from pcz.errors import FormatError, ModelError
 from pcz.hmm import HMM
 
 DEFAULT_MODEL = "text-en.pczm"
-MODE_STATIC = 0
+MODE_STATIC, MODE_ADAPTIVE = 0, 1
+ADAPT_RATE = 1.0 / 16      # chosen on held-out text (docs/TEXT.md)
+_RATES = {MODE_STATIC: 0.0, MODE_ADAPTIVE: ADAPT_RATE}
 SNIFF_BYTES = 4096
 MODEL_ID_COST = 32     # bytes a file pays to name its model
 
@@ -56,25 +60,26 @@ def _hmm(model) -> HMM:
     return model
 
 
-def encode_hmm(data: bytes, model) -> bytes | None:
+def encode_hmm(data: bytes, model, mode: int = MODE_ADAPTIVE) -> bytes | None:
     """Code a chunk with the HMM; None when the model is not an HMM or nothing is saved."""
     if not isinstance(model, HMM) or not data:
         return None
     src = np.frombuffer(data, dtype=np.uint8)
     out = np.zeros(len(data), dtype=np.uint8)
-    n = hmm_chain.encode_stream(src, *model.kernel_args(), out)
+    n = hmm_chain.encode_stream(src, *model.kernel_args(), out, _RATES[mode])
     if n + 1 >= len(data):
         return None
-    return bytes([MODE_STATIC]) + out[:n].tobytes()
+    return bytes([mode]) + out[:n].tobytes()
 
 
 def decode_hmm(payload: bytes, size: int, model) -> bytes:
     """Invert :func:`encode_hmm` for a chunk of ``size`` bytes."""
     model = _hmm(model)
-    if not payload or payload[0] != MODE_STATIC:
+    if not payload or payload[0] not in _RATES:
         raise FormatError("unknown hmm chunk mode")
     out = np.zeros(size, dtype=np.uint8)
-    hmm_chain.decode_stream(np.frombuffer(payload, dtype=np.uint8, offset=1), *model.kernel_args(), out)
+    hmm_chain.decode_stream(np.frombuffer(payload, dtype=np.uint8, offset=1), *model.kernel_args(), out,
+                            _RATES[payload[0]])
     return out.tobytes()
 
 

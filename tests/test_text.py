@@ -30,7 +30,7 @@ def golden_model() -> HMM:
 
 def hmm_stream(data, model):
     out = np.zeros(3 * len(data) + 16, dtype=np.uint8)
-    n = hmm_chain.encode_stream(np.frombuffer(data, dtype=np.uint8), *model.kernel_args(), out)
+    n = hmm_chain.encode_stream(np.frombuffer(data, dtype=np.uint8), *model.kernel_args(), out, 0.0)
     return out[:n].tobytes()
 
 

@@ -44,12 +44,12 @@ def test_agrees_with_treewalk(slots):
         walk.observe(i, data[i:i + 1])
 
 
-def stream_round_trip(model, data):
+def stream_round_trip(model, data, rate=0.0):
     src = np.frombuffer(data, dtype=np.uint8)
     out = np.zeros(3 * len(data) + 16, dtype=np.uint8)
-    n = hc.encode_stream(src, *model.kernel_args(), out)
+    n = hc.encode_stream(src, *model.kernel_args(), out, rate)
     back = np.zeros(len(src), dtype=np.uint8)
-    hc.decode_stream(out[:n], *model.kernel_args(), back)
+    hc.decode_stream(out[:n], *model.kernel_args(), back, rate)
     return back.tobytes(), n
 
 
@@ -75,7 +75,8 @@ def windows_round_trip(model, data, W):
 def test_stream_round_trips(name):
     data = adversarial()[name]
     for model in (random_model(), random_model(H=1, C=1, seed=3)):
-        assert stream_round_trip(model, data)[0] == data
+        for rate in (0.0, 1 / 16, 1.0):
+            assert stream_round_trip(model, data, rate)[0] == data
 
 
 @pytest.mark.parametrize("W", [16, 24, 32, 64, 128])
@@ -116,4 +117,4 @@ def test_stream_reports_overflow():
     model = random_model(sharp=6.0)
     src = np.random.default_rng(0).integers(0, 256, 500, dtype=np.uint8)
     out = np.zeros(100, dtype=np.uint8)
-    assert hc.encode_stream(src, *model.kernel_args(), out) > len(out)
+    assert hc.encode_stream(src, *model.kernel_args(), out, 0.0) > len(out)
