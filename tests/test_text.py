@@ -62,12 +62,20 @@ def test_default_model_is_used_for_text_and_pays():
     assert len(pcz.compress(binary)) < len(binary) + 100
 
 
-def test_fallback_to_order0_when_it_wins():
-    data = b"\x00\x01" * 3000 + bytes(range(256))
-    model = text.default_model()
-    payload = text.encode_hmm(data, model)
+@pytest.mark.parametrize("data", [
+    bytes(np.random.default_rng(1).choice(4, 4000, p=[0.7, 0.1, 0.1, 0.1]).astype(np.uint8) + 200),
+    bytes(np.random.default_rng(2).integers(0, 256, 3000, dtype=np.uint8)),
+    TEXT * 10,
+])
+def test_each_chunk_takes_the_smallest_of_order0_hmm_and_raw(data):
     from pcz import order0
-    assert payload is None or len(order0.encode(data)) < len(payload)
+    model = text.default_model()
+    record, payload = stream.encode_segment((data, stream.auto_methods(model)), model)
+    sizes = {methods.RAW: len(data), methods.ORDER0: len(order0.encode(data))}
+    hmm = text.encode_hmm(data, model)
+    if hmm is not None:
+        sizes[methods.HMM] = len(hmm)
+    assert record.method == min(sizes, key=lambda k: (sizes[k], k)) and len(payload) == min(sizes.values())
 
 
 @pytest.mark.parametrize("W", [16, 32, 64, 128])
