@@ -82,6 +82,24 @@ def _learn(St, node, alpha, rate):
 
 
 @numba.njit(cache=True, nogil=True)
+def _start(prior, S, rate):
+    """(masses, down, alpha, w) at the start of a chunk; masses are copied when they adapt."""
+    H = prior.shape[0]
+    return (S.copy() if rate > 0 else S), prior.copy(), np.empty(H), np.empty(H)
+
+
+@numba.njit(cache=True, nogil=True)
+def _after_byte(x, St, node, T, cls, rate, down, alpha, w):
+    """Condition on byte x (tree leaf ``node`` of slot masses St), adapt, step; returns the next slot."""
+    slot = cls[x]
+    advance(w, alpha, T[slot], St[node])
+    down[:] = w
+    if rate > 0:
+        _learn(St, node, alpha, rate)
+    return slot
+
+
+@numba.njit(cache=True, nogil=True)
 def encode_stream(data, prior, T, S, cls, out, rate):
     """Code every byte of data; returns the stream length (> len(out) means it did not fit).
 
@@ -90,11 +108,7 @@ def encode_stream(data, prior, T, S, cls, out, rate):
     i.e. each state's emission row starts as the model's with weight 1 and gathers
     the posterior-weighted counts of this chunk (online EM on the emissions).
     """
-    H = prior.shape[0]
-    Sa = S.copy() if rate > 0 else S
-    down = prior.copy()
-    alpha = np.empty(H)
-    w = np.empty(H)
+    Sa, down, alpha, w = _start(prior, S, rate)
     state = np.zeros(3, dtype=np.int64)
     state[1] = 0xFFFFFFFF
     slot = 0
@@ -109,11 +123,7 @@ def encode_stream(data, prior, T, S, cls, out, rate):
             enc_bit(state, out, bit, p1)
             node = 2 * node + bit
             mass = m1 if bit else mass - m1
-        slot = cls[x]
-        advance(w, alpha, T[slot], St[node])
-        down[:] = w
-        if rate > 0:
-            _learn(St, node, alpha, rate)
+        slot = _after_byte(x, St, node, T, cls, rate, down, alpha, w)
         if state[2] > out.shape[0]:
             return state[2]
     return enc_flush(state, out)
@@ -122,11 +132,7 @@ def encode_stream(data, prior, T, S, cls, out, rate):
 @numba.njit(cache=True, nogil=True)
 def decode_stream(payload, prior, T, S, cls, out, rate):
     """Decode len(out) bytes coded by :func:`encode_stream` with the same rate."""
-    H = prior.shape[0]
-    Sa = S.copy() if rate > 0 else S
-    down = prior.copy()
-    alpha = np.empty(H)
-    w = np.empty(H)
+    Sa, down, alpha, w = _start(prior, S, rate)
     state = np.zeros(4, dtype=np.int64)
     dec_init(state, payload)
     slot = 0
@@ -141,11 +147,7 @@ def decode_stream(payload, prior, T, S, cls, out, rate):
             mass = m1 if bit else mass - m1
         x = node - 256
         out[t] = x
-        slot = cls[x]
-        advance(w, alpha, T[slot], St[node])
-        down[:] = w
-        if rate > 0:
-            _learn(St, node, alpha, rate)
+        slot = _after_byte(x, St, node, T, cls, rate, down, alpha, w)
 
 
 @numba.njit(cache=True, nogil=True)
