@@ -12,6 +12,12 @@ Split: "Persuasion" and every tenth documentation file (sorted by path) are
 held out for validation; the rest is training text.  No benchmark file
 (Canterbury or any other) is ever part of it.
 
+Line conventions: both sources use LF line ends and spaces only, while text
+files in the wild often use CRLF and tabs, which a model that never saw a CR
+or a TAB codes very badly.  So the documents of each part, in order, are
+varied deterministically (:func:`vary`): every second one gets CRLF line ends,
+and every fourth (from the third) indents with tabs instead of spaces.
+
 Run ``python -m pcz.learn.text_corpus OUT_DIR`` (needs ``apt-get download``
 and ``dpkg -x``) to write ``OUT_DIR/train.txt`` and ``OUT_DIR/valid.txt``.
 
@@ -90,13 +96,27 @@ def python_docs(root: str) -> dict[str, str]:
     return {os.path.relpath(p, base): open(p, encoding="utf-8").read() for p in paths}
 
 
+def vary(text: str, i: int) -> str:
+    """The i-th document's line convention: CRLF for odd i, tab indents for i % 4 == 2.
+
+    >>> vary("a\\n        b\\n", 1), vary("a\\n        b\\n", 2)
+    ('a\\r\\n        b\\r\\n', 'a\\n\\t\\tb\\n')
+    """
+    if i % 4 == 2:
+        text = re.sub(r"(?m)^ +", lambda m: "\t" * -(-len(m.group(0)) // 4), text)
+    if i % 2 == 1:
+        text = text.replace("\n", "\r\n")
+    return text
+
+
 def split(root: str) -> tuple[str, str]:
     """(train, valid) text from an unpacked tree of both packages."""
     train, valid = [], []
-    for name, text in sorted(austen_novels(root).items()):
-        (valid if name == VALID_NOVEL else train).append(text)
-    for i, (_, text) in enumerate(sorted(python_docs(root).items())):
-        (valid if i % 10 == 9 else train).append(text)
+    docs = [(name == VALID_NOVEL, text) for name, text in sorted(austen_novels(root).items())]
+    docs += [(i % 10 == 9, text) for i, (_, text) in enumerate(sorted(python_docs(root).items()))]
+    for held_out, text in docs:
+        part = valid if held_out else train
+        part.append(vary(text, len(part)))
     return "".join(train), "".join(valid)
 
 
