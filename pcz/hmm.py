@@ -41,6 +41,7 @@ MAGIC = b"PCZHMM\x00\x01"
 K = 256
 MAX_HIDDEN = 2048
 MAX_SLOTS = 256
+MAX_FLOATS = 1 << 26     # float64 numbers a loaded model may occupy (512 MiB), checked before allocating
 QMAX = 255
 STEPS = 16          # quantisation steps per bit
 _HEAD = struct.Struct("<III")
@@ -142,6 +143,8 @@ class HMM:
         H, k, C = _HEAD.unpack_from(data, 8)
         if k != K or not 1 <= C <= MAX_SLOTS or not 1 <= H <= MAX_HIDDEN:
             raise ModelError(f"unsupported HMM model (H={H}, K={k}, C={C})")
+        if C * H * (H + 3 * K) > MAX_FLOATS:     # T, E and the bit tree (2K rows) in float64
+            raise ModelError(f"HMM model too large to load (H={H}, C={C})")
         n = H + C * H * H + C * H * K
         start = 8 + _HEAD.size + K
         if len(data) != start + n + 4:

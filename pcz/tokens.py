@@ -24,6 +24,12 @@ from pcz.errors import FormatError, ModelError
 from pcz.text import _loaded, decode_windows, encode_windows
 
 FORMAT = "pcz-tokens"
+# While the coder has bits left to spend, a byte costs at least 8 decisions of
+# -log2(1 - 2**-16) bits; once the interval is below 2**16 units a byte can cost
+# as little as the stop unit, one unit.  So a window of W bits holds at most
+# W * 5679 + 65536 bytes, and larger sizes are refused before allocating.
+MAX_BYTES_PER_BIT = 5679
+MAX_BYTES_TAIL = 1 << 16
 VERSION = 1
 BLOCK = 1 << 20
 TOKEN_BITS = (8, 16)
@@ -56,7 +62,9 @@ def check_meta(meta: dict) -> None:
         if meta["format"] != FORMAT or meta["version"] != VERSION:
             raise FormatError("not a pcz token file (format or version)")
         _check_bits(int(meta["window_bits"]), int(meta["token_bits"]))
-        if not 0 <= int(meta["size"]) < 1 << 40 or not 0 <= int(meta["windows"]) <= int(meta["size"]):
+        size, windows = int(meta["size"]), int(meta["windows"])
+        per_window = int(meta["window_bits"]) * MAX_BYTES_PER_BIT + MAX_BYTES_TAIL
+        if not 0 <= windows <= size <= windows * per_window:
             raise FormatError("token metadata sizes are out of range")
         bytes.fromhex(meta["model_id"])
         bytes.fromhex(meta["blake2b"])

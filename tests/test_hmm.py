@@ -52,6 +52,7 @@ def _reseal(body: bytes) -> bytes:
     (lambda b: _reseal(b[:8] + struct.pack("<III", 3, 255, 2) + b[20:-4]), "unsupported"),
     (lambda b: _reseal(b[:8] + struct.pack("<III", 3, 256, 0) + b[20:-4]), "unsupported"),
     (lambda b: _reseal(b[:8] + struct.pack("<III", 5000, 256, 2) + b[20:-4]), "unsupported"),
+    (lambda b: _reseal(b[:8] + struct.pack("<III", 2048, 256, 200) + b[20:-4]), "too large"),
     (lambda b: _reseal(b[:20] + bytes([9]) + b[21:-4]), "missing emission slot"),
     (lambda b: _reseal(b[:-4] + b"\0"), "wrong size"),
 ])

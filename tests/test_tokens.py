@@ -34,7 +34,7 @@ def test_wrong_model_and_bad_metadata():
     with pytest.raises(ModelError, match="pass it with --model"):
         tok.detokenize(tokens, dict(meta, model_id="00" * 32), None)
     for bad in (dict(meta, format="x"), dict(meta, token_bits=12), dict(meta, window_bits=24, token_bits=16),
-                dict(meta, size=-1), {k: v for k, v in meta.items() if k != "size"}):
+                dict(meta, size=-1), dict(meta, size=1 << 45), {k: v for k, v in meta.items() if k != "size"}):
         with pytest.raises(FormatError):
             tok.detokenize(tokens, bad, None)
     with pytest.raises(FormatError):
