@@ -25,8 +25,6 @@ from importlib import resources
 import numpy as np
 
 from pcz import methods
-from pcz.coders import hmm_chain
-from pcz.coders.window_coder import check_window_bits
 from pcz.errors import FormatError, ModelError
 from pcz.hmm import HMM
 
@@ -54,6 +52,18 @@ def _loaded(model_bytes: bytes) -> HMM:
     return HMM.from_bytes(model_bytes)
 
 
+def _kernels():
+    """The numba kernels, imported on first use so that sniffing binary data stays cheap."""
+    from pcz.coders import hmm_chain
+    return hmm_chain
+
+
+def check_window_bits(W: int) -> None:
+    """Raise ValueError unless W is a valid window size (multiple of 8 in [16, 128])."""
+    from pcz.coders.window_coder import check_window_bits as check
+    check(W)
+
+
 def _hmm(model) -> HMM:
     if not isinstance(model, HMM):
         raise ModelError("this chunk needs an HMM text model")
@@ -66,7 +76,7 @@ def encode_hmm(data: bytes, model, mode: int = MODE_ADAPTIVE) -> bytes | None:
         return None
     src = np.frombuffer(data, dtype=np.uint8)
     out = np.zeros(len(data), dtype=np.uint8)
-    n = hmm_chain.encode_stream(src, *model.kernel_args(), out, _RATES[mode])
+    n = _kernels().encode_stream(src, *model.kernel_args(), out, _RATES[mode])
     if n + 1 >= len(data):
         return None
     return bytes([mode]) + out[:n].tobytes()
@@ -78,7 +88,7 @@ def decode_hmm(payload: bytes, size: int, model) -> bytes:
     if not payload or payload[0] not in _RATES:
         raise FormatError("unknown hmm chunk mode")
     out = np.zeros(size, dtype=np.uint8)
-    hmm_chain.decode_stream(np.frombuffer(payload, dtype=np.uint8, offset=1), *model.kernel_args(), out,
+    _kernels().decode_stream(np.frombuffer(payload, dtype=np.uint8, offset=1), *model.kernel_args(), out,
                             _RATES[payload[0]])
     return out.tobytes()
 
@@ -89,7 +99,7 @@ def encode_windows(data: bytes, model, W: int) -> np.ndarray:
     model = _hmm(model)
     src = np.frombuffer(data, dtype=np.uint8)
     rows = np.zeros((len(src), W // 8), dtype=np.uint8)
-    count = hmm_chain.encode_windows(src, W, *model.kernel_args(), rows)
+    count = _kernels().encode_windows(src, W, *model.kernel_args(), rows)
     return rows[:count]
 
 
@@ -100,7 +110,7 @@ def decode_windows(rows: np.ndarray, size: int, model) -> tuple[bytes, np.ndarra
     check_window_bits(8 * rows.shape[1])
     out = np.zeros(size, dtype=np.uint8)
     ends = np.zeros(len(rows), dtype=np.int64)
-    total = hmm_chain.decode_windows(rows, *model.kernel_args(), out, ends)
+    total = _kernels().decode_windows(rows, *model.kernel_args(), out, ends)
     if total != size:
         raise FormatError("windows do not decode to the recorded size (wrong model or damaged data)")
     return out.tobytes(), ends
