@@ -122,8 +122,13 @@ def _batches(data: np.ndarray, seq_len: int, batch: int, rng) -> np.ndarray:
 
 def fit(data: np.ndarray, hidden: int, *, slots: int = 1, seq_len: int = 256, batch: int = 128,
         epochs: int = 2, decay: float = 0.6, seed: int = 0, init: Params | None = None,
-        progress: bool = True, log=None) -> Params:
-    """Stepwise EM over random windows of data (uint8); returns float64 :class:`Params`."""
+        step_offset: int = 0, progress: bool = True, log=None) -> Params:
+    """Stepwise EM over random windows of data (uint8); returns float64 :class:`Params`.
+
+    To continue training a model, pass it as ``init`` with ``step_offset`` = the
+    number of steps it had: the running statistics then start from its expected
+    counts on a few batches, and the step size continues from there.
+    """
     from tqdm import tqdm
 
     data = np.asarray(data, dtype=np.uint8)
@@ -135,7 +140,12 @@ def fit(data: np.ndarray, hidden: int, *, slots: int = 1, seq_len: int = 256, ba
     stats = None
     floors = (1e-3, 1e-3, 1e-4)
     rng = np.random.default_rng(seed)
-    k = 0
+    k = step_offset
+    if step_offset:
+        warm = list(_batches(data, seq_len, batch, np.random.default_rng(seed + 1)))[:16]
+        parts = [_counts(theta, jnp.asarray(x, dtype=jnp.int32), jnp.asarray(slots_of(x, params.cls)))[1]
+                 for x in warm]
+        stats = tuple(sum(p[i] for p in parts) / sum(x.size for x in warm) for i in range(3))
     for epoch in range(epochs):
         bar = tqdm(list(_batches(data, seq_len, batch, rng)), disable=not progress,
                    desc=f"EM epoch {epoch + 1}/{epochs}", unit="batch")
