@@ -15,7 +15,7 @@ import time
 import click
 
 from pcz import tokens as tok
-from pcz.cli import Size, _read_model, cli, parse_size
+from pcz.cli import Size, _read_model, cli
 from pcz.errors import InputError, PczError
 from pcz.fileio import AtomicOutput
 
@@ -125,6 +125,3 @@ def train_text(files, output, hidden, slots, epochs, seq_len, batch, seed, force
     click.echo(f"{output}: H={hidden} C={slots}, {len(model.to_bytes())} bytes, "
                f"trained on {len(data)} bytes in {time.perf_counter() - start:.1f} s", err=True)
     return 0
-
-
-__all__ = ["tokenize", "detokenize", "train_text", "parse_size"]

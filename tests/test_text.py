@@ -57,9 +57,11 @@ def test_default_model_is_used_for_text_and_pays():
     blob = pcz.compress(data)
     assert pcz.decompress(blob) == data
     assert len(blob) < len(data) // 2
-    # binary data does not name the text model
+    assert blob[5] & 1                       # the header names the shipped model
+    # binary data, and text too short to pay for the model id, do not name it
     binary = bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))
-    assert len(pcz.compress(binary)) < len(binary) + 100
+    for other in (binary, b"hi there\n"):
+        assert pcz.compress(other)[5] == 0
 
 
 @pytest.mark.parametrize("data", [
