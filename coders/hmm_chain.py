@@ -1,11 +1,13 @@
 """Fused numba kernels: the HMM forward recursion driving the binary coders.
 
 This is :mod:`pcz.coders.tree_pc`'s pre-order recursion specialised to a chain
-whose nodes share one parameter slot (an HMM): ``down_t = alpha_{t-1} T``,
-``alpha_t = down_t * E[:, x_t]`` (renormalised).  It is a separate kernel because
-a chain needs no stack of subtree messages and because the model and the coder
-run in one compiled loop, with no Python call per symbol (tests check it agrees
-with TreeWalk).
+whose nodes take their parameters from shared slots (an HMM):
+``down_t = alpha_{t-1} T``, ``alpha_t = down_t * E[:, x_t]`` (renormalised).  It
+is a separate kernel because a chain needs no stack of subtree messages and
+because the model and the coder run in one compiled loop, with no Python call
+per symbol: about 5 us per byte with coding against 21 us for TreeWalk's
+conditionals alone at H = 128 (bench/text_canterbury.py); tests check that both
+give the same conditionals.
 
 Each byte is coded as 8 binary decisions down a bit tree: with
 ``S[n] = sum of E[:, k] over the bytes k under tree node n`` (see
