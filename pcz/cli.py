@@ -174,6 +174,8 @@ def cli():
 @click.option("--chunk-size", type=Size(), default=stream.DEFAULT_CHUNK, show_default=True,
               help=f"Bytes per independently coded chunk (at most {container.MAX_CHUNK}).")
 @click.option("--embed-model", is_flag=True, help="Store the model inside the output.")
+@click.option("--windows", type=click.Choice(["16", "32", "64", "128"]),
+              help="Equal-Info windows of this many bits (text model; every window decodes on its own).")
 def compress(**kw):
     """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
 
@@ -185,6 +187,11 @@ def compress(**kw):
         raise click.BadParameter(f"must be between 1 and {container.MAX_CHUNK}", param_hint="--chunk-size")
     if opts["embed_model"] and opts["model"] is None:
         raise click.UsageError("--embed-model needs --model")
+    candidates = None
+    if opts["windows"]:
+        from pcz.text import default_model_bytes, windows_method
+        candidates = (windows_method(int(opts["windows"])),)
+        opts["model"] = opts["model"] or default_model_bytes()
 
     records = arrays.is_record_model(opts["model"])   # an HCLT model: .npy / IDX records
 
@@ -195,7 +202,8 @@ def compress(**kw):
                                                embed_model=opts["embed_model"],
                                                chunk_size=opts["chunk_size"])
             return stream.compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
-                                          model=opts["model"], embed_model=opts["embed_model"])
+                                          model=opts["model"], embed_model=opts["embed_model"],
+                                          candidates=candidates)
         name_for = arrays.compressed_name if records else fileio.compressed_name
         target, stats = _transfer(source, opts, name_for, work, compressing=True,
                                   verify=_verify_compressed)
@@ -313,4 +321,5 @@ def entry() -> None:
 
 
 from pcz import cli_bench  # noqa: E402,F401  (registers `pcz bench`)
+from pcz import cli_text  # noqa: E402,F401  (registers tokenize, detokenize, train-text)
 from pcz import cli_train  # noqa: E402,F401  (registers `pcz train`)

@@ -33,8 +33,8 @@ class Method:
 _REGISTRY: dict[int, Method] = {}
 # Methods defined outside this module register themselves when their module is
 # imported; get() imports it on first use so start-up stays light.
-_PROVIDERS: dict[int, str] = {}
-_PROVIDERS[HCLT] = _PROVIDERS[HCLT_RANS] = "pcz.hclt_method"
+_PROVIDERS: dict[int, str] = {HCLT: "pcz.hclt_method", HCLT_RANS: "pcz.hclt_method",
+                              HMM: "pcz.text", WINDOWS: "pcz.text"}
 
 
 def register(method: Method) -> None:

@@ -11,6 +11,7 @@ Traceback (most recent call last):
 pcz.errors.ModelError: not a pcz model file (unknown magic)
 """
 import importlib
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable
 
@@ -21,8 +22,7 @@ MAGIC_SIZE = 8
 _LOADERS: dict[bytes, Callable[[bytes], Any]] = {}
 # Model kinds register their loader when their module is imported; load()
 # imports the module named here for a magic on first use.
-_PROVIDERS: dict[bytes, str] = {}
-_PROVIDERS[b"\x89PCZhclt"] = "pcz.hclt_model"
+_PROVIDERS: dict[bytes, str] = {b"\x89PCZhclt": "pcz.hclt_model", b"PCZHMM\x00\x01": "pcz.hmm"}
 
 
 def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
@@ -33,8 +33,17 @@ def register_loader(magic: bytes, loader: Callable[[bytes], Any]) -> None:
 
 
 def load(model_bytes: bytes) -> Any:
-    """Parse and validate a model file's bytes into a model object."""
-    magic = bytes(model_bytes[:MAGIC_SIZE])
+    """Parse and validate a model file's bytes into a model object.
+
+    The last few models loaded are kept, so decoding many small files with one
+    model parses it once; model objects are therefore never modified after loading.
+    """
+    return _load_cached(bytes(model_bytes))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(model_bytes: bytes) -> Any:
+    magic = model_bytes[:MAGIC_SIZE]
     if magic not in _LOADERS and magic in _PROVIDERS:
         importlib.import_module(_PROVIDERS[magic])
     loader = _LOADERS.get(magic)

@@ -13,6 +13,7 @@ beats its size.  Memory stays bounded by a few chunks per worker.
 >>> back.getvalue()
 b'hello hello hello'
 """
+import itertools
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
@@ -24,7 +25,7 @@ from pcz.parallel import ordered_map
 
 DEFAULT_CHUNK = 1 << 20
 DEFAULT_MEMORY = 512 << 20
-Segment = tuple[bytes, tuple[int, ...]]   # original bytes, candidate method ids
+Segment = tuple[bytes, tuple]   # original bytes, candidate method ids (or Method objects)
 
 
 @dataclass
@@ -78,10 +79,11 @@ def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
     """Code one segment with the best of its candidate methods (raw if none wins)."""
     data, candidates = segment
     best_id, best = methods.RAW, data
-    for method_id in candidates:
-        payload = methods.get(method_id).encode(data, model)
+    for candidate in candidates:
+        method = candidate if isinstance(candidate, methods.Method) else methods.get(candidate)
+        payload = method.encode(data, model)
         if payload is not None and 0 < len(payload) < len(best):
-            best_id, best = method_id, payload
+            best_id, best = method.id, payload
     return Record(best_id, len(data), len(best), zlib.crc32(data)), best
 
 
@@ -142,7 +144,12 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
 
 
 def auto_methods(model: Any = None) -> tuple[int, ...]:
-    """Candidate methods for plain byte chunks."""
+    """Candidate methods for plain byte chunks: the core order-0 model, and the HMM
+    when the model is an HMM text model."""
+    from pcz import hmm
+    if isinstance(model, hmm.HMM) or (isinstance(model, (bytes, bytearray, memoryview))
+                                      and bytes(model[:len(hmm.MAGIC)]) == hmm.MAGIC):
+        return (methods.ORDER0, methods.HMM)
     return (methods.ORDER0,)
 
 
@@ -152,8 +159,15 @@ def compress_stream(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_C
     """Compress the byte stream src into dst; returns :class:`Stats`."""
     if not 1 <= chunk_size <= MAX_CHUNK:
         raise ValueError(f"chunk size must be between 1 and {MAX_CHUNK}")
+    chunks = read_chunks(src, chunk_size)
+    if model is None and candidates is None:
+        # Text gets the shipped text model when it pays for naming it (pcz.text).
+        from pcz.text import default_for
+        first = next(chunks, b"")
+        chunks = itertools.chain([first] if first else [], chunks)
+        model = default_for(first)
     candidates = auto_methods(model) if candidates is None else tuple(candidates)
-    segments = ((chunk, candidates) for chunk in read_chunks(src, chunk_size))
+    segments = ((chunk, candidates) for chunk in chunks)
     return compress_segments(segments, dst, model, embed_model, threads)
 
 

@@ -48,3 +48,12 @@ def test_same_bytes_in_every_process_and_environment(tmp_path, case):
         for threads in ("1", "2"):
             d = run_pcz("decompress", "-c", "-T", threads, input=blob, env=env_for(env_name))
             assert d.returncode == 0 and d.stdout == original, (env_name, threads, d.stderr)
+
+
+def test_compress_twice_in_one_process_gives_identical_bytes():
+    """Also guards the model cache: coding must never modify a loaded model."""
+    import pcz
+    text = (TEXT.decode() + "Some more ordinary English prose, with words.\n" * 50).encode()
+    first = pcz.compress(text)
+    assert pcz.compress(text) == first
+    assert pcz.decompress(first) == text and pcz.decompress(first) == text

@@ -1,0 +1,187 @@
+"""Text chunk methods: 3 ``hmm`` (the HMM byte model over a whole chunk) and 4
+``windows`` (Equal-Info windows of W bits), plus the default text model.
+
+``hmm`` payload: one mode byte, then the binary arithmetic coder's stream
+(:mod:`pcz.coders.binary_coder`).  Mode 0: the model as stored; mode 1: the
+emissions adapt while coding at rate ``ADAPT_RATE`` (:func:`pcz.coders.hmm_chain.encode_stream`),
+identically in the decoder.  ``windows`` payload: one byte W/8, then the
+windows, W/8 bytes each (:mod:`pcz.coders.window_coder`); each window decodes on
+its own, with the model restarted.
+
+The default text model ships as ``pcz/data/text-*.pczm`` and is found by id like
+any built-in model (:func:`pcz.models.resolve`).
+
+>>> model = default_model()
+>>> blob = encode_hmm(b"It was the best of times.", model)
+>>> decode_hmm(blob, 25, model)
+b'It was the best of times.'
+>>> w = windows_method(32)
+>>> w.decode(w.encode(b"It was the best of times.", model), 25, model)
+b'It was the best of times.'
+"""
+from functools import lru_cache, partial
+from importlib import resources
+
+import numpy as np
+
+from pcz import methods
+from pcz.errors import FormatError, ModelError
+from pcz.hmm import HMM
+
+DEFAULT_MODEL = "text-en.pczm"
+MODE_STATIC, MODE_ADAPTIVE = 0, 1
+ADAPT_RATE = 1.0 / 16      # chosen on held-out text (docs/TEXT.md)
+_RATES = {MODE_STATIC: 0.0, MODE_ADAPTIVE: ADAPT_RATE}
+SNIFF_BYTES = 4096
+MODEL_ID_COST = 32     # bytes a file pays to name its model
+
+
+@lru_cache(maxsize=1)
+def default_model_bytes() -> bytes:
+    """The file bytes of the text model shipped with pcz."""
+    return (resources.files("pcz") / "data" / DEFAULT_MODEL).read_bytes()
+
+
+def default_model() -> HMM:
+    """The text model shipped with pcz, loaded."""
+    return _loaded(default_model_bytes())
+
+
+@lru_cache(maxsize=4)
+def _loaded(model_bytes: bytes) -> HMM:
+    return HMM.from_bytes(model_bytes)
+
+
+def _kernels():
+    """The numba kernels, imported on first use so that sniffing binary data stays cheap."""
+    from pcz.coders import hmm_chain
+    return hmm_chain
+
+
+def check_window_bits(W: int) -> None:
+    """Raise ValueError unless W is a valid window size (multiple of 8 in [16, 128])."""
+    from pcz.coders.window_coder import check_window_bits as check
+    check(W)
+
+
+def _hmm(model) -> HMM:
+    if not isinstance(model, HMM):
+        raise ModelError("this chunk needs an HMM text model")
+    return model
+
+
+def encode_hmm(data: bytes, model, mode: int = MODE_ADAPTIVE) -> bytes | None:
+    """Code a chunk with the HMM; None when the model is not an HMM or nothing is saved."""
+    if not isinstance(model, HMM) or not data:
+        return None
+    src = np.frombuffer(data, dtype=np.uint8)
+    out = np.zeros(len(data), dtype=np.uint8)
+    n = _kernels().encode_stream(src, *model.kernel_args(), out, _RATES[mode])
+    if n + 1 >= len(data):
+        return None
+    return bytes([mode]) + out[:n].tobytes()
+
+
+def decode_hmm(payload: bytes, size: int, model) -> bytes:
+    """Invert :func:`encode_hmm` for a chunk of ``size`` bytes."""
+    model = _hmm(model)
+    if not payload or payload[0] not in _RATES:
+        raise FormatError("unknown hmm chunk mode")
+    out = np.zeros(size, dtype=np.uint8)
+    _kernels().decode_stream(np.frombuffer(payload, dtype=np.uint8, offset=1), *model.kernel_args(), out,
+                            _RATES[payload[0]])
+    return out.tobytes()
+
+
+def encode_windows(data: bytes, model, W: int) -> np.ndarray:
+    """The W-bit windows of data, as a (windows, W/8) uint8 array."""
+    check_window_bits(W)
+    model = _hmm(model)
+    src = np.frombuffer(data, dtype=np.uint8)
+    rows = np.zeros((len(src), W // 8), dtype=np.uint8)
+    count = _kernels().encode_windows(src, W, *model.kernel_args(), rows)
+    return rows[:count]
+
+
+def decode_windows(rows: np.ndarray, size: int, model) -> tuple[bytes, np.ndarray]:
+    """Decode windows that hold exactly ``size`` bytes; returns (bytes, end of each window)."""
+    model = _hmm(model)
+    rows = np.ascontiguousarray(rows, dtype=np.uint8)
+    check_window_bits(8 * rows.shape[1])
+    out = np.zeros(size, dtype=np.uint8)
+    ends = np.zeros(len(rows), dtype=np.int64)
+    total = _kernels().decode_windows(rows, *model.kernel_args(), out, ends)
+    if total != size:
+        raise FormatError("windows do not decode to the recorded size (wrong model or damaged data)")
+    return out.tobytes(), ends
+
+
+def _windows_payload(data: bytes, model, W: int) -> bytes | None:
+    if not isinstance(model, HMM) or not data:
+        return None
+    return bytes([W // 8]) + encode_windows(data, model, W).tobytes()
+
+
+def _windows_decode(payload: bytes, size: int, model) -> bytes:
+    if not payload:
+        raise FormatError("empty windows chunk")
+    width = payload[0]
+    try:
+        check_window_bits(8 * width)
+    except ValueError as e:
+        raise FormatError(str(e)) from None
+    body = np.frombuffer(payload, dtype=np.uint8, offset=1)
+    if len(body) % width or len(body) // width > size:
+        raise FormatError("windows chunk has a partial window or more windows than bytes")
+    return decode_windows(body.reshape(-1, width), size, model)[0]
+
+
+def windows_method(W: int) -> methods.Method:
+    """The windows method set to W bits per window (the decoder reads W from the payload)."""
+    check_window_bits(W)
+    return methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=W),
+                          _windows_decode, needs_model=True)
+
+
+def looks_like_text(data: bytes) -> bool:
+    """Mostly printable ASCII, tabs and line breaks, or valid UTF-8 (a character may be
+    cut at the end).  Only a gate: :func:`text_model_pays` decides by coding a sample.
+
+    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256)))
+    (True, False)
+    """
+    if not data:
+        return False
+    counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
+    if counts[32:127].sum() + counts[[9, 10, 13]].sum() >= 0.95 * len(data):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(data) - 3 and e.reason == "unexpected end of data"
+    return True
+
+
+def text_model_pays(sample: bytes, model: HMM) -> bool:
+    """Whether naming the text model in a file pays for itself on this sample: text,
+    and the HMM codes it smaller than the core byte model by more than the model id."""
+    from pcz import order0
+    sample = sample[:SNIFF_BYTES]
+    if not looks_like_text(sample):
+        return False
+    coded = encode_hmm(sample, model)
+    return coded is not None and len(coded) + MODEL_ID_COST < min(len(order0.encode(sample)), len(sample))
+
+
+def default_for(first_chunk: bytes) -> bytes | None:
+    """The default model's bytes if a stream starting with first_chunk should use it."""
+    try:
+        model_bytes = default_model_bytes()
+    except FileNotFoundError:
+        return None
+    return model_bytes if text_model_pays(first_chunk, _loaded(model_bytes)) else None
+
+
+methods.register(methods.Method(methods.HMM, "hmm", encode_hmm, decode_hmm, needs_model=True))
+methods.register(methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=64),
+                                _windows_decode, needs_model=True))
