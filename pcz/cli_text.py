@@ -102,20 +102,33 @@ def detokenize(tokens_path, output, model_path, force):
 @click.option("--seq-len", type=click.IntRange(2, 1 << 16), default=256, show_default=True)
 @click.option("--batch", type=click.IntRange(1, 1 << 16), default=128, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--init", "init_path", type=click.Path(exists=True, dir_okay=False),
+              help="Continue training this model (its H, C and byte classes are kept).")
+@click.option("--step-offset", type=click.IntRange(0), default=0, show_default=True,
+              help="With --init: EM steps the model already had (the step size continues from there).")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def train_text(files, output, hidden, slots, epochs, seq_len, batch, seed, force):
+def train_text(files, output, hidden, slots, epochs, seq_len, batch, seed, init_path, step_offset, force):
     """Train an HMM text model on FILES by stepwise EM (JAX); needs pcz[learn]."""
     import numpy as np
     try:
-        from pcz.learn.hmm_em import fit
+        from pcz.learn.hmm_em import Params, fit
     except ImportError as e:
         return _fail(PczError(f"training needs the learn extra: pip install 'pcz[learn]' ({e})"))
     from pcz.hmm import HMM
     data = np.concatenate([np.fromfile(f, dtype=np.uint8) for f in files])
     if len(data) < 2:
         return _fail(InputError("need at least two bytes of training text"))
+    init = None
+    if init_path:
+        try:
+            base = HMM.from_bytes(_read_model(init_path))
+        except PczError as e:
+            return _fail(e)
+        init = Params(base.prior, base.T, base.E, base.cls)
+        hidden, slots = base.hidden, base.slots
     start = time.perf_counter()
-    params = fit(data, hidden, slots=slots, epochs=epochs, seq_len=seq_len, batch=batch, seed=seed)
+    params = fit(data, hidden, slots=slots, epochs=epochs, seq_len=seq_len, batch=batch, seed=seed,
+                 init=init, step_offset=step_offset if init else 0)
     model = HMM.from_probs(params.prior, params.T, params.E, params.cls)
     try:
         with AtomicOutput(output, force) as f:

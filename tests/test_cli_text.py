@@ -51,6 +51,11 @@ def test_train_text_then_use_model(run_cli, tmp_path):
     r = run_cli("train-text", str(src), "-o", str(model), "--hidden", "4", "--slots", "2",
                 "--epochs", "1", "--seq-len", "64", "--batch", "8")
     assert r.code == 0 and model.stat().st_size > 0
+    more = tmp_path / "m2.pczm"
+    r = run_cli("train-text", str(src), "-o", str(more), "--init", str(model), "--step-offset", "20",
+                "--epochs", "1", "--seq-len", "64", "--batch", "8")
+    assert r.code == 0 and more.stat().st_size == model.stat().st_size
+    assert run_cli("train-text", str(src), "-o", str(tmp_path / "x"), "--init", str(src)).code == 1
     r = run_cli("compress", "--model", str(model), "--embed-model", "-c", str(src))
     assert r.code == 0
     (tmp_path / "a.pcz").write_bytes(r.out)
