@@ -26,6 +26,17 @@ def test_every_case_is_rejected_with_a_pcz_error():
     assert set(counts) >= {"ChecksumError", "FormatError", "LimitError", "ModelError"}
 
 
+def test_slack_bits_never_change_the_output():
+    cases = list(badfiles.tail_forgeries())
+    assert cases
+    for name, blob, options, original in cases:
+        try:
+            out = pcz.decompress(blob, **options)
+        except pcz.PczError:
+            continue
+        assert out == original, name
+
+
 def test_every_case_through_the_cli_exits_1_with_one_line_and_no_output(run_cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     model_path = tmp_path / "test.model"
