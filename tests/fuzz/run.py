@@ -3,7 +3,9 @@
     python tests/fuzz/run.py TARGET [libFuzzer options] [CORPUS_DIR ...]
 
 Targets: container (pcz.decompress on arbitrary bytes), methods (chunk
-payload decoders, behind the CRCs), roundtrip
+payload decoders behind the CRCs, all methods: raw, order0, hclt and
+hclt-rans with a tiny model, hmm and windows with the shipped text model),
+roundtrip
 (compress then decompress equals the input), model (model-file loader),
 stream (pcz.open reading arbitrary bytes).  Seeds are generated from
 tests/badfiles.py into a temporary folder when no corpus folder is given.
@@ -27,9 +29,14 @@ import atheris
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-with atheris.instrument_imports(include=["pcz"]):
+# numba kernels (pcz.coders) cannot be instrumented: atheris' hooks are not typable
+# in nopython mode; they are fuzzed through their instrumented callers.
+KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "hmm_chain", "range_coder", "tree_pc",
+                                              "tree_rans", "window_coder")]
+with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact names only
     import pcz
     from pcz import methods, models
+    from pcz import hclt_method, hclt_model, hmm, text, tokens  # noqa: F401  (lazily loaded otherwise)
     from pcz.errors import PczError
 
 import badfiles  # noqa: E402
@@ -52,14 +59,28 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
+METHOD_IDS = (0, 1, 2, 3, 4, 5)      # raw, order0, hclt, hmm, windows, hclt-rans
+_MODELS = {}
+
+
+def _model_for(method_id: int):
+    """The shipped text model for text methods, a tiny HCLT for record methods."""
+    if not _MODELS:
+        import badmodels
+        from pcz.text import default_model
+        _MODELS["text"] = default_model()
+        _MODELS["hclt"] = models.load(badmodels.tiny_hclt())
+    return {3: _MODELS["text"], 4: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
+
+
 def methods_target(data: bytes) -> None:
     """Chunk payload decoders behind the CRCs: method byte, 3-byte size, payload."""
     if len(data) < 4:
         return
-    method = methods.get(data[0] % 2)   # raw, order0 (model-free methods)
+    method = methods.get(METHOD_IDS[data[0] % len(METHOD_IDS)])
     size = int.from_bytes(data[1:4], "little") % (1 << 16)
     try:
-        out = method.decode(data[4:], size, None)
+        out = method.decode(data[4:], size, _model_for(method.id))
     except PczError:
         return
     if len(out) != size:
@@ -67,10 +88,14 @@ def methods_target(data: bytes) -> None:
 
 
 def model_target(data: bytes) -> None:
-    try:
-        models.load(data)
-    except PczError:
-        pass
+    """The model loaders, on the bytes as given and with the trailing CRC32 made right
+    (both model formats end with one), so validation behind the checksum is reached."""
+    import badmodels
+    for blob in (data, badmodels.recrc(data) if len(data) >= 4 else data):
+        try:
+            models.load(blob)
+        except PczError:
+            pass
 
 
 def stream_target(data: bytes) -> None:
@@ -86,9 +111,29 @@ TARGETS = {"container": container_target, "methods": methods_target, "roundtrip"
            "model": model_target, "stream": stream_target}
 
 
-def seed_folder() -> str:
+def seeds(target: str) -> list[bytes]:
+    """Valid inputs to start from: pcz files, model files, or method payloads."""
+    if target == "model":
+        import badmodels
+        return list(badmodels.valid_models().values())
+    files = [blob for blob, _ in badfiles.base_files().values()]
+    if target != "methods":
+        return files
+    out = []
+    for blob in files:
+        for rec in badfiles.parse(blob).records:
+            if rec[0] in METHOD_IDS:
+                out.append(bytes([METHOD_IDS.index(rec[0])]) + rec[2].to_bytes(3, "little") + rec[5])
+    text = b"Windows of text decode on their own. " * 8
+    for W in (16, 32, 64, 128):
+        from pcz.text import windows_method
+        out.append(bytes([4]) + len(text).to_bytes(3, "little") + windows_method(W).encode(text, _model_for(4)))
+    return out
+
+
+def seed_folder(target: str) -> str:
     folder = tempfile.mkdtemp(prefix="pcz-fuzz-seeds-")
-    for i, (blob, _) in enumerate(badfiles.base_files().values()):
+    for i, blob in enumerate(seeds(target)):
         with open(os.path.join(folder, f"seed{i}"), "wb") as f:
             f.write(blob)
     return folder
@@ -101,7 +146,7 @@ def main() -> None:
     badfiles.register_test_model()
     args = [sys.argv[0]] + sys.argv[2:]
     if not any(not a.startswith("-") for a in args[1:]):
-        args.append(seed_folder())
+        args.append(seed_folder(sys.argv[1]))
     atheris.Setup(args, target)
     atheris.Fuzz()
 
