@@ -16,14 +16,34 @@ ENVIRONMENTS = {
     "numba-1-thread": {"NUMBA_NUM_THREADS": "1"},
     "no-svml": {"NUMBA_DISABLE_INTEL_SVML": "1"},
 }
+# every environment with one process, and two worker processes in the default one
+RUNS = [(env, "1") for env in ENVIRONMENTS] + [("default", "2")]
 TEXT = b"Determinism: encoder and decoder must agree to the last bit.\n" * 300
 
 
+PROSE = ("The model is named by the hash of its bytes, and the decoder must reach the same "
+         "numbers as the encoder, to the last bit, on every machine.\n" * 80).encode()
+
+
 def cases(tmp_path):
-    """(name, input path, extra compress args) for every coding mode."""
-    path = tmp_path / "text.txt"
-    path.write_bytes(TEXT + bytes(range(256)) + os.urandom(5000))
-    return [("order0", path, ["--chunk-size", "4K"])]
+    """(name, input path, extra compress/decompress args, method expected in the output)."""
+    import numpy as np
+    import badmodels
+    binary = tmp_path / "mixed.bin"
+    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 3000)
+    prose = tmp_path / "prose.txt"
+    prose.write_bytes(PROSE)
+    model = tmp_path / "tiny.pczm"
+    model.write_bytes(badmodels.tiny_hclt())
+    records = tmp_path / "records.npy"
+    np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
+    return [("order0", binary, ["--chunk-size", "4K"], "order0"),
+            ("hmm", prose, ["--chunk-size", "2K"], "hmm"),
+            ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
+            ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]
+
+
+CASE_NAMES = ["order0", "hmm", "windows", "hclt-rans"]
 
 
 def env_for(name):
@@ -32,22 +52,24 @@ def env_for(name):
     return env
 
 
-@pytest.mark.parametrize("case", [0])
+@pytest.mark.parametrize("case", CASE_NAMES)
 def test_same_bytes_in_every_process_and_environment(tmp_path, case):
-    name, path, args = cases(tmp_path)[case]
+    name, path, args, method = cases(tmp_path)[CASE_NAMES.index(case)]
+    model_args = args[args.index("--model"):args.index("--model") + 2] if "--model" in args else []
     outputs = {}
-    for env_name in ENVIRONMENTS:
-        for threads in ("1", "2"):
-            r = run_pcz("compress", "-c", "-T", threads, *args, str(path), env=env_for(env_name))
-            assert r.returncode == 0, r.stderr
-            outputs[(env_name, threads)] = hashlib.sha256(r.stdout).hexdigest()
+    for env_name, threads in RUNS:
+        r = run_pcz("compress", "-c", "-T", threads, *args, str(path), env=env_for(env_name))
+        assert r.returncode == 0, r.stderr
+        outputs[(env_name, threads)] = hashlib.sha256(r.stdout).hexdigest()
     assert len(set(outputs.values())) == 1, outputs
     blob = r.stdout
+    (tmp_path / "out.pcz").write_bytes(blob)
+    info = run_pcz("info", str(tmp_path / "out.pcz"))
+    assert f"{method}:" in info.stdout.decode(), info.stdout      # the mode under test was used
     original = path.read_bytes()
-    for env_name in ENVIRONMENTS:
-        for threads in ("1", "2"):
-            d = run_pcz("decompress", "-c", "-T", threads, input=blob, env=env_for(env_name))
-            assert d.returncode == 0 and d.stdout == original, (env_name, threads, d.stderr)
+    for env_name, threads in RUNS:
+        d = run_pcz("decompress", "-c", "-T", threads, *model_args, input=blob, env=env_for(env_name))
+        assert d.returncode == 0 and d.stdout == original, (env_name, threads, d.stderr)
 
 
 def test_compress_twice_in_one_process_gives_identical_bytes():
