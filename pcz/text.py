@@ -111,7 +111,7 @@ def encode_mix(data: bytes, model, mode: int = MIX_MODE) -> bytes | None:
         return None
     from pcz.coders import text_mix
     out = np.zeros(len(data), dtype=np.uint8)
-    n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.kernel_args(), out,
+    n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.mix_args(), out,
                                *text_mix.config_args(mode, len(data)))
     if n + 1 >= len(data):
         return None
@@ -125,7 +125,7 @@ def decode_mix(payload: bytes, size: int, model) -> bytes:
     if not payload or payload[0] not in text_mix.CONFIGS:
         raise FormatError("unknown hmm-mix chunk mode")
     out = np.zeros(size, dtype=np.uint8)
-    text_mix.decode_stream(_writable(np.frombuffer(payload, dtype=np.uint8, offset=1)), *model.kernel_args(),
+    text_mix.decode_stream(_writable(np.frombuffer(payload, dtype=np.uint8, offset=1)), *model.mix_args(),
                            out, *text_mix.config_args(payload[0], size))
     return out.tobytes()
 
@@ -184,14 +184,16 @@ def looks_like_text(data: bytes) -> bool:
     """Mostly printable ASCII, tabs and line breaks, or valid UTF-8 (a character may be
     cut at the end).  Only a gate: :func:`text_model_pays` decides by coding a sample.
 
-    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256)))
-    (True, False)
+    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256))), looks_like_text(bytes(range(4)))
+    (True, False, False)
     """
     if not data:
         return False
     counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
     if counts[32:127].sum() + counts[[9, 10, 13]].sum() >= 0.95 * len(data):
         return True
+    if counts[:32].sum() - counts[[9, 10, 12, 13]].sum() + counts[127] > 0.05 * len(data):
+        return False      # control characters: valid UTF-8, but not text
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:

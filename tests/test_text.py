@@ -121,3 +121,4 @@ def test_looks_like_text():
     assert text.looks_like_text("naïve café — ok\n".encode() * 10)
     assert not text.looks_like_text(bytes(range(256)) * 4)
     assert not text.looks_like_text(b"")
+    assert not text.looks_like_text(bytes(np.random.default_rng(0).integers(0, 4, 4000, dtype=np.uint8)))

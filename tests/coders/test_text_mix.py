@@ -10,9 +10,9 @@ def round_trip(model, data, mode=0):
     src = np.array(list(data), dtype=np.uint8)
     config = tm.config_args(mode, len(src))
     out = np.zeros(3 * len(src) + 16, dtype=np.uint8)
-    n = tm.encode_stream(src, *model.kernel_args(), out, *config)
+    n = tm.encode_stream(src, *model.mix_args(), out, *config)
     back = np.zeros(len(src), dtype=np.uint8)
-    tm.decode_stream(out[:n].copy(), *model.kernel_args(), back, *config)
+    tm.decode_stream(out[:n].copy(), *model.mix_args(), back, *config)
     return back.tobytes(), n
 
 
@@ -35,7 +35,7 @@ def test_context_models_learn_what_the_hmm_cannot():
 def test_overflow_is_reported():
     src = np.array(list(bytes(range(256)) * 4), dtype=np.uint8)
     out = np.zeros(10, dtype=np.uint8)
-    n = tm.encode_stream(src, *random_model().kernel_args(), out, *tm.config_args(0, len(src)))
+    n = tm.encode_stream(src, *random_model().mix_args(), out, *tm.config_args(0, len(src)))
     assert n > len(out)
 
 
