@@ -51,7 +51,7 @@ M32 = 0xFFFFFFFF
 WORD = 100            # pseudo-order: hash of the current word
 MATCH_MIN = 5         # bytes a match must share before it predicts
 MATCH_BITS = 20       # the match table holds 2**20 positions
-MAX_TABLE_BITS = 22   # per context model: 2**22 bytes (4 MiB)
+MAX_TABLE_BITS = 23   # per context model: 2**23 bytes (8 MiB)
 COUNT_CAP = 15        # count states are (n0, n1), each 0..15
 MAP_LIMIT = 255.0     # adaptive probabilities average over at most ~256 recent uses
 N_SETS = 256 + 2048 + 256   # weight rows: confidence x level, previous byte x level, match x level
@@ -89,7 +89,7 @@ _NXT, _P0 = count_states()
 
 def config_args(mode: int, size: int = 1 << 20) -> tuple:
     """Kernel arguments after the model's for a mode and a chunk of ``size`` bytes
-    (the table size grows with the chunk, up to 2**22 entries per context model)."""
+    (the table size grows with the chunk, up to 2**23 entries per context model)."""
     orders, rate, eta, eta_gate, eta_top = CONFIGS[mode]
     bits = min(MAX_TABLE_BITS, max(12, (8 * max(size, 1)).bit_length() + 1))
     return rate, np.array(orders, dtype=np.int64), bits, _NXT, _P0, eta, eta_gate, eta_top
