@@ -5,25 +5,28 @@ Each byte is coded as 8 binary decisions down the bit tree over byte values (as 
 P(bit = 1 | past):
 
 - the HMM (input 0): ``down . S[2n+1] / mass`` from the chain recursion, its
-  emissions adapting at ``rate`` (0 for none);
+  emissions adapting at ``rate`` (0 for none); ``T`` may be float32 (half the
+  memory traffic; products are taken in float64);
 - order-k context models, one per entry of ``orders`` (k previous bytes; the
   pseudo-order ``WORD`` is the current word, letters case-folded): a hash table of
   small count states ``(n0, n1)`` per (context, tree node), each state mapped to an
   adaptive probability;
-- a match model (last input): the byte that followed the longest recent
-  occurrence of the last ``MATCH_MIN`` bytes, its bit mapped by (match length,
-  predicted bit) to an adaptive probability.
+- a match model (last input): the byte that followed the most recent
+  occurrence of the last ``MATCH_MIN`` bytes, while it keeps matching; its bit
+  and the match length map to an adaptive probability.
 
 They are combined by **sum nodes**: ``P(bit) = sum_m v_m sum_j w_mj(ctx) p_j`` with
 non-negative weights summing to 1, so every decision is a normalised Bernoulli and
 the product over the 8 decisions a normalised distribution over bytes.  Three
 mixtures with differently selected weight rows (by the confidence of the context
 models, by the previous byte, by the match state; each also by tree level) feed a
-final mixture per tree level.  A weight row is scaled per input by a gate
-``A[j, state_j]`` (how much input j is trusted in its present state) and
-renormalised.  All weights learn while coding by stepwise (online) EM:
-``w_j <- (1 - eta) w_j + eta * w_j p_j(bit) / p(bit)``, the posterior
-responsibility of component j, which needs products and divisions only.
+final mixture whose row is chosen by the confidence context.  A weight row is
+scaled per input by a gate ``A[j, state_j]`` (how much input j is trusted in its
+present state) and renormalised.  All weights learn while coding by stepwise
+(online) EM: ``w_j <- (1 - eta) w_j + eta * w_j p_j(bit) / p(bit)``, with
+``w_j p_j(bit) / p(bit)`` the posterior responsibility of component j (the gates
+take the same step against the final mixture), which needs products and
+divisions only.
 
 Determinism: float64, fastmath off, fixed loop order, no exp/log; hashes and count
 states are integers; probabilities are quantised to 16 bits before the coder.
