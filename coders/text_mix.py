@@ -86,7 +86,9 @@ def count_states(half: int = 2, prior: float = 0.4) -> tuple[np.ndarray, np.ndar
 
 # Configurations by mode byte (part of the format: never change one, add a new mode).
 # (context orders, HMM adaptation rate, eta of the mixtures, eta of the gates, eta of the final mixture)
+# At most 7 context models, so that the confidence context (0..7) indexes 256 rows.
 CONFIGS = {0: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03)}
+assert all(len(c[0]) <= 7 for c in CONFIGS.values())
 _NXT, _P0 = count_states()
 
 
