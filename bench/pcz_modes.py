@@ -7,7 +7,7 @@ their model's size; modes with a model report its theoretical rate.  A new
 mode is one :func:`register` call.
 
 >>> sorted(MODES)
-['pcz', 'pcz-hclt', 'pcz-hmm', 'pcz-order0']
+['pcz', 'pcz-hclt', 'pcz-hmm', 'pcz-hmm-mix', 'pcz-order0']
 >>> codec = MODES["pcz"].build()
 >>> item = np.frombuffer(b"abracadabra" * 50, dtype=np.uint8)
 >>> bool((codec.decode(codec.encode(item), item.shape) == item).all())
@@ -165,3 +165,4 @@ register(Mode("pcz-hclt", "pcz HCLT record model", _has_api("train", "compress_a
               lambda: RecordCodec("pcz-hclt", f"pcz HCLT records (pcz.train defaults, compress_array): "
                                               f"{_version()}", {})))
 register(method_mode(methods.HMM, "pcz-hmm", "pcz text HMM"))
+register(method_mode(methods.HMM_MIX, "pcz-hmm-mix", "pcz text HMM mixed with context models"))

@@ -2,7 +2,7 @@
 or a model file (kind, sizes, id).
 
 >>> import io, pcz
->>> print(describe_stream(io.BytesIO(pcz.compress(b"abc" * 100)), "x.pcz"))  # doctest: +ELLIPSIS
+>>> print(describe_stream(io.BytesIO(pcz.compress(bytes(3) * 100)), "x.pcz"))  # doctest: +ELLIPSIS
 x.pcz
   format:      pcz v1
   original:    300 bytes

@@ -144,12 +144,12 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
 
 
 def auto_methods(model: Any = None) -> tuple[int, ...]:
-    """Candidate methods for plain byte chunks: the core order-0 model, and the HMM
-    when the model is an HMM text model."""
+    """Candidate methods for plain byte chunks: the core order-0 model, and the mixture
+    of the HMM and context models (``hmm-mix``) when the model is an HMM text model."""
     from pcz import hmm
     if isinstance(model, hmm.HMM) or (isinstance(model, (bytes, bytearray, memoryview))
                                       and bytes(model[:len(hmm.MAGIC)]) == hmm.MAGIC):
-        return (methods.ORDER0, methods.HMM)
+        return (methods.ORDER0, methods.HMM_MIX)
     return (methods.ORDER0,)
 
 

@@ -1,12 +1,15 @@
-"""Text chunk methods: 3 ``hmm`` (the HMM byte model over a whole chunk) and 4
-``windows`` (Equal-Info windows of W bits), plus the default text model.
+"""Text chunk methods: 3 ``hmm`` (the HMM byte model over a whole chunk), 4
+``windows`` (Equal-Info windows of W bits) and 6 ``hmm-mix`` (a sum node over the
+HMM and adaptive context models, the default), plus the default text model.
 
 ``hmm`` payload: one mode byte, then the binary arithmetic coder's stream
 (:mod:`pcz.coders.binary_coder`).  Mode 0: the model as stored; mode 1: the
 emissions adapt while coding at rate ``ADAPT_RATE`` (:func:`pcz.coders.hmm_chain.encode_stream`),
 identically in the decoder.  ``windows`` payload: one byte W/8, then the
 windows, W/8 bytes each (:mod:`pcz.coders.window_coder`); each window decodes on
-its own, with the model restarted.
+its own, with the model restarted.  ``hmm-mix`` payload: one mode byte (a
+configuration of :data:`pcz.coders.text_mix.CONFIGS`), then the binary coder's
+stream (:mod:`pcz.coders.text_mix`).
 
 The default text model ships as ``pcz/data/text-*.pczm`` and is found by id like
 any built-in model (:func:`pcz.models.resolve`).
@@ -14,6 +17,8 @@ any built-in model (:func:`pcz.models.resolve`).
 >>> model = default_model()
 >>> blob = encode_hmm(b"It was the best of times.", model)
 >>> decode_hmm(blob, 25, model)
+b'It was the best of times.'
+>>> decode_mix(encode_mix(b"It was the best of times.", model), 25, model)
 b'It was the best of times.'
 >>> w = windows_method(32)
 >>> w.decode(w.encode(b"It was the best of times.", model), 25, model)
@@ -32,6 +37,7 @@ DEFAULT_MODEL = "text-en.pczm"
 MODE_STATIC, MODE_ADAPTIVE = 0, 1
 ADAPT_RATE = 1.0 / 16      # chosen on held-out text (docs/TEXT.md)
 _RATES = {MODE_STATIC: 0.0, MODE_ADAPTIVE: ADAPT_RATE}
+MIX_MODE = 0             # the configuration hmm-mix uses when compressing
 SNIFF_BYTES = 4096
 MODEL_ID_COST = 32     # bytes a file pays to name its model
 
@@ -93,6 +99,37 @@ def decode_hmm(payload: bytes, size: int, model) -> bytes:
     return out.tobytes()
 
 
+def _writable(a: np.ndarray) -> np.ndarray:
+    """A writable copy, so that the encoder and the decoder share one compiled kernel."""
+    return np.array(a, dtype=np.uint8)
+
+
+def encode_mix(data: bytes, model, mode: int = MIX_MODE) -> bytes | None:
+    """Code a chunk with the mixture of the HMM and context models; None when the model
+    is not an HMM or nothing is saved."""
+    if not isinstance(model, HMM) or not data:
+        return None
+    from pcz.coders import text_mix
+    out = np.zeros(len(data), dtype=np.uint8)
+    n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.mix_args(), out,
+                               *text_mix.config_args(mode, len(data)))
+    if n + 1 >= len(data):
+        return None
+    return bytes([mode]) + out[:n].tobytes()
+
+
+def decode_mix(payload: bytes, size: int, model) -> bytes:
+    """Invert :func:`encode_mix` for a chunk of ``size`` bytes."""
+    from pcz.coders import text_mix
+    model = _hmm(model)
+    if not payload or payload[0] not in text_mix.CONFIGS:
+        raise FormatError("unknown hmm-mix chunk mode")
+    out = np.zeros(size, dtype=np.uint8)
+    text_mix.decode_stream(_writable(np.frombuffer(payload, dtype=np.uint8, offset=1)), *model.mix_args(),
+                           out, *text_mix.config_args(payload[0], size))
+    return out.tobytes()
+
+
 def encode_windows(data: bytes, model, W: int) -> np.ndarray:
     """The W-bit windows of data, as a (windows, W/8) uint8 array."""
     check_window_bits(W)
@@ -147,14 +184,16 @@ def looks_like_text(data: bytes) -> bool:
     """Mostly printable ASCII, tabs and line breaks, or valid UTF-8 (a character may be
     cut at the end).  Only a gate: :func:`text_model_pays` decides by coding a sample.
 
-    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256)))
-    (True, False)
+    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256))), looks_like_text(bytes(range(4)))
+    (True, False, False)
     """
     if not data:
         return False
     counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
     if counts[32:127].sum() + counts[[9, 10, 13]].sum() >= 0.95 * len(data):
         return True
+    if counts[:32].sum() - counts[[9, 10, 12, 13]].sum() + counts[127] > 0.05 * len(data):
+        return False      # control characters: valid UTF-8, but not text
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -164,12 +203,12 @@ def looks_like_text(data: bytes) -> bool:
 
 def text_model_pays(sample: bytes, model: HMM) -> bool:
     """Whether naming the text model in a file pays for itself on this sample: text,
-    and the HMM codes it smaller than the core byte model by more than the model id."""
+    and the text model codes it smaller than the core byte model by more than the model id."""
     from pcz import order0
     sample = sample[:SNIFF_BYTES]
     if not looks_like_text(sample):
         return False
-    coded = encode_hmm(sample, model)
+    coded = encode_mix(sample, model)
     return coded is not None and len(coded) + MODEL_ID_COST < min(len(order0.encode(sample)), len(sample))
 
 
@@ -183,5 +222,6 @@ def default_for(first_chunk: bytes) -> bytes | None:
 
 
 methods.register(methods.Method(methods.HMM, "hmm", encode_hmm, decode_hmm, needs_model=True))
+methods.register(methods.Method(methods.HMM_MIX, "hmm-mix", encode_mix, decode_mix, needs_model=True))
 methods.register(methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=64),
                                 _windows_decode, needs_model=True))

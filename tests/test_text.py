@@ -35,6 +35,8 @@ def hmm_stream(data, model):
 
 
 CASES = {
+    "mix-text": lambda m: text.encode_mix(TEXT, m),
+    "mix-all-bytes": lambda m: text.encode_mix(bytes(range(256)) * 4 + TEXT, m),
     "hmm-text": lambda m: hmm_stream(TEXT, m),
     "hmm-all-bytes": lambda m: hmm_stream(bytes(range(256)) * 4, m),
     "windows-16": lambda m: text.windows_method(16).encode(TEXT, m),
@@ -50,6 +52,14 @@ def test_golden_bitstreams():
             json.dump(got, f, indent=1)
     with open(GOLDEN) as f:
         assert got == json.load(f)
+
+
+def test_old_hmm_streams_still_decode():
+    """Method 3 stays decodable: the golden stream of a static hmm chunk decodes to its text."""
+    with open(GOLDEN) as f:
+        stream_hex = json.load(f)["hmm-text"]
+    payload = bytes([text.MODE_STATIC]) + bytes.fromhex(stream_hex)
+    assert methods.get(methods.HMM).decode(payload, len(TEXT), golden_model()) == TEXT
 
 
 def test_default_model_is_used_for_text_and_pays():
@@ -69,14 +79,14 @@ def test_default_model_is_used_for_text_and_pays():
     bytes(np.random.default_rng(2).integers(0, 256, 3000, dtype=np.uint8)),
     TEXT * 10,
 ])
-def test_each_chunk_takes_the_smallest_of_order0_hmm_and_raw(data):
+def test_each_chunk_takes_the_smallest_of_order0_mix_and_raw(data):
     from pcz import order0
     model = text.default_model()
     record, payload = stream.encode_segment((data, stream.auto_methods(model)), model)
     sizes = {methods.RAW: len(data), methods.ORDER0: len(order0.encode(data))}
-    hmm = text.encode_hmm(data, model)
-    if hmm is not None:
-        sizes[methods.HMM] = len(hmm)
+    mix = text.encode_mix(data, model)
+    if mix is not None:
+        sizes[methods.HMM_MIX] = len(mix)
     assert record.method == min(sizes, key=lambda k: (sizes[k], k)) and len(payload) == min(sizes.values())
 
 
@@ -92,11 +102,12 @@ def test_windows_through_the_container(W):
 
 def test_bad_payloads():
     model = golden_model()
-    hmm = methods.get(methods.HMM)
-    with pytest.raises(FormatError):
-        hmm.decode(b"\x07abc", 3, model)
-    with pytest.raises(ModelError):
-        hmm.decode(b"\x00abc", 3, None)
+    for method_id in (methods.HMM, methods.HMM_MIX):
+        method = methods.get(method_id)
+        with pytest.raises(FormatError):
+            method.decode(b"\x07abc", 3, model)
+        with pytest.raises(ModelError):
+            method.decode(b"\x00abc", 3, None)
     win = methods.get(methods.WINDOWS)
     good = text.windows_method(32).encode(TEXT, model)
     for bad in (b"", b"\x03" + good[1:], good[:-1], good[:1] + b"\xff" * 4 * 200):
@@ -110,3 +121,4 @@ def test_looks_like_text():
     assert text.looks_like_text("naïve café — ok\n".encode() * 10)
     assert not text.looks_like_text(bytes(range(256)) * 4)
     assert not text.looks_like_text(b"")
+    assert not text.looks_like_text(bytes(np.random.default_rng(0).integers(0, 4, 4000, dtype=np.uint8)))
