@@ -38,12 +38,12 @@ def cases(tmp_path):
     records = tmp_path / "records.npy"
     np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
     return [("order0", binary, ["--chunk-size", "4K"], "order0"),
-            ("hmm", prose, ["--chunk-size", "2K"], "hmm"),
+            ("hmm-mix", prose, ["--chunk-size", "2K"], "hmm-mix"),
             ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
             ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]
 
 
-CASE_NAMES = ["order0", "hmm", "windows", "hclt-rans"]
+CASE_NAMES = ["order0", "hmm-mix", "windows", "hclt-rans"]
 
 
 def env_for(name):

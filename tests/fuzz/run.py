@@ -4,7 +4,7 @@
 
 Targets: container (pcz.decompress on arbitrary bytes), methods (chunk
 payload decoders behind the CRCs, all methods: raw, order0, hclt and
-hclt-rans with a tiny model, hmm and windows with the shipped text model),
+hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model),
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
 stream (pcz.open reading arbitrary bytes).  Seeds are generated from
@@ -59,7 +59,7 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-METHOD_IDS = (0, 1, 2, 3, 4, 5)      # raw, order0, hclt, hmm, windows, hclt-rans
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix
 _MODELS = {}
 
 
@@ -70,7 +70,7 @@ def _model_for(method_id: int):
         from pcz.text import default_model
         _MODELS["text"] = default_model()
         _MODELS["hclt"] = models.load(badmodels.tiny_hclt())
-    return {3: _MODELS["text"], 4: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
+    return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
 
 
 def methods_target(data: bytes) -> None:
