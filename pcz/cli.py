@@ -7,13 +7,12 @@ pcz, version 0.1.0
 0
 """
 import os
-import signal
 import sys
 
 import click
 
 import pcz
-from pcz import arrays, container, fileio, stream
+from pcz import arrays, container, fileio, interrupts, stream
 from pcz.errors import LimitError, PczError
 from pcz.info import describe
 
@@ -149,6 +148,7 @@ def _transfer(source: str, opts: dict, name_for, work, compressing: bool, verify
     if opts["remove"] and source != "-" and target != "-":
         if verify is not None:
             verify(target, stats)
+        interrupts.check()
         os.unlink(source)
     return target, stats
 
@@ -287,15 +287,12 @@ def demo():
     return 0 if all(r["roundtrip"] for r in rows) else EXIT_ERROR
 
 
-def _on_sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    restore = interrupts.install()
     try:
         result = cli.main(args=argv, prog_name="pcz", standalone_mode=False)
+        interrupts.check()      # an interrupt that library code swallowed still counts
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as e:
         return e.exit_code
@@ -311,13 +308,28 @@ def main(argv: list[str] | None = None) -> int:
     except (PczError, OSError) as e:
         click.echo(f"pcz: {e}", err=True)
         return EXIT_ERROR
+    except Exception as e:
+        if interrupts.requested():      # e.g. numba failing after an interrupted compile
+            click.echo("pcz: interrupted", err=True)
+            return EXIT_INTERRUPT
+        if os.environ.get("PCZ_DEBUG"):
+            raise
+        click.echo(f"pcz: internal error: {type(e).__name__}: {e} (set PCZ_DEBUG=1 for details)", err=True)
+        return EXIT_ERROR
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore()
 
 
 def entry() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPT:
+        # An interrupt may have cut a library's import or compile short; its
+        # clean-up at interpreter exit could then fail noisily.  Leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 from pcz import cli_bench  # noqa: E402,F401  (registers `pcz bench`)

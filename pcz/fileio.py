@@ -11,6 +11,7 @@ import os
 import stat
 import tempfile
 
+from pcz import interrupts
 from pcz.errors import PczError
 
 SUFFIX = ".pcz"
@@ -43,6 +44,7 @@ class AtomicOutput:
         try:
             self.file.close()
             if exc_type is None:
+                interrupts.check()
                 if self.source_stat is not None:
                     copy_metadata(self.source_stat, self.tmp)
                 check_writable(self.path, self.force)

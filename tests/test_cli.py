@@ -181,3 +181,19 @@ def test_subprocess_ctrl_c_leaves_no_partial_output(tmp_path, command):
     assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
     leftover = sorted(p.name for p in tmp_path.iterdir())
     assert leftover == (["big"] if command == "compress" else ["in.pcz"])
+
+
+def test_subprocess_ctrl_c_while_numba_compiles_is_never_lost(tmp_path):
+    """An interrupt during numba's first compile (cold cache) can be swallowed inside
+    numba; it must still end the run: exit 130, one line, no output left."""
+    text = tmp_path / "prose.txt"
+    text.write_bytes(b"A text long enough to be coded by the text model, line after line.\n" * 20000)
+    for delay in (0.4, 0.7, 1.0, 1.3, 1.6):
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / f"cache{delay}"))
+        proc = subprocess.Popen([sys.executable, "-m", "pcz", "compress", str(text)],
+                                stderr=subprocess.PIPE, env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=120)[1]
+        assert proc.returncode == 130 and err.strip() == b"pcz: interrupted", (delay, proc.returncode, err[-500:])
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith((".prose", "prose.txt.pcz"))]
