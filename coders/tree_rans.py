@@ -206,10 +206,9 @@ def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts
                     state = (state << 32) | np.int64(words[pos])
                     pos += 1
                 X[b, v] = x
-            bv = beta[d, b]
+            bv = beta[d, b]            # E_v[:, x], exact; renormalised when folded into the parent
             for m in range(M):
                 bv[m] = Cv[x + 1, m] - Cv[x, m]
-            _normalise(bv)
         node_at[d] = v
         top = d
     if not encoding and (state != RANS_L or pos != words.shape[0]):
