@@ -9,6 +9,8 @@ the model's size, training time and peak memory, encode and decode images/s
 with 1 and 2 processes, and JPEG-XL lossless per-image decode images/s.
 
     python -m pcz.bench.hclt_fmnist --latents 16 --epochs 10 --full-epochs 5 --out runs/
+    python -m pcz.bench.hclt_fmnist --latents 32 --init runs/hclt_M16.pczm --epochs 0 \
+        --full-epochs 8 --out runs/                                        # grow 16 -> 32
     python -m pcz.bench.hclt_fmnist --model runs/hclt_M16.pczm --out runs/   # evaluate only
 
 >>> os.path.basename(TEST)
@@ -43,11 +45,16 @@ def peak_rss_mib() -> float:
 def train_model(args) -> tuple[HcltModel, dict]:
     from pcz.learn.train import train
     images = load_array(TRAIN)
+    init = None
+    if args.init:
+        with open(args.init, "rb") as f:
+            init = HcltModel.from_bytes(f.read())
     t0 = time.perf_counter()
     model, log = train(images, args.latents, epochs=args.epochs, full_epochs=args.full_epochs,
                        validation=args.validation, batch=args.batch, alpha=args.pseudocount,
-                       shrink=args.shrink, patience=args.patience,
-                       step=args.step, step_end=args.step_end, mi_bits=args.mi_bits, seed=args.seed,
+                       patience=args.patience,
+                       step=args.step, step_end=args.step_end, mi_bits=args.mi_bits, init=init,
+                       seed=args.seed,
                        progress=not args.quiet)
     log["train_s"] = time.perf_counter() - t0
     log["train_peak_rss_mib"] = peak_rss_mib()
@@ -185,12 +192,12 @@ def main(argv=None) -> dict:
     p.add_argument("--validation", type=float, default=0.05)
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--pseudocount", type=float, default=1.0)
-    p.add_argument("--shrink", action="store_true")
     p.add_argument("--patience", type=int, default=2)
     p.add_argument("--step", type=float, default=0.5)
     p.add_argument("--step-end", type=float, default=0.05)
     p.add_argument("--mi-bits", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", help="start training from this (smaller) model: its tree, states copied")
     p.add_argument("--model", help="evaluate this model file instead of training one")
     p.add_argument("--limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
