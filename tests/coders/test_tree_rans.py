@@ -1,17 +1,8 @@
 import numpy as np
 import pytest
 
-from hclt_helpers import brute_joint, random_model, sample
+from hclt_helpers import TREES, brute_joint, random_model, sample
 from pcz.coders.tree_rans import ONE, TreeCoder, _rans_encode
-
-TREES = [
-    [-1],
-    [-1, 0, 1, 2, 3],            # chain
-    [-1, 0, 0, 0, 0],            # star
-    [-1, 0, 1, 0, 3, 3],         # branching
-    [2, 2, -1, 1, 1, 0],         # root not first, unsorted ids
-]
-
 
 def coder(model):
     return TreeCoder(model.parent, model.prior, model.transition, model.emission)
