@@ -74,9 +74,9 @@ def quantise_rows(p: np.ndarray) -> np.ndarray:
 @dataclass(eq=False)
 class HcltModel:
     parent: np.ndarray       # (D,) int64, root -1
-    prior_q: np.ndarray      # (M,) int64, sums to 2**16
-    trans_q: np.ndarray      # (D, M, M) int64; the root's slot is unused (uniform)
-    emit_q: np.ndarray       # (D, M, K) int64
+    prior_q: np.ndarray      # (M,) int32, sums to 2**16
+    trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
+    emit_q: np.ndarray       # (D, M, K) int32
     shape: tuple[int, ...]   # shape of one record (product D)
     _bytes: bytes | None = field(default=None, repr=False)
 
@@ -128,8 +128,8 @@ class HcltModel:
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
         shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
-        model = cls(parent, quantise_rows(prior), quantise_rows(transition),
-                    quantise_rows(emission), shape)
+        model = cls(parent, *(quantise_rows(p).astype(np.int32) for p in (prior, transition, emission)),
+                    shape)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def to_bytes(self) -> bytes:
@@ -192,9 +192,9 @@ class HcltModel:
             raise ModelError("HCLT model parameters are damaged") from None
         if len(body) != 2 * n_values or not inflater.eof or inflater.unconsumed_tail:
             raise ModelError("HCLT model parameters have the wrong size")
-        values = np.frombuffer(body, "<u2").astype(np.int64) + 1
+        values = np.frombuffer(body, "<u2").astype(np.int32) + 1
         prior_q = values[:M]
-        trans_q = np.full((D, M, M), 0, dtype=np.int64)
+        trans_q = np.full((D, M, M), 0, dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
         trans_q[parent < 0] = quantise_rows(np.ones(M))
         emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
