@@ -298,7 +298,7 @@ class TreeCoder:
 
     def decode(self, words: np.ndarray, B: int) -> np.ndarray:
         """B records decoded from rANS words; ValueError when the words are not a valid stream."""
-        words = np.ascontiguousarray(words, dtype=np.uint32)
+        words = np.array(words, dtype=np.uint32)     # a writable copy: one numba specialisation
         if len(words) < 2:
             raise ValueError("coded records are truncated")
         X = np.zeros((B, len(self.order)), dtype=np.uint8)
