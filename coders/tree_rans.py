@@ -301,8 +301,11 @@ class TreeCoder:
         words = np.array(words, dtype=np.uint32)     # a writable copy: one numba specialisation
         if len(words) < 2:
             raise ValueError("coded records are truncated")
+        state = int(words[0]) | (int(words[1]) << 32)
+        if not RANS_L <= state < 1 << 63:                 # every encoder ends in this range
+            raise ValueError("coded records start with an invalid coder state")
         X = np.zeros((B, len(self.order)), dtype=np.uint8)
-        io = np.array([0, int(words[0]) | (int(words[1]) << 32), 2], dtype=np.int64)
+        io = np.array([0, state, 2], dtype=np.int64)
         empty = np.zeros(0, dtype=np.uint32)
         status = self._walk_groups(False, X, empty, empty, words, io)
         if status != OK:

@@ -78,3 +78,20 @@ def test_records_are_walked_in_groups_of_bounded_memory(method_id, monkeypatch):
     grouped = method.encode(X.tobytes(), fresh)
     assert grouped != whole                                     # another symbol order
     assert method.decode(grouped, X.size, fresh) == X.tobytes()
+
+
+def test_rans_decoder_survives_random_damage():
+    model = random_model(13, [-1, 0, 0, 1], 3, 16)
+    X = sample(np.random.default_rng(6), model, 60)
+    payload = hclt_method.encode_rans(X.tobytes(), model)
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        damaged = bytearray(payload)
+        for pos in rng.integers(0, len(payload), rng.integers(1, 4)):
+            damaged[pos] = rng.integers(0, 256)
+        cut = len(damaged) - 4 * int(rng.integers(0, 2))
+        try:
+            out = hclt_method.decode_rans(bytes(damaged[:cut]), X.size, model)
+            assert len(out) == X.size
+        except FormatError:
+            pass

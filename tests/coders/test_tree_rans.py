@@ -54,6 +54,9 @@ def test_truncated_or_extended_streams_are_refused():
         coder(model).decode(np.append(words, np.uint32(7)), 200)
     with pytest.raises(ValueError):
         coder(model).decode(words[:1], 200)
+    for state in ((0, 0), (0xFFFFFFFF, 0xFFFFFFFF)):           # below 2^31, above 2^63
+        with pytest.raises(ValueError, match="invalid coder state"):
+            coder(model).decode(np.r_[np.array(state, dtype=np.uint32), words[2:]], 200)
 
 
 def test_rans_encoder_bounds_its_output():
