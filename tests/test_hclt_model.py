@@ -42,7 +42,8 @@ def _reseal(body: bytes) -> bytes:
 def _with_params(model: HcltModel, values: np.ndarray) -> bytes:
     data = model.to_bytes()
     head_len = _HEAD.size + 4 * len(model.shape) + 4 * model.D
-    packed = zlib.compress((values - 1).astype("<u2").tobytes())
+    packed = zlib.compress(((values - 1) >> 8).astype(np.uint8).tobytes()
+                           + ((values - 1) & 0xFF).astype(np.uint8).tobytes())
     return _reseal(data[:head_len] + struct.pack("<I", len(packed)) + packed)
 
 
@@ -68,6 +69,7 @@ def corruptions():
     yield "shape", _reseal(head[:_HEAD.size] + struct.pack("<I", 5) + head[_HEAD.size + 4:]), "shape"
     yield "row sum", _with_params(model, bad_sum), "sum"
     yield "short params", _with_params(model, values[:-1]), "size"
+    yield "long params", _with_params(model, np.r_[values, 1]), "size"
     yield "trailing", _reseal(head + b"\0"), "size"
 
 
