@@ -30,7 +30,7 @@ from pcz import models
 from pcz.errors import FormatError, ModelError
 
 MAGIC = b"\x89PCZhclt"
-VERSION = 1
+VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
 QBITS = 16
 ONE = 1 << QBITS
 MAX_D = 1 << 20
@@ -157,7 +157,7 @@ class HcltModel:
         magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
         if magic != MAGIC:
             raise ModelError("not an HCLT model file")
-        if version != VERSION:
+        if version not in (1, VERSION):
             raise ModelError(f"unsupported HCLT model version {version}")
         if flags or qbits != QBITS:
             raise ModelError("HCLT model uses unknown flags or precision")
@@ -193,8 +193,11 @@ class HcltModel:
             raise ModelError("HCLT model parameters are damaged") from None
         if len(body) != 2 * n_values or not inflater.eof or inflater.unconsumed_tail:
             raise ModelError("HCLT model parameters have the wrong size")
-        planes = np.frombuffer(body, np.uint8).astype(np.int32)
-        values = (planes[:n_values] << 8) + planes[n_values:] + 1
+        if version == 1:
+            values = np.frombuffer(body, "<u2").astype(np.int32) + 1
+        else:
+            planes = np.frombuffer(body, np.uint8).astype(np.int32)
+            values = (planes[:n_values] << 8) + planes[n_values:] + 1
         prior_q = values[:M]
         trans_q = np.full((D, M, M), 0, dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
@@ -203,7 +206,7 @@ class HcltModel:
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1) != ONE):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data)
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data if version == VERSION else None)
 
     def describe(self) -> str:
         """A few lines for ``pcz info``."""

@@ -79,6 +79,18 @@ def test_damaged_models_are_refused_clearly(name, data, message):
         models.load(data)
 
 
+def test_version_1_files_still_load():
+    model = random_model(5, [-1, 0, 0], 2, 4)
+    values = np.concatenate([model.prior_q, model.trans_q[1:].ravel(), model.emit_q.ravel()])
+    head_len = _HEAD.size + 4 + 4 * 3
+    v1 = bytearray(model.to_bytes()[:head_len])
+    v1[8:10] = struct.pack("<H", 1)
+    packed = zlib.compress((values - 1).astype("<u2").tobytes())
+    old = HcltModel.from_bytes(_reseal(bytes(v1) + struct.pack("<I", len(packed)) + packed))
+    np.testing.assert_array_equal(old.emit_q, model.emit_q)
+    assert old.to_bytes() == model.to_bytes()          # written back as the current version
+
+
 def test_describe_names_the_sizes():
     text = random_model(4, [-1, 0, 0], 4, 16, shape=(3,)).describe()
     assert "HCLT" in text and "latents:     4" in text and "values 0..15" in text
