@@ -1,4 +1,4 @@
-"""HCLT parameter learning in JAX: expected counts by autodiff, mini-batch then full-batch EM.
+"""HCLT parameter learning in JAX: expected counts by an upward and a downward pass, EM.
 
 The log-likelihood of a batch is one upward pass over the tree, nodes of
 equal height at once (a tree of height h takes h batched steps, whatever
