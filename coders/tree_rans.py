@@ -40,7 +40,9 @@ PRECISION = 24
 ONE = 1 << PRECISION
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
-OK, ERR_TRUNCATED, ERR_END = 0, 1, 2
+OK, ERR_TRUNCATED = 0, 1
+GROUP_VALUES = 1 << 21      # float64 values in each message array (down, beta) of a group
+GROUP_RECORDS = 4096
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -146,11 +148,12 @@ def _search(dv, Cv, K, slot, guess):
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts, widths, words):
-    """Code the (B, D) records X in lockstep pre-order.
+def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts, widths, words, io):
+    """Code the (B, D) records X (one lockstep group) in pre-order.
 
-    encoding: fill starts/widths (B * D, symbol order) from X.  Decoding: fill X
-    from the rANS words.  Returns a status (OK or an error code).
+    encoding: fill starts/widths from X, from symbol index io[0] on.  Decoding:
+    fill X from the rANS words, with the decoder state io[1] and word position
+    io[2].  io is updated for the next group.  Returns a status (OK or an error).
     """
     B = X.shape[0]
     D = order.shape[0]
@@ -159,13 +162,7 @@ def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts
     tmp = np.empty(M)
     node_at = np.zeros(down.shape[0], dtype=np.int64)
     top = -1
-    n = 0
-    pos = 2
-    state = 0
-    if not encoding:
-        if words.shape[0] < 2:
-            return ERR_TRUNCATED
-        state = np.int64(words[0]) | (np.int64(words[1]) << 32)
+    n, state, pos = io[0], io[1], io[2]
     for i in range(D):
         v = order[i]
         d = depth[v]
@@ -206,14 +203,12 @@ def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts
                     state = (state << 32) | np.int64(words[pos])
                     pos += 1
                 X[b, v] = x
-            bv = beta[d, b]
+            bv = beta[d, b]            # E_v[:, x], exact; renormalised when folded into the parent
             for m in range(M):
                 bv[m] = Cv[x + 1, m] - Cv[x, m]
-            _normalise(bv)
         node_at[d] = v
         top = d
-    if not encoding and (state != RANS_L or pos != words.shape[0]):
-        return ERR_END
+    io[0], io[1], io[2] = n, state, pos
     return OK
 
 
@@ -239,11 +234,22 @@ def _rans_encode(starts, widths):
     return out[pos:]
 
 
+def lockstep_group(levels: int, M: int) -> int:
+    """Records walked in lockstep at once: the message state (2 x levels x M float64 per
+    record) stays within 2 x 16 MiB whatever the model, and groups hold at most 4096.
+
+    >>> lockstep_group(51, 32), lockstep_group(1 << 20, 1024)
+    (1285, 1)
+    """
+    return max(1, min(GROUP_RECORDS, GROUP_VALUES // (levels * M)))
+
+
 class TreeCoder:
     """Encode and decode (B, D) uint8 record batches under a tree-shaped latent PC.
 
     ``T[v]`` is node v's transition (rows: parent state), ``E[v]`` its
-    emission (M, K); the root's T is ignored.
+    emission (M, K); the root's T is ignored.  Records are walked in lockstep
+    groups of :attr:`group` (from :func:`lockstep_group`), one rANS stream for all.
     """
 
     def __init__(self, parent, prior, T, E, order=None, depth=None):
@@ -261,32 +267,49 @@ class TreeCoder:
         C = np.zeros((D, K + 1, M))
         C[:, 1:] = np.cumsum(np.swapaxes(E, 1, 2), axis=1)
         C[:, K] = 1.0                  # exact: a row of quantised emissions sums to one
-        self.C = C
+        # float32 halves the memory and is exact for quantised emissions (multiples of
+        # 2^-16 in [0, 1]); for any other input the rounding is monotone, so the CDF stays valid
+        self.C = C.astype(np.float32)
         self.levels = int(self.depth.max()) + 1
+        self.group = lockstep_group(self.levels, self.prior.shape[0])
 
-    def _state(self, B: int):
+    def _walk_groups(self, encoding: bool, X: np.ndarray, starts, widths, words, io) -> int:
         M = self.prior.shape[0]
-        return np.zeros((self.levels, B, M)), np.zeros((self.levels, B, M))
+        down = beta = np.zeros(0)
+        for g in range(0, len(X), self.group):
+            part = X[g:g + self.group]
+            if down.shape[1:2] != (len(part),):          # C-contiguous message arrays
+                down = np.zeros((self.levels, len(part), M))
+                beta = np.zeros_like(down)
+            status = _walk(encoding, part, self.order, self.depth, self.parent, self.prior, self.T,
+                           self.Tt, self.C, down, beta, starts, widths, words, io)
+            if status != OK:
+                return status
+        return OK
 
     def encode(self, X: np.ndarray) -> np.ndarray:
         """The rANS words (uint32) coding the records X (B, D) with values < K."""
         X = np.array(X, dtype=np.uint8, order="C")      # writable: _walk's decode branch writes X
-        B, D = X.shape
-        starts = np.empty(B * D, dtype=np.int64)
-        widths = np.empty(B * D, dtype=np.int64)
-        down, beta = self._state(B)
-        _walk(True, X, self.order, self.depth, self.parent, self.prior, self.T, self.Tt, self.C, down, beta,
-              starts, widths, np.zeros(0, dtype=np.uint32))
+        starts = np.empty(X.size, dtype=np.uint32)
+        widths = np.empty(X.size, dtype=np.uint32)
+        self._walk_groups(True, X, starts, widths, np.zeros(0, dtype=np.uint32),
+                          np.zeros(3, dtype=np.int64))
         return _rans_encode(starts, widths)
 
     def decode(self, words: np.ndarray, B: int) -> np.ndarray:
         """B records decoded from rANS words; ValueError when the words are not a valid stream."""
+        words = np.array(words, dtype=np.uint32)     # a writable copy: one numba specialisation
+        if len(words) < 2:
+            raise ValueError("coded records are truncated")
+        state = int(words[0]) | (int(words[1]) << 32)
+        if not RANS_L <= state < 1 << 63:                 # every encoder ends in this range
+            raise ValueError("coded records start with an invalid coder state")
         X = np.zeros((B, len(self.order)), dtype=np.uint8)
-        down, beta = self._state(B)
-        empty = np.zeros(0, dtype=np.int64)
-        status = _walk(False, X, self.order, self.depth, self.parent, self.prior, self.T, self.Tt, self.C,
-                       down, beta, empty, empty, np.ascontiguousarray(words, dtype=np.uint32))
+        io = np.array([0, state, 2], dtype=np.int64)
+        empty = np.zeros(0, dtype=np.uint32)
+        status = self._walk_groups(False, X, empty, empty, words, io)
         if status != OK:
-            raise ValueError("coded records are truncated" if status == ERR_TRUNCATED
-                             else "coded records do not end where the stream does")
+            raise ValueError("coded records are truncated")
+        if io[1] != RANS_L or io[2] != len(words):
+            raise ValueError("coded records do not end where the stream does")
         return X

@@ -1,4 +1,4 @@
-"""HCLT parameter learning in JAX: expected counts by autodiff, mini-batch then full-batch EM.
+"""HCLT parameter learning in JAX: expected counts by an upward and a downward pass, EM.
 
 The log-likelihood of a batch is one upward pass over the tree, nodes of
 equal height at once (a tree of height h takes h batched steps, whatever
@@ -158,9 +158,9 @@ def make_counts(layout: Layout):
     return jax.jit(counts)
 
 
-def _normalise(counts, alpha, base=None):
-    """M step: counts plus ``alpha`` pseudo-counts spread as ``base`` (default uniform)."""
-    c = counts + (alpha / counts.shape[-1] if base is None else alpha * base)
+def _normalise(counts, alpha):
+    """M step: counts plus ``alpha`` pseudo-counts spread evenly over the row."""
+    c = counts + alpha / counts.shape[-1]
     return c / c.sum(-1, keepdims=True)
 
 
@@ -188,25 +188,19 @@ class Trainer:
     ``theta * d(sum log p)/d theta``.
     """
 
-    def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
-                 emit_base: np.ndarray | None = None):
+    def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32):
         self.layout = Layout(parent)
         self.batch, self.alpha, self.dtype = batch, alpha, dtype
-        # pseudo-counts: uniform for the prior and transitions; for emissions uniform or,
-        # given emit_base (D, K), shrinking each state towards its variable's marginal
-        bases = (None, None, None if emit_base is None
-                 else jnp.asarray(emit_base[self.layout.perm][:, None, :], dtype))
         self.loglik = make_loglik(self.layout)
         counts = make_counts(self.layout)
 
         def step(params, xt, w, eta):
             c, ll = counts(params, xt, w)
-            return tuple((1 - eta) * p + eta * _normalise(n, alpha, base)
-                         for p, n, base in zip(params, c, bases)), ll
+            return tuple((1 - eta) * p + eta * _normalise(n, alpha) for p, n in zip(params, c)), ll
 
         self.counts = counts
         self.step = jax.jit(step)
-        self.m_step = jax.jit(lambda c: tuple(_normalise(n, alpha, base) for n, base in zip(c, bases)))
+        self.m_step = jax.jit(lambda c: tuple(_normalise(n, alpha) for n in c))
         self.add = jax.jit(lambda a, b: tuple(x + y for x, y in zip(a, b)))
 
     def to_device(self, prior, trans, emit):
@@ -247,20 +241,18 @@ def _bar(total: int, desc: str, enabled: bool):
 
 def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M: int, *,
         epochs: int = 10, full_epochs: int = 5, batch: int = 512, step: float = 0.5,
-        step_end: float = 0.05, alpha: float = 1.0, shrink: bool = False, patience: int = 2,
-        seed: int = 0, progress: bool = True, init=None):
+        step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
+        progress: bool = True, init=None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     Returns ``((prior, trans, emit) float64 arrays of the best epoch, log)``;
     log is a list of dicts per epoch (phase, train_bpd, valid_bpd, seconds).
-    ``init`` optionally gives starting (prior, trans, emit).  ``shrink``: spread the
-    emissions' pseudo-counts as each variable's marginal histogram rather than uniformly.
+    ``init`` optionally gives starting (prior, trans, emit).
     """
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
     D = X_train.shape[1]
-    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha,
-                      emit_base=marginals(X_train, K) if shrink else None)
+    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha)
     params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
     best, best_bpd, bad, log = params, math.inf, 0, []
     n, d_ln2 = len(X_train), D * LN2

@@ -55,7 +55,7 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
 
 def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
           validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
-          alpha: float = 1.0, shrink: bool = False, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
+          alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           progress: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
@@ -86,8 +86,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     t1 = time.perf_counter()
     params, epochs_log = fit(X[train_idx], X[valid_idx], parent, K, latents, epochs=epochs,
                              full_epochs=full_epochs, batch=batch, step=step, step_end=step_end,
-                             alpha=alpha, shrink=shrink, patience=patience, seed=seed,
-                             progress=progress, init=start)
+                             alpha=alpha, patience=patience, seed=seed, progress=progress,
+                             init=start)
     t2 = time.perf_counter()
     model = HcltModel.from_float(parent, *params, shape=array.shape[1:] or (1,))
     log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,

@@ -1,7 +1,7 @@
 """Compressing record files and arrays with a record model (HCLT).
 
 A record file becomes a pcz stream whose chunks are the file header (coded
-by order0 or stored raw) and batches of whole records (coded by ``hclt``),
+by order0 or stored raw) and batches of whole records (coded by ``hclt-rans``),
 so :func:`pcz.stream.compress_segments` does the work, ``threads`` run
 batches in parallel, and the decompressed output is the file's bytes, header
 and all (a gzip layer is removed: the content is the file inside).
@@ -55,9 +55,9 @@ def check_shape(info: RecordInfo, model) -> None:
 def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int = DEFAULT_CHUNK,
                     candidates: tuple[int, ...] = (methods.HCLT_RANS,)) -> Iterator[Segment]:
     """The header, then batches of about chunk_size bytes of whole records; checks every
-    batch against the model and the total against the header."""
+    batch against the model and the total against the header (the record size is
+    checked by the caller, :func:`check_shape`, before anything is written)."""
     from pcz import hclt_method
-    check_shape(info, model)
     yield info.header, (methods.ORDER0,)
     per_chunk = max(1, chunk_size // info.D) * info.D
     left = info.size
@@ -74,7 +74,11 @@ def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int = D
         hclt_method.records(data, model, (info.size - left) // info.D)   # InputError if out of range
         left -= want
         yield data, candidates
-    if body.read(1):
+    try:
+        trailing = body.read(1)
+    except (OSError, EOFError) as e:
+        raise InputError(f"cannot read the gzip layer ({e})") from None
+    if trailing:
         raise InputError("trailing bytes after the records")
 
 

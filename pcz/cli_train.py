@@ -37,8 +37,6 @@ from pcz.records import load_array
               show_default=True, help="Mini-batch EM step size, first and last epoch.")
 @click.option("--pseudocount", type=click.FloatRange(0), default=1.0, show_default=True,
               help="Pseudocount per distribution (spread over its outcomes).")
-@click.option("--shrink", is_flag=True,
-              help="Spread emission pseudocounts as each variable's histogram, not uniformly.")
 @click.option("--patience", type=click.IntRange(0), default=2, show_default=True,
               help="Epochs without validation gain before stopping.")
 @click.option("--mi-bits", type=click.IntRange(1, 8), default=3, show_default=True,
@@ -51,7 +49,7 @@ from pcz.records import load_array
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
-          shrink, patience, mi_bits, mi_samples, init_path, seed, force, quiet):
+          patience, mi_bits, mi_samples, init_path, seed, force, quiet):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
     fileio.check_writable(output, force)
     array = load_array(data)
@@ -64,8 +62,8 @@ def train(data, output, latents, epochs, full_epochs, validation, batch, step, p
     from pcz.learn.train import train as learn   # JAX: only the training command imports it
     model, log = learn(array, latents, epochs=epochs, full_epochs=full_epochs, validation=validation,
                        batch=batch, step=step[0], step_end=step[1], alpha=pseudocount,
-                       shrink=shrink, patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, init=init, seed=seed,
-                       progress=not quiet)
+                       patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, init=init,
+                       seed=seed, progress=not quiet)
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:
         f.write(blob)

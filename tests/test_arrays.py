@@ -71,6 +71,13 @@ def test_bad_inputs_are_refused(raw, message):
         compress_records(io.BytesIO(raw), io.BytesIO(), MODEL)
 
 
+def test_damaged_gzip_layer_is_refused():
+    raw = bytearray(gzip.compress(idx_bytes(data(20))))
+    raw[-6] ^= 0xFF                                    # the CRC32 in the gzip trailer
+    with pytest.raises(InputError, match="gzip"):
+        compress_records(io.BytesIO(bytes(raw)), io.BytesIO(), MODEL)
+
+
 def test_out_of_range_values_are_located_in_the_file():
     a = np.zeros((9, 2, 3), dtype=np.uint8)
     a[7, 1, 2] = 200

@@ -42,7 +42,8 @@ def _reseal(body: bytes) -> bytes:
 def _with_params(model: HcltModel, values: np.ndarray) -> bytes:
     data = model.to_bytes()
     head_len = _HEAD.size + 4 * len(model.shape) + 4 * model.D
-    packed = zlib.compress((values - 1).astype("<u2").tobytes())
+    packed = zlib.compress(((values - 1) >> 8).astype(np.uint8).tobytes()
+                           + ((values - 1) & 0xFF).astype(np.uint8).tobytes())
     return _reseal(data[:head_len] + struct.pack("<I", len(packed)) + packed)
 
 
@@ -68,6 +69,7 @@ def corruptions():
     yield "shape", _reseal(head[:_HEAD.size] + struct.pack("<I", 5) + head[_HEAD.size + 4:]), "shape"
     yield "row sum", _with_params(model, bad_sum), "sum"
     yield "short params", _with_params(model, values[:-1]), "size"
+    yield "long params", _with_params(model, np.r_[values, 1]), "size"
     yield "trailing", _reseal(head + b"\0"), "size"
 
 
@@ -75,6 +77,18 @@ def corruptions():
 def test_damaged_models_are_refused_clearly(name, data, message):
     with pytest.raises(ModelError, match=message):
         models.load(data)
+
+
+def test_version_1_files_still_load():
+    model = random_model(5, [-1, 0, 0], 2, 4)
+    values = np.concatenate([model.prior_q, model.trans_q[1:].ravel(), model.emit_q.ravel()])
+    head_len = _HEAD.size + 4 + 4 * 3
+    v1 = bytearray(model.to_bytes()[:head_len])
+    v1[8:10] = struct.pack("<H", 1)
+    packed = zlib.compress((values - 1).astype("<u2").tobytes())
+    old = HcltModel.from_bytes(_reseal(bytes(v1) + struct.pack("<I", len(packed)) + packed))
+    np.testing.assert_array_equal(old.emit_q, model.emit_q)
+    assert old.to_bytes() == model.to_bytes()          # written back as the current version
 
 
 def test_describe_names_the_sizes():

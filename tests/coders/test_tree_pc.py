@@ -1,17 +1,8 @@
 import numpy as np
 import pytest
 
-from hclt_helpers import brute_joint, random_params
+from hclt_helpers import TREES, brute_joint, random_params
 from pcz.coders.tree_pc import TreeWalk, preorder
-
-
-TREES = [
-    [-1],
-    [-1, 0, 1, 2, 3],            # chain
-    [-1, 0, 0, 0, 0],            # star
-    [-1, 0, 1, 0, 3, 3],         # branching
-    [2, 2, -1, 1, 1, 0],         # root not first, unsorted ids
-]
 
 
 @pytest.mark.parametrize("parent", TREES)

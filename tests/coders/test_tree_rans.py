@@ -1,17 +1,8 @@
 import numpy as np
 import pytest
 
-from hclt_helpers import brute_joint, random_model, sample
+from hclt_helpers import TREES, brute_joint, random_model, sample
 from pcz.coders.tree_rans import ONE, TreeCoder, _rans_encode
-
-TREES = [
-    [-1],
-    [-1, 0, 1, 2, 3],            # chain
-    [-1, 0, 0, 0, 0],            # star
-    [-1, 0, 1, 0, 3, 3],         # branching
-    [2, 2, -1, 1, 1, 0],         # root not first, unsorted ids
-]
-
 
 def coder(model):
     return TreeCoder(model.parent, model.prior, model.transition, model.emission)
@@ -63,6 +54,9 @@ def test_truncated_or_extended_streams_are_refused():
         coder(model).decode(np.append(words, np.uint32(7)), 200)
     with pytest.raises(ValueError):
         coder(model).decode(words[:1], 200)
+    for state in ((0, 0), (0xFFFFFFFF, 0xFFFFFFFF)):           # below 2^31, above 2^63
+        with pytest.raises(ValueError, match="invalid coder state"):
+            coder(model).decode(np.r_[np.array(state, dtype=np.uint32), words[2:]], 200)
 
 
 def test_rans_encoder_bounds_its_output():
