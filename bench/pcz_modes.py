@@ -65,15 +65,15 @@ class StreamCodec(Codec):
     """pcz's container on bytes: the default choice of methods, or the given candidates only."""
 
     def __init__(self, name: str, description: str, candidates: tuple[int, ...] | None = None,
-                 theoretical: Callable[[bytes], float] | None = None):
+                 theoretical: Callable[[bytes], float] | None = None, model: bytes | None = None):
         self.name, self.description = name, description
-        self.candidates, self.theoretical = candidates, theoretical
+        self.candidates, self.theoretical, self.model = candidates, theoretical, model
 
     def encode(self, item: np.ndarray) -> bytes:
         if self.candidates is None:
             return pcz.compress(item.tobytes())
         out = io.BytesIO()
-        pcz.compress_stream(io.BytesIO(item.tobytes()), out, candidates=self.candidates)
+        pcz.compress_stream(io.BytesIO(item.tobytes()), out, candidates=self.candidates, model=self.model)
         return out.getvalue()
 
     def decode(self, blob: bytes, shape: tuple) -> np.ndarray:
@@ -98,13 +98,21 @@ def method_available(method_id: int) -> Callable[[], str | None]:
     return check
 
 
+def _text_model() -> bytes:
+    from pcz.text import default_model_bytes
+    return default_model_bytes()
+
+
 def method_mode(method_id: int, name: str, summary: str,
-                theoretical: Callable[[bytes], float] | None = None) -> Mode:
-    """A mode that codes bytes with one chunk method only (raw where it does not win)."""
+                theoretical: Callable[[bytes], float] | None = None,
+                model: Callable[[], bytes] | None = None) -> Mode:
+    """A mode that codes bytes with one chunk method only (raw where it does not win),
+    with the model ``model()`` returns, if any."""
     def build():
         method = methods.get(method_id)
         return StreamCodec(name, f"{summary}: {_version()}, chunk method {method.name} only",
-                           candidates=(method_id,), theoretical=theoretical)
+                           candidates=(method_id,), theoretical=theoretical,
+                           model=model() if model else None)
     return Mode(name, summary, method_available(method_id), build)
 
 
@@ -131,8 +139,9 @@ class RecordCodec(Codec):
         return self.info
 
     def theoretical_bits(self, items: list, whole: bool) -> float | None:
-        bits = getattr(self.model, "nll_bits", None)      # -log2 p(x) per record, if the model has it
-        return None if bits is None else float(np.sum(bits(np.stack(items))))
+        from pcz.hclt_method import log2_likelihood
+        X = np.stack(items).reshape(len(items), -1)
+        return -float(np.sum(log2_likelihood(self.model, X)))
 
     def encode(self, item: np.ndarray) -> bytes:
         return pcz.compress_array(item[None], self.model)
@@ -164,5 +173,6 @@ register(method_mode(methods.ORDER0, "pcz-order0", "pcz core order-0 byte model 
 register(Mode("pcz-hclt", "pcz HCLT record model", _has_api("train", "compress_array", "decompress_array"),
               lambda: RecordCodec("pcz-hclt", f"pcz HCLT records (pcz.train defaults, compress_array): "
                                               f"{_version()}", {})))
-register(method_mode(methods.HMM, "pcz-hmm", "pcz text HMM"))
-register(method_mode(methods.HMM_MIX, "pcz-hmm-mix", "pcz text HMM mixed with context models"))
+register(method_mode(methods.HMM, "pcz-hmm", "pcz text HMM (shipped model)", model=_text_model))
+register(method_mode(methods.HMM_MIX, "pcz-hmm-mix", "pcz text HMM mixed with context models (shipped model)",
+                     model=_text_model))
