@@ -37,7 +37,7 @@ def cases(tmp_path):
     model.write_bytes(badmodels.tiny_hclt())
     records = tmp_path / "records.npy"
     np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
-    return [("order0", binary, ["--chunk-size", "4K"], "order0"),
+    return [("order0", binary, ["--fast", "--chunk-size", "4K"], "order0"),
             ("hmm-mix", prose, ["--chunk-size", "2K"], "hmm-mix"),
             ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
             ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]
