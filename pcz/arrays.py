@@ -1,9 +1,9 @@
 """Compressing record files and arrays with a record model (HCLT).
 
 A record file becomes a pcz stream whose chunks are the file header (coded
-by npy-header when it is the canonical one, else by order0 or stored raw) and batches of whole records (coded by ``hclt-rans``),
-so :func:`pcz.stream.compress_segments` does the work, ``threads`` run
-batches in parallel, and the decompressed output is the file's bytes, header
+by ``npy-header`` when it is the canonical one, else by order0 or stored raw)
+and batches of whole records (coded by ``hclt-rans``), so
+:func:`pcz.stream.compress_segments` does the work, ``threads`` run batches in parallel, and the decompressed output is the file's bytes, header
 and all (a gzip layer is removed: the content is the file inside).
 
 >>> import numpy as np, pcz

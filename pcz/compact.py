@@ -18,7 +18,7 @@ import struct
 import zlib
 from typing import BinaryIO, Iterator
 
-from pcz.binio import Reader as FieldReader, varint
+from pcz.binio import Reader as FieldReader, read_upto, varint
 from pcz.container import (COMPACT_LIMIT, END_TAG, Header, Record, check_embedded, read_model_fields)
 from pcz.errors import ChecksumError, FormatError, LimitError
 
@@ -38,17 +38,12 @@ def write(dst: BinaryIO, header: Header, items: list[tuple[Record, bytes]], crc:
 
 
 def _read_body(src: BinaryIO) -> bytes:
-    body = bytearray()
-    while len(body) <= MAX_BODY:
-        piece = src.read(MAX_BODY + 1 - len(body))
-        if not piece:
-            break
-        body += piece
+    body = read_upto(src, MAX_BODY + 1)
     if len(body) > MAX_BODY:
         raise FormatError("compact pcz file longer than its framing allows (file is damaged)")
     if len(body) < _TAIL:
         raise FormatError("truncated file (in the end of a compact file)")
-    return bytes(body)
+    return body
 
 
 class CompactReader:

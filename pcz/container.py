@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+from pcz.binio import read_upto, varint
 from pcz.errors import ChecksumError, FormatError, LimitError
 
 MAGIC = b"\x89PCZ"
@@ -57,11 +58,6 @@ def model_id(model_bytes: bytes) -> bytes:
     return hashlib.sha256(model_bytes).digest()
 
 
-def varint_size(value: int) -> int:
-    """Bytes of the LEB128 encoding of value (pcz.binio.varint)."""
-    return max(1, -(-value.bit_length() // 7))
-
-
 def overhead_bound(size: int, chunk_size: int) -> int:
     """Most bytes a pcz file (without model) can exceed its input of ``size`` bytes by.
 
@@ -70,7 +66,7 @@ def overhead_bound(size: int, chunk_size: int) -> int:
     """
     chunks = -(-size // chunk_size)
     if size <= COMPACT_LIMIT:
-        return START_SIZE + 9 + chunks * (1 + 2 * varint_size(min(size, chunk_size)))
+        return START_SIZE + 9 + chunks * (1 + 2 * len(varint(min(size, chunk_size))))
     return HEADER_FIXED + FOOTER_FIXED + RECORD_OVERHEAD * chunks
 
 
@@ -112,21 +108,19 @@ class Record:
 
 def read_exact(src: BinaryIO, n: int, what: str) -> bytes:
     """n bytes of src, however reads split; FormatError at an early end."""
-    data = src.read(n)
-    while len(data) < n:
-        more = src.read(n - len(data))
-        if not more:
-            raise FormatError(f"truncated file (in {what})")
-        data += more
+    data = read_upto(src, n)
+    if len(data) < n:
+        raise FormatError(f"truncated file (in {what})")
     return data
 
 
 def read_start(src: BinaryIO) -> tuple[bytes, int, int]:
     """The first bytes of a pcz file, checked: (the bytes, version, flags)."""
-    start = src.read(START_SIZE)
-    if len(start) < 4 or start[:4] != MAGIC:
+    start = read_upto(src, START_SIZE)
+    if start[:4] != MAGIC:
         raise FormatError("not a pcz file (bad magic)")
-    start += read_exact(src, START_SIZE - len(start), "header") if len(start) < START_SIZE else b""
+    if len(start) < START_SIZE:
+        raise FormatError("truncated file (in header)")
     version, flags = start[4], start[5]
     if version not in KNOWN_FLAGS:
         raise FormatError(f"unsupported format version {version} (this pcz reads 1 and {VERSION})")

@@ -18,8 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
 
-from pcz import methods, models
-from pcz import container
+from pcz import container, methods, models
 from pcz.container import MAX_CHUNK, Header, Record, Writer, content_digest, model_id
 from pcz.errors import ChecksumError, LimitError, ModelError
 from pcz.parallel import ordered_map
@@ -203,7 +202,7 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
                          _load_model, (stats.model,))
     if reader.compact:
         chunks = list(chunks)
-        if _crc32(chunks) != reader.content_crc:
+        if zlib.crc32(b"".join(chunks)) != reader.content_crc:
             raise ChecksumError("content checksum mismatch (file is damaged)")
     digest = content_digest()
     for data in chunks:
@@ -214,13 +213,6 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     stats.digest = digest.digest()
     if not reader.compact and stats.digest != reader.footer_digest:
         raise ChecksumError("content checksum mismatch (file is damaged)")
-
-
-def _crc32(pieces: list[bytes]) -> int:
-    crc = 0
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-    return crc
 
 
 def decompress_stream(src: BinaryIO, dst: BinaryIO, **options) -> Stats:
