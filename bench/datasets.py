@@ -28,6 +28,13 @@ CANTERBURY_HINT = ("download cantrbry.tar.gz from https://corpus.canterbury.ac.n
                    "and pass --data-dir DIR (or give any folder: --dataset PATH)")
 QUICK_IMAGES = "fashion-mnist-train-500-images-idx3-ubyte.gz"
 QUICK_TRAIN = 300          # shipped images 0..299 train learned codecs; 300..499 are coded
+SHIPPED_MODEL = "fmnist-hclt-M16.pczm"   # HCLT trained on Fashion-MNIST train images 500..59999
+SHIPPED_SPLIT = "pcz-hclt uses the shipped HCLT model, trained on Fashion-MNIST train images 500..59999"
+
+
+def shipped_model() -> bytes:
+    """The HCLT model shipped for Fashion-MNIST (bench/data/PROVENANCE.md)."""
+    return (resources.files("pcz.bench") / "data" / SHIPPED_MODEL).read_bytes()
 NAMED = ("fashion-mnist", "canterbury", "fashion-mnist-sample", "sample-text")
 GROUPS = {"quick": ("fashion-mnist-sample", "sample-text")}
 
@@ -47,6 +54,7 @@ class Dataset:
     split: str                         # the train/test split, stated for anything learned
     names: list | None = None          # item names (files)
     train: np.ndarray | None = None    # training records for learned codecs, never the items
+    model: bytes | None = None         # a record model shipped for these data (trained apart from the items)
 
     @property
     def units(self) -> int:
@@ -76,6 +84,10 @@ def fashion_mnist(data_dir: str | None = None, limit: int | None = None,
         raise DatasetMissing(f"Fashion-MNIST not found in {folder}: {FASHION_HINT}")
     images, train_images = read_idx(test), read_idx(train)
     n, n_train = _limit(len(images), limit), _limit(len(train_images), train_limit)
+    if train_limit is None:      # the shipped model: trained on the train split already
+        return Dataset("fashion-mnist", "image", list(images[:n]), "pixel", os.path.abspath(test),
+                       f"coded: t10k test images 0..{n - 1}; {SHIPPED_SPLIT}",
+                       train=train_images, model=shipped_model())
     return Dataset("fashion-mnist", "image", list(images[:n]), "pixel", os.path.abspath(test),
                    f"coded: t10k test images 0..{n - 1}; learned codecs train on train images "
                    f"0..{n_train - 1}", train=train_images[:n_train])
@@ -89,8 +101,8 @@ def quick_images(limit: int | None = None, train_limit: int | None = None) -> Da
     n, n_train = _limit(len(test), limit), _limit(QUICK_TRAIN, train_limit)
     return Dataset("fashion-mnist-sample", "image", list(test[:n]), "pixel",
                    "Fashion-MNIST train images 0..499 shipped in pcz.bench/data (MIT, Zalando SE)",
-                   f"coded: shipped images {QUICK_TRAIN}..{QUICK_TRAIN + n - 1}; learned codecs "
-                   f"train on shipped images 0..{n_train - 1}", train=images[:n_train])
+                   f"coded: shipped images {QUICK_TRAIN}..{QUICK_TRAIN + n - 1}; {SHIPPED_SPLIT}",
+                   train=images[:n_train], model=shipped_model())
 
 
 def sample_text() -> Dataset:

@@ -125,11 +125,16 @@ class RecordCodec(Codec):
         self.model, self.info = None, {}
 
     def applies(self, dataset) -> str | None:
-        if dataset.train is None or len(dataset.train) == 0:
+        if dataset.model is None and (dataset.train is None or len(dataset.train) == 0):
             return "no training split for these data (give --train PATH)"
         return super().applies(dataset)
 
     def prepare(self, dataset) -> None:
+        if dataset.model is not None:
+            self.model = models.load(dataset.model)
+            self.info = {"model_bytes": len(dataset.model), "train_items": None, "train_s": None,
+                         "shipped": True}
+            return
         t0 = time.perf_counter()
         self.model = pcz.train(np.asarray(dataset.train), **self.train_options)
         self.info = {"model_bytes": len(models.as_bytes(self.model)),
@@ -139,9 +144,8 @@ class RecordCodec(Codec):
         return self.info
 
     def theoretical_bits(self, items: list, whole: bool) -> float | None:
-        from pcz.hclt_method import log2_likelihood
-        X = np.stack(items).reshape(len(items), -1)
-        return -float(np.sum(log2_likelihood(self.model, X)))
+        bits = getattr(self.model, "nll_bits", None)      # -log2 p(x) per record, if the model has it
+        return None if bits is None else float(np.sum(bits(np.stack(items))))
 
     def encode(self, item: np.ndarray) -> bytes:
         return pcz.compress_array(item[None], self.model)

@@ -81,6 +81,9 @@ def size_table(entry: dict) -> list[str]:
 
 
 def _learned(codec: str, model: dict) -> str:
+    if model.get("shipped"):
+        return (f"- {codec}: the model shipped with pcz (see the split above); "
+                f"model {model['model_bytes']:,} bytes, not counted in the rates")
     peak = model.get("train_peak_memory_bytes")
     return (f"- {codec}: trained on {model['train_items']:,} records in {model['train_s']:.1f} s"
             + ("" if peak is None else f" (peak {peak / MIB:.0f} MiB)")

@@ -208,6 +208,12 @@ class HcltModel:
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
         return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data if version == VERSION else None)
 
+    def nll_bits(self, records: np.ndarray) -> np.ndarray:
+        """-log2 p(x) of each record under the stored (quantised) model: the ideal code length."""
+        from pcz.hclt_method import log2_likelihood
+        records = np.asarray(records)
+        return -log2_likelihood(self, records.reshape(len(records), -1))
+
     def describe(self) -> str:
         """A few lines for ``pcz info``."""
         return "\n".join([

@@ -97,5 +97,7 @@ def test_an_empty_folder_is_an_input_error(tmp_path):
 def test_quick_sets_are_shipped_and_split():
     images, text = load_all("quick")
     assert len(images.items) == 200 and images.train.shape == (300, 28, 28)
-    assert "train on shipped images 0..299" in images.split
+    assert "shipped HCLT model, trained on Fashion-MNIST train images 500..59999" in images.split
+    from pcz import models
+    assert models.load(images.model).shape == (28, 28)
     assert text.names == ["sample.txt"] and text.units > 1000

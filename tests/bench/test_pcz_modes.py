@@ -135,3 +135,16 @@ def test_register_adds_a_mode(monkeypatch):
     monkeypatch.setattr(pcz_modes, "MODES", dict(MODES))
     register(Mode("pcz-new", "a new mode", lambda: None, MODES["pcz"].build))
     assert "pcz-new" in pcz_modes.MODES and "pcz-new" not in MODES
+
+
+def test_record_mode_uses_a_shipped_model_without_training():
+    import sys, os
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import badmodels
+    rng = np.random.default_rng(3)
+    items = list(rng.integers(0, 4, (5, 2, 2)).astype(np.uint8))
+    data = Dataset("tiny", "image", items, "pixel", "generated", "shipped model", model=badmodels.tiny_hclt())
+    r = measure(MODES["pcz-hclt"].build(), data)
+    assert r["status"] == "ok", r["error"]
+    assert r["model"]["shipped"] and r["model"]["train_items"] is None
+    assert r["whole"]["theoretical_rate"] > 0
