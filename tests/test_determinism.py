@@ -30,7 +30,7 @@ def cases(tmp_path):
     import numpy as np
     import badmodels
     binary = tmp_path / "mixed.bin"
-    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 3000)
+    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 30000)   # over 64 KiB: not compact
     prose = tmp_path / "prose.txt"
     prose.write_bytes(PROSE)
     model = tmp_path / "tiny.pczm"
