@@ -14,6 +14,7 @@ import pcz
 HERE = os.path.join(os.path.dirname(__file__), "golden")
 GOLDEN = os.path.join(HERE, "core-v2.json")
 GOLDEN_V1 = os.path.join(HERE, "core.json")      # format version 1: decode-only, never regenerated
+GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (no APMs): decode-only
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 CASES = {
     "empty": (b"", {}),
@@ -48,4 +49,10 @@ def test_compressed_bytes_are_exactly_the_golden_ones(name):
 def test_version_1_files_still_decode(name):
     blob = load(GOLDEN_V1)[name]
     assert blob[4] == 1
+    assert pcz.decompress(blob) == CASES[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_files_of_the_first_mixture_mode_still_decode(name):
+    blob = load(GOLDEN_MIX0)[name]
     assert pcz.decompress(blob) == CASES[name][0]
