@@ -24,6 +24,7 @@ and ``dpkg -x``) to write ``OUT_DIR/train.txt`` and ``OUT_DIR/valid.txt``.
 >>> _r_strings(_xdr_strsxp([b"It is a truth", b"", None]))
 ['It is a truth', '', '']
 """
+import argparse
 import glob
 import gzip
 import os
@@ -130,7 +131,10 @@ def fetch(root: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out_dir = argv[0] if argv else "text-corpus"
+    parser = argparse.ArgumentParser(description="Build the text model's training and validation "
+                                     "text (train.txt, valid.txt) from Debian packages.")
+    parser.add_argument("out_dir", nargs="?", default="text-corpus", help="folder to write (default: text-corpus)")
+    out_dir = parser.parse_args(argv).out_dir
     os.makedirs(out_dir, exist_ok=True)
     root = os.path.join(out_dir, "packages")
     if not os.path.isdir(os.path.join(root, DOC_SOURCES)):
