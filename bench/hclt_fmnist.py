@@ -21,6 +21,7 @@ import io
 import json
 import os
 import resource
+import sys
 import time
 
 import numpy as np
@@ -204,6 +205,7 @@ def main(argv=None) -> dict:
     p.add_argument("--limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--out", default="bench/results")
+    p.add_argument("--name", help="result and model file name (default hclt_M<latents>)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -217,7 +219,8 @@ def main(argv=None) -> dict:
                 log = json.load(f).get("training", {})
     else:
         model, log = train_model(args)
-        name = f"hclt_M{args.latents}"
+        log["command"] = " ".join(["python -m pcz.bench.hclt_fmnist", *(argv or sys.argv[1:])])
+        name = args.name or f"hclt_M{args.latents}"
         with open(os.path.join(args.out, name + ".pczm"), "wb") as f:
             f.write(model.to_bytes())
     result = {"training": log, **evaluate(model, args.limit, args.threads)}
