@@ -11,6 +11,8 @@ with 1 and 2 processes, and JPEG-XL lossless per-image decode images/s.
     python -m pcz.bench.hclt_fmnist --latents 16 --epochs 10 --full-epochs 5 --out runs/
     python -m pcz.bench.hclt_fmnist --latents 32 --init runs/hclt_M16.pczm --epochs 0 \
         --full-epochs 8 --out runs/                                        # grow 16 -> 32
+    python -m pcz.bench.hclt_fmnist --latents 64 --init runs/hclt_M32.pczm --epochs 3 --step 0.2 \
+        --full-epochs 6 --smooth 1 1 --name hclt_M64_smooth --out runs/     # smoothed emissions
     python -m pcz.bench.hclt_fmnist --model runs/hclt_M16.pczm --out runs/   # evaluate only
 
 >>> os.path.basename(TEST)
