@@ -28,10 +28,19 @@ present state) and renormalised.  All weights learn while coding by stepwise
 take the same step against the final mixture), which needs products and
 divisions only.
 
+Mode 1 then refines the final probability with two **adaptive probability maps**
+(APMs, as in lpaq): piecewise-linear maps of p over 33 knots in the stretch
+domain ln(p / (1 - p)), one row per tree node (order 0) and one per (previous
+byte, tree node) (order 1); the coded probability is ``0.1 p + 0.25 apm0(p) +
+0.65 apm1(p)``, and the nearer knot of each map moves towards the bit by
+1 / count.  The stretch is an integer table (:func:`stretch_table`), so the map
+is looked up the same way on every machine.  Mode 0 (no maps) stays decodable.
+
 Determinism: float64, fastmath off, fixed loop order, no exp/log; hashes and count
 states are integers; probabilities are quantised to 16 bits before the coder.
 Memory is bounded: ``len(orders)`` tables of ``2**table_bits`` bytes, a match table
-of ``2**MATCH_BITS`` positions, small mixer arrays; all start empty per call (per chunk).
+of ``2**MATCH_BITS`` positions, small mixer arrays, and in mode 1 the maps (34 MB);
+all start empty per call (per chunk).
 
 >>> import numpy as np
 >>> from pcz.text import default_model
@@ -58,6 +67,7 @@ MAX_TABLE_BITS = 23   # per context model: 2**23 bytes (8 MiB)
 COUNT_CAP = 15        # count states are (n0, n1), each 0..15
 MAP_LIMIT = 255.0     # adaptive probabilities average over at most ~256 recent uses
 N_SETS = 256 + 2048 + 256   # weight rows: confidence x level, previous byte x level, match x level
+APM_START_COUNT = 8.0
 
 
 def count_states(half: int = 2, prior: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
@@ -84,20 +94,76 @@ def count_states(half: int = 2, prior: float = 0.4) -> tuple[np.ndarray, np.ndar
     return nxt, p0
 
 
+def stretch_table() -> np.ndarray:
+    """``stretch(p) = ln(p / (1 - p))`` for 12-bit probabilities p = i / 4096, in
+    units of 1/256, from integers only (the inverse of paq's interpolated squash
+    table), so that it is the same on every machine.
+
+    >>> st = stretch_table()
+    >>> int(st[1]), int(st[2047]), int(st[4095]), bool((np.diff(st) >= 0).all())
+    (-2047, 0, 2047, True)
+    """
+    knots = (1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549, 2994,
+             3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094)
+
+    def squash(d):
+        w, i = d & 127, (d >> 7) + 16
+        return (knots[i] * (128 - w) + knots[i + 1] * w + 64) >> 7
+
+    table = np.full(4096, 2047, dtype=np.int64)
+    lo = 0
+    for d in range(-2047, 2048):
+        v = squash(d)
+        table[lo:v + 1] = d
+        lo = max(lo, v + 1)
+    return table
+
+
+def apm_start() -> np.ndarray:
+    """The 33 knots of an identity APM row: p at stretch = -2048, -1920, ..., 2048
+    (the largest 12-bit p whose stretch lies at or below the knot, as a float).
+
+    >>> row = apm_start()
+    >>> round(float(row[16]), 3), bool((np.diff(row) > 0).all())
+    (0.5, True)
+    """
+    st = stretch_table()
+    return np.array([(np.searchsorted(st, j * 128 - 2048, side="right") - 0.5) / 4096.0 if j else 0.5 / 4096
+                     for j in range(33)])
+
+
 # Configurations by mode byte (part of the format: never change one, add a new mode).
-# (context orders, HMM adaptation rate, eta of the mixtures, eta of the gates, eta of the final mixture)
+# (context orders, HMM adaptation rate, eta of the mixtures, eta of the gates, eta of the final
+# mixture, APMs: (count limit, share of the order-0 APM, share of the order-1 APM; shares 0: none))
 # At most 7 context models, so that the confidence context (0..7) indexes 256 rows.
-CONFIGS = {0: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03)}
+CONFIGS = {0: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03, (0.0, 0.0, 0.0)),
+           1: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03, (255.0, 0.25, 0.65))}
 assert all(len(c[0]) <= 7 for c in CONFIGS.values())
 _NXT, _P0 = count_states()
+_STRETCH = stretch_table()
+_APM_START = apm_start()
 
 
 def config_args(mode: int, size: int = 1 << 20) -> tuple:
     """Kernel arguments after the model's for a mode and a chunk of ``size`` bytes
     (the table size grows with the chunk, up to 2**23 entries per context model)."""
-    orders, rate, eta, eta_gate, eta_top = CONFIGS[mode]
+    orders, rate, eta, eta_gate, eta_top, apm = CONFIGS[mode]
     bits = min(MAX_TABLE_BITS, max(12, (8 * max(size, 1)).bit_length() + 1))
-    return rate, np.array(orders, dtype=np.int64), bits, _NXT, _P0, eta, eta_gate, eta_top
+    return (rate, np.array(orders, dtype=np.int64), bits, _NXT, _P0, eta, eta_gate, eta_top,
+            np.array(apm, dtype=np.float64), _STRETCH, _APM_START)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _apm(table, row, p, stretch):
+    """An adaptive probability map: p refined by interpolating row ``row`` of table
+    (33 knots over stretch(p)); returns (refined p, index of the nearer knot)."""
+    q = np.int64(p * 4096.0)
+    q = min(max(q, 1), 4095)
+    s = stretch[q] + 2048              # 1 .. 4095
+    j = s >> 7
+    w = (s & 127) / 128.0
+    base = row * 33 + j
+    return table[base] * (1.0 - w) + table[base + 1] * w, base + (1 if w >= 0.5 else 0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -127,7 +193,8 @@ def _bucket(h, nibble, mask):
 
 
 @numba.njit(cache=True, nogil=True)
-def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, p0, eta, eta_gate, eta_top):
+def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, p0, eta, eta_gate, eta_top,
+          apm, stretch, apm_start):
     """Encode buf[:n] into stream (returns the stream length) or decode n bytes from
     stream into buf (returns 0): one loop so that both sides compute the same numbers."""
     Sa, down, alpha, w = _start(prior, S, rate)
@@ -160,6 +227,16 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
     g = np.zeros(J)
     sel = np.zeros(3, dtype=np.int64)
     pmix = np.zeros(3)
+    use_apm = apm[1] + apm[2] > 0.0
+    rows = 65536 if use_apm else 1
+    apm0 = np.empty(256 * 33)
+    apm1 = np.empty(rows * 33)
+    acnt0 = np.full(256 * 33, APM_START_COUNT)     # an APM knot moves by 1 / count, count + 1 up to a limit
+    acnt1 = np.full(rows * 33, APM_START_COUNT)
+    for r in range(256):            # every row starts as the identity map
+        apm0[r * 33:r * 33 + 33] = apm_start
+    for r in range(rows):
+        apm1[r * 33:r * 33 + 33] = apm_start
     coder = np.zeros(4, dtype=np.int64)
     if encoding:
         coder[1] = M32
@@ -226,13 +303,24 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
                     pm += e * pj[j]
                 pmix[k] = pm / z
                 p += top[k] * pmix[k]
-            p1 = quantise(p)
+            pa = p
+            if use_apm:
+                r0, i0 = _apm(apm0, node, p, stretch)
+                c1 = (np.int64(buf[t - 1]) if t > 0 else 0) << 8 | node
+                r1, i1 = _apm(apm1, c1, p, stretch)
+                pa = (1.0 - apm[1] - apm[2]) * p + apm[1] * r0 + apm[2] * r1
+            p1 = quantise(pa)
             if encoding:
                 bit = (x >> (7 - level)) & 1
                 enc_bit(coder, stream, bit, p1)
             else:
                 bit = dec_bit(coder, stream, p1)
             # learning: stepwise EM on every sum node's weights, then the inputs' statistics
+            if use_apm:
+                apm0[i0] += (bit - apm0[i0]) / acnt0[i0]
+                apm1[i1] += (bit - apm1[i1]) / acnt1[i1]
+                acnt0[i0] = min(acnt0[i0] + 1.0, apm[0])
+                acnt1[i1] = min(acnt1[i1] + 1.0, apm[0])
             pt = p if bit else 1.0 - p
             for k in range(3):
                 wr = W[sel[k]]

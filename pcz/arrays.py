@@ -1,9 +1,9 @@
 """Compressing record files and arrays with a record model (HCLT).
 
 A record file becomes a pcz stream whose chunks are the file header (coded
-by order0 or stored raw) and batches of whole records (coded by ``hclt-rans``),
-so :func:`pcz.stream.compress_segments` does the work, ``threads`` run
-batches in parallel, and the decompressed output is the file's bytes, header
+by ``npy-header`` when it is the canonical one, else by order0 or stored raw)
+and batches of whole records (coded by ``hclt-rans``), so
+:func:`pcz.stream.compress_segments` does the work, ``threads`` run batches in parallel, and the decompressed output is the file's bytes, header
 and all (a gzip layer is removed: the content is the file inside).
 
 >>> import numpy as np, pcz
@@ -58,7 +58,7 @@ def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int = D
     batch against the model and the total against the header (the record size is
     checked by the caller, :func:`check_shape`, before anything is written)."""
     from pcz import hclt_method
-    yield info.header, (methods.ORDER0,)
+    yield info.header, (methods.NPY_HEADER, methods.ORDER0)
     per_chunk = max(1, chunk_size // info.D) * info.D
     left = info.size
     while left:
@@ -104,14 +104,14 @@ def compress_records(src: BinaryIO, dst: BinaryIO, model: Any, *, threads: int =
 def compress_array(array: np.ndarray, model: Any, *, threads: int = 1, embed_model: bool = False,
                    chunk_size: int = DEFAULT_CHUNK, candidates: tuple[int, ...] = (methods.HCLT_RANS,)
                    ) -> bytes:
-    """Compress a uint8 array of records (first axis) into a pcz stream (a .npy inside)."""
+    """Compress a uint8 array of records (first axis) into a pcz stream (a .npy inside,
+    with pcz's canonical header: :mod:`pcz.npy_header`)."""
+    from pcz.npy_header import npy_bytes
     array = np.asarray(array)
     if array.dtype != np.uint8 or array.ndim < 1:
         raise InputError("compress_array needs a uint8 array with a first axis of records")
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
     out = io.BytesIO()
-    compress_records(io.BytesIO(buf.getvalue()), out, model, threads=threads,
+    compress_records(io.BytesIO(npy_bytes(array)), out, model, threads=threads,
                      embed_model=embed_model, chunk_size=chunk_size, candidates=candidates)
     return out.getvalue()
 

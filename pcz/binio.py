@@ -7,8 +7,28 @@
 0
 """
 import struct
+from typing import BinaryIO
 
 from pcz.errors import FormatError
+
+
+def read_upto(src: BinaryIO, n: int) -> bytes:
+    """Up to n bytes of a stream: fewer only at its end, however reads split.
+
+    Reads in pieces of at most 16 MiB, so a size claimed by a header is never
+    allocated before the data is actually there.
+
+    >>> import io
+    >>> read_upto(io.BytesIO(b"abc"), 2), read_upto(io.BytesIO(b"abc"), 5)
+    (b'ab', b'abc')
+    """
+    out = bytearray()
+    while len(out) < n:
+        piece = src.read(min(n - len(out), 1 << 24))
+        if not piece:
+            break
+        out += piece
+    return bytes(out)
 
 
 def varint(value: int) -> bytes:

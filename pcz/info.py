@@ -4,12 +4,12 @@ or a model file (kind, sizes, id).
 >>> import io, pcz
 >>> print(describe_stream(io.BytesIO(pcz.compress(bytes(3) * 100)), "x.pcz"))  # doctest: +ELLIPSIS
 x.pcz
-  format:      pcz v1
+  format:      pcz v2, compact
   original:    300 bytes
   compressed:  ... bytes (... bits/byte)
   model:       none
   chunks:      1 (order0: 1)
-  checksum:    blake2b-128 ...
+  checksum:    crc32 ...
 """
 from typing import BinaryIO
 
@@ -20,12 +20,9 @@ from pcz.models import short_id
 
 def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
     """A human-readable description of the pcz stream src; validates all framing and CRCs."""
-    reader = container.Reader(src)
-    compressed = 0
-    for record, payload in reader.records():
-        compressed += record.stored
-    if reader.footer_digest is None:
-        raise container.FormatError("truncated file (no footer)")
+    reader = container.open_reader(src)
+    for _ in reader.records():
+        pass
     size = src.tell()
     header = reader.header
     if header.model_id is None:
@@ -39,19 +36,22 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
         name_ = methods.get(record.method).name
         counts[name_] = counts.get(name_, 0) + 1
     bpb = 8.0 * size / reader.total if reader.total else 0.0
+    checksum = (f"crc32 {reader.content_crc:08x}" if reader.compact
+                else f"blake2b-128 {reader.footer_digest.hex()}")
     lines = [
         name,
-        f"  format:      pcz v{container.VERSION}",
+        f"  format:      pcz v{reader.version}{', compact' if reader.compact else ''}",
         f"  original:    {reader.total} bytes",
         f"  compressed:  {size} bytes ({bpb:.3f} bits/byte)",
         f"  model:       {model}",
         f"  chunks:      {len(reader.table)} ({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'})",
-        f"  checksum:    blake2b-128 {reader.footer_digest.hex()}",
+        f"  checksum:    {checksum}",
     ]
     if verbose:
         lines.append("  chunk  method    original    stored  crc32")
         for i, r in enumerate(reader.table):
-            lines.append(f"  {i:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {r.crc:08x}")
+            crc = "-" if r.crc is None else f"{r.crc:08x}"
+            lines.append(f"  {i:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {crc}")
     return "\n".join(lines)
 
 

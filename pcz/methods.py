@@ -18,7 +18,7 @@ from typing import Any, Callable
 from pcz import order0
 from pcz.errors import FormatError
 
-RAW, ORDER0, HCLT, HMM, WINDOWS, HCLT_RANS, HMM_MIX = 0, 1, 2, 3, 4, 5, 6
+RAW, ORDER0, HCLT, HMM, WINDOWS, HCLT_RANS, HMM_MIX, NPY_HEADER = 0, 1, 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ _REGISTRY: dict[int, Method] = {}
 # Methods defined outside this module register themselves when their module is
 # imported; get() imports it on first use so start-up stays light.
 _PROVIDERS: dict[int, str] = {HCLT: "pcz.hclt_method", HCLT_RANS: "pcz.hclt_method",
-                              HMM: "pcz.text", WINDOWS: "pcz.text", HMM_MIX: "pcz.text"}
+                              HMM: "pcz.text", WINDOWS: "pcz.text", HMM_MIX: "pcz.text",
+                              NPY_HEADER: "pcz.npy_header"}
 
 
 def register(method: Method) -> None:

@@ -67,7 +67,7 @@ class _CompressWriter(io.RawIOBase):
         return len(data)
 
     def _emit(self, data: bytes) -> None:
-        self._sink.digest.update(data)
+        self._sink.update(data)
         self._sink.put(*encode_segment((data, self._candidates), self._model))
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from pcz.binio import read_upto
 from pcz.errors import InputError
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -66,21 +67,6 @@ class _Prefixed(io.RawIOBase):
         data = self.src.read(len(b))
         b[:len(data)] = data
         return len(data)
-
-
-def read_upto(src: BinaryIO, n: int) -> bytes:
-    """Up to n bytes: fewer only at the end of the stream, however reads split.
-
-    Reads in pieces of at most 16 MiB, so a size claimed by a header is never
-    allocated before the data is actually there.
-    """
-    out = bytearray()
-    while len(out) < n:
-        piece = src.read(min(n - len(out), 1 << 24))
-        if not piece:
-            break
-        out += piece
-    return bytes(out)
 
 
 def _read(src: BinaryIO, n: int, what: str) -> bytes:

@@ -18,9 +18,9 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
 
-from pcz import methods, models
-from pcz.container import MAX_CHUNK, Header, Reader, Record, Writer, content_digest, model_id
-from pcz.errors import ChecksumError, FormatError, LimitError, ModelError
+from pcz import container, methods, models
+from pcz.container import MAX_CHUNK, Header, Record, Writer, content_digest, model_id
+from pcz.errors import ChecksumError, LimitError, ModelError
 from pcz.parallel import ordered_map
 
 DEFAULT_CHUNK = 1 << 20
@@ -88,19 +88,22 @@ def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
 
 
 def decode_record(item: tuple[Record, bytes], model: Any) -> bytes:
-    """Decode one chunk and check it against its CRC32."""
+    """Decode one chunk and check it against its CRC32 (compact files have one for the whole content)."""
     record, payload = item
     method = methods.get(record.method)
     if method.needs_model and model is None:
         raise ModelError(f"chunk method {method.name} needs a model but the file names none")
     data = method.decode(payload, record.size, model)
-    if len(data) != record.size or zlib.crc32(data) != record.crc:
+    if len(data) != record.size or (record.crc is not None and zlib.crc32(data) != record.crc):
         raise ChecksumError("chunk checksum mismatch after decoding (file is damaged)")
     return data
 
 
 class Sink:
-    """Writes chunk records to a pcz stream and keeps the whole-content digest."""
+    """Writes chunk records to a pcz stream and keeps the whole-content checksums.
+
+    The content goes to :meth:`update`, its coded chunks to :meth:`put`.
+    """
 
     def __init__(self, dst: BinaryIO, model_bytes: bytes | None = None, embed_model: bool = False):
         header = Header(model_id(model_bytes) if model_bytes else None,
@@ -108,14 +111,19 @@ class Sink:
         self.out = _CountingWriter(dst)
         self.writer = Writer(self.out, header)
         self.digest = content_digest()
+        self.crc = 0
         self.stats = Stats()
+
+    def update(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.crc = zlib.crc32(data, self.crc)
 
     def put(self, record: Record, payload: bytes) -> None:
         self.writer.chunk(record, payload)
         self.stats.add(record)
 
     def finish(self) -> Stats:
-        self.writer.finish(self.digest)
+        self.writer.finish(self.digest, self.crc)
         self.stats.compressed = self.out.count
         self.stats.digest = self.digest.digest()
         return self.stats
@@ -134,7 +142,7 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
                 continue
             if len(data) > MAX_CHUNK:
                 raise ValueError("segment larger than the format's chunk limit")
-            sink.digest.update(data)
+            sink.update(data)
             yield data, candidates
 
     for record, payload in ordered_map(encode_segment, feed(), threads,
@@ -171,11 +179,11 @@ def compress_stream(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_C
     return compress_segments(segments, dst, model, embed_model, threads)
 
 
-def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY) -> Reader:
-    """A container reader whose caps derive from the memory limit."""
+def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
+    """A container reader (:func:`pcz.container.open_reader`) whose caps derive from the memory limit."""
     if memory_limit < 16 << 20:
         raise LimitError("memory limit below the 16 MiB minimum")
-    return Reader(src, max_chunk=memory_limit // 8, max_model=memory_limit // 4)
+    return container.open_reader(src, max_chunk=memory_limit // 8, max_model=memory_limit // 4)
 
 
 def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
@@ -183,23 +191,27 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     """Yield the decompressed chunks of src in order.
 
     Every chunk is checked against its CRC32 before it is yielded, and the
-    whole-content checksum before the generator finishes.  ``stats``, if
-    given, is filled in as decoding goes.
+    whole-content checksum before the generator finishes; a compact file (at
+    most 64 KiB, one CRC32 for the whole content) is decoded and checked whole
+    before anything is yielded.  ``stats``, if given, is filled in as decoding goes.
     """
     stats = Stats() if stats is None else stats
     reader = open_reader(src, memory_limit)
     stats.model = models.resolve(reader.header, models.as_bytes(model))
+    chunks = ordered_map(decode_record, reader.records(), 1 if reader.compact else threads,
+                         _load_model, (stats.model,))
+    if reader.compact:
+        chunks = list(chunks)
+        if zlib.crc32(b"".join(chunks)) != reader.content_crc:
+            raise ChecksumError("content checksum mismatch (file is damaged)")
     digest = content_digest()
-    for data in ordered_map(decode_record, reader.records(), threads,
-                            _load_model, (stats.model,)):
+    for data in chunks:
         digest.update(data)
         stats.original += len(data)
         stats.chunks += 1
         yield data
-    if reader.footer_digest is None:
-        raise FormatError("truncated file (no footer)")
     stats.digest = digest.digest()
-    if stats.digest != reader.footer_digest:
+    if not reader.compact and stats.digest != reader.footer_digest:
         raise ChecksumError("content checksum mismatch (file is damaged)")
 
 

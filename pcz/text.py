@@ -37,9 +37,10 @@ DEFAULT_MODEL = "text-en.pczm"
 MODE_STATIC, MODE_ADAPTIVE = 0, 1
 ADAPT_RATE = 1.0 / 16      # chosen on held-out text (docs/TEXT.md)
 _RATES = {MODE_STATIC: 0.0, MODE_ADAPTIVE: ADAPT_RATE}
-MIX_MODE = 0             # the configuration hmm-mix uses when compressing
+MIX_MODE = 1             # the configuration hmm-mix uses when compressing
 SNIFF_BYTES = 4096
 MODEL_ID_COST = 32     # bytes a file pays to name its model
+PROBE_FACTOR = 16      # chunks above 16 sniffs are first probed on their first bytes
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +110,8 @@ def encode_mix(data: bytes, model, mode: int = MIX_MODE) -> bytes | None:
     is not an HMM or nothing is saved."""
     if not isinstance(model, HMM) or not data:
         return None
+    if len(data) > PROBE_FACTOR * SNIFF_BYTES and not text_model_pays(data, model, cost=0):
+        return None      # a large chunk where the mixture loses on a sample: save the time
     from pcz.coders import text_mix
     out = np.zeros(len(data), dtype=np.uint8)
     n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.mix_args(), out,
@@ -201,15 +204,27 @@ def looks_like_text(data: bytes) -> bool:
     return True
 
 
-def text_model_pays(sample: bytes, model: HMM) -> bool:
-    """Whether naming the text model in a file pays for itself on this sample: text,
-    and the text model codes it smaller than the core byte model by more than the model id."""
+def _spread_sample(data: bytes, pieces: int = 4) -> bytes:
+    """SNIFF_BYTES of data: all of it if short, else equal slices spread evenly over it.
+
+    >>> _spread_sample(bytes(range(100)) * 100)[:3], len(_spread_sample(bytes(10000)))
+    (b'\\x00\\x01\\x02', 4096)
+    """
+    if len(data) <= SNIFF_BYTES:
+        return data
+    size = SNIFF_BYTES // pieces
+    starts = [round(i * (len(data) - size) / (pieces - 1)) for i in range(pieces)]
+    return b"".join(data[a:a + size] for a in starts)
+
+
+def text_model_pays(sample: bytes, model: HMM, cost: int = MODEL_ID_COST) -> bool:
+    """Whether the mixture codes a sample of these bytes (SNIFF_BYTES spread over them) smaller than the core
+    byte model by more than ``cost`` bytes (by default the model id a file pays to name it).
+    Any bytes qualify, not only text: the context models learn binary formats too."""
     from pcz import order0
-    sample = sample[:SNIFF_BYTES]
-    if not looks_like_text(sample):
-        return False
+    sample = _spread_sample(sample)
     coded = encode_mix(sample, model)
-    return coded is not None and len(coded) + MODEL_ID_COST < min(len(order0.encode(sample)), len(sample))
+    return coded is not None and len(coded) + cost < min(len(order0.encode(sample)), len(sample))
 
 
 def default_for(first_chunk: bytes) -> bytes | None:

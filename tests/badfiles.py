@@ -5,7 +5,9 @@ Each case is (name, blob, options) where options are extra decompress options
 come in two kinds: blind damage (truncations, bit flips: caught by CRCs) and
 *consistent* forgeries whose checksums are recomputed, so that the semantic
 checks behind the CRCs (reserved bits, size caps, table consistency, method
-ids, payload validation) are exercised too.
+ids, payload validation) are exercised too.  Base files come in both framings
+(compact for contents up to 64 KiB, header/records/footer above, and a
+version-1 file); the forger parses and rebuilds either (:func:`parse`).
 
 Run ``python tests/badfiles.py OUTDIR`` to write the corpus to a folder (e.g.
 as fuzzing seeds).
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pcz
 from pcz import container
+from pcz.binio import Reader as FieldReader, varint
 from pcz.container import DIGEST_SIZE, END_MAGIC, MAGIC, content_digest, model_id
 
 _REC = struct.Struct("<BBIII")
@@ -39,12 +42,14 @@ class Parsed:
     total: int = 0
     digest: bytes = b""
 
-    def build(self, fix_crcs: bool = True, header_crc=None, record_crc=None, footer_crc=None,
+    def chunks(self) -> list[tuple[int, int, bytes]]:
+        """(method, original size, payload) of each chunk."""
+        return [(r[0], r[2], r[5]) for r in self.records]
+
+    def build(self, header_crc=None, record_crc=None, footer_crc=None,
               footer_len=None, end_magic=END_MAGIC) -> bytes:
         head = bytearray(MAGIC + struct.pack("<BBH", self.version, self.flags, self.reserved))
-        head += self.model_id
-        if self.model_len is not None:
-            head += struct.pack("<I", self.model_len) + self.model
+        head += _model_fields(self)
         head += struct.pack("<I", zlib.crc32(head) if header_crc is None else header_crc)
         out = bytearray(head)
         for method, reserved, size, stored, crc, payload in self.records:
@@ -60,16 +65,51 @@ class Parsed:
         return bytes(out)
 
 
-def parse(blob: bytes) -> Parsed:
-    """Split a valid pcz file into fields."""
-    version, flags, reserved = struct.unpack_from("<BBH", blob, 4)
-    pos = 8
+def _model_fields(p) -> bytes:
+    return p.model_id + (b"" if p.model_len is None else struct.pack("<I", p.model_len) + p.model)
+
+
+def _parse_model_fields(blob: bytes, flags: int, pos: int) -> tuple[bytes, int | None, bytes, int]:
     mid, mlen, model = b"", None, b""
     if flags & container.FLAG_MODEL:
         mid, pos = blob[pos:pos + 32], pos + 32
     if flags & container.FLAG_EMBEDDED:
         (mlen,) = struct.unpack_from("<I", blob, pos)
         model, pos = blob[pos + 4:pos + 4 + mlen], pos + 4 + mlen
+    return mid, mlen, model, pos
+
+
+@dataclass
+class CompactParsed:
+    """A compact pcz file split into editable fields; ``build`` recomputes the file CRC
+    (the content CRC is a field: forgeries that change the content keep the old one)."""
+    version: int
+    flags: int
+    model_id: bytes
+    model_len: int | None
+    model: bytes
+    records: list = field(default_factory=list)   # [method, size, stored, payload]
+    content_crc: int = 0
+    end_tag: int = 0xFF
+    extra: bytes = b""                             # bytes between the records and the end tag
+
+    def chunks(self) -> list[tuple[int, int, bytes]]:
+        return [(r[0], r[1], r[3]) for r in self.records]
+
+    def build(self, file_crc=None) -> bytes:
+        out = bytearray(MAGIC + bytes([self.version, self.flags]) + _model_fields(self))
+        for method, size, stored, payload in self.records:
+            out += bytes([method]) + varint(size) + varint(stored) + payload
+        out += self.extra + struct.pack("<BI", self.end_tag, self.content_crc)
+        return bytes(out + struct.pack("<I", zlib.crc32(out) if file_crc is None else file_crc))
+
+
+def parse(blob: bytes) -> "Parsed | CompactParsed":
+    """Split a valid pcz file into fields."""
+    if blob[5] & container.FLAG_COMPACT:
+        return _parse_compact(blob)
+    version, flags, reserved = struct.unpack_from("<BBH", blob, 4)
+    mid, mlen, model, pos = _parse_model_fields(blob, flags, 8)
     pos += 4
     p = Parsed(version, flags, reserved, mid, mlen, model)
     while blob[pos] != 0xFF:
@@ -87,10 +127,20 @@ def parse(blob: bytes) -> Parsed:
     return p
 
 
-def _copy(p: Parsed) -> Parsed:
-    q = Parsed(p.version, p.flags, p.reserved, p.model_id, p.model_len, p.model,
-               [list(r) for r in p.records], [list(t) for t in p.table], p.count, p.total, p.digest)
-    return q
+def _parse_compact(blob: bytes) -> CompactParsed:
+    mid, mlen, model, pos = _parse_model_fields(blob, blob[5], 6)
+    p = CompactParsed(blob[4], blob[5], mid, mlen, model)
+    fields = FieldReader(blob[pos:-9])
+    while fields.remaining():
+        method, size, stored = fields.u8(), fields.varint(), fields.varint()
+        p.records.append([method, size, stored, fields.take(stored)])
+    (p.content_crc,) = struct.unpack_from("<I", blob, len(blob) - 8)
+    return p
+
+
+def _copy(p):
+    import copy
+    return copy.deepcopy(p)
 
 
 def field_boundaries(blob: bytes) -> list[int]:
@@ -131,49 +181,129 @@ def register_test_model() -> None:
 
 
 def base_files() -> dict[str, tuple[bytes, dict]]:
-    """Small valid files the corpus is derived from: raw, order0, multi-chunk, model-carrying."""
+    """Valid files the corpus is derived from: raw, order0, text (hmm-mix), multi-chunk,
+    model-carrying and .npy records, in the compact framing and (``large-``, ``v1-``) the other one."""
+    import badmodels
+    import numpy as np
     text = b"the cat sat on the mat; the dog sat on the log. " * 20
+    # 70,000 bytes (over the compact limit) that order0 codes
+    skewed = np.random.default_rng(0).choice(4, 70000, p=[0.7, 0.1, 0.1, 0.1]).astype(np.uint8) + 200
     fake_model = TEST_MODEL
     mid = model_id(fake_model)
+    hclt = badmodels.tiny_hclt()
+    records = np.arange(40, dtype=np.uint8).reshape(10, 2, 2) % 4
 
-    def with_model(embed: bool) -> bytes:
+    def with_model(embed: bool, compact_limit: int = container.COMPACT_LIMIT) -> bytes:
         import io
         buf = io.BytesIO()
-        w = container.Writer(buf, container.Header(mid, fake_model if embed else None))
+        w = container.Writer(buf, container.Header(mid, fake_model if embed else None), compact_limit)
         w.chunk(container.Record(0, 5, 5, zlib.crc32(b"hello")), b"hello")
-        w.finish(content_digest(b"hello"))
+        w.finish(content_digest(b"hello"), zlib.crc32(b"hello"))
         return buf.getvalue()
 
+    v1 = parse(pcz.compress(skewed.tobytes()))
+    v1.version = 1
     return {
-        "order0": (pcz.compress(text), {}),
+        "order0": (pcz.compress(skewed[:1000].tobytes()), {}),
+        "text": (pcz.compress(text), {}),
         "multi": (pcz.compress(text + bytes(range(256)), chunk_size=300), {}),
         "raw": (pcz.compress(b"xyz"), {}),
+        "empty": (pcz.compress(b""), {}),
         "embedded": (with_model(True), {}),
         "referenced": (with_model(False), {"model": TEST_MODEL}),
+        "npy": (pcz.compress_array(records, hclt), {"model": hclt}),
+        "large-order0": (pcz.compress(skewed.tobytes()), {}),
+        "large-multi": (pcz.compress(skewed.tobytes() + bytes(range(256)), chunk_size=30000), {}),
+        "large-embedded": (with_model(True, -1), {}),
+        "large-referenced": (with_model(False, -1), {"model": TEST_MODEL}),
+        "v1-order0": (v1.build(), {}),
     }
 
 
-def _forgeries(name: str, blob: bytes):
-    """Consistent forgeries: CRCs recomputed, semantic checks must catch them."""
-    p = parse(blob)
-
+def _case(name: str, p):
+    """case(tag, mutate): the forgery of a copy of p that ``mutate`` changes, CRCs recomputed."""
     def case(tag, mutate):
         q = _copy(p)
         mutate(q)
         return f"{name}-forged-{tag}", q.build()
+    return case
 
-    yield case("version0", lambda q: setattr(q, "version", 0))
-    yield case("version2", lambda q: setattr(q, "version", 2))
-    for bit in range(2, 8):
-        yield case(f"flag{bit}", lambda q, b=bit: setattr(q, "flags", q.flags | (1 << b)))
-    yield case("embedded-without-id", lambda q: setattr(q, "flags", container.FLAG_EMBEDDED))
-    yield case("header-reserved", lambda q: setattr(q, "reserved", 1))
+
+def _start_forgeries(case, p, flag_bits):
+    """Forgeries of the fields both framings share: version, flags, model fields."""
+    for version in (0, 3, 255):      # 1 and 2 both read (the framings are the same but compact)
+        yield case(f"version{version}", lambda q, v=version: setattr(q, "version", v))
+    for bit in flag_bits:
+        yield case(f"flag{bit}", lambda q, b=bit: setattr(q, "flags", q.flags ^ (1 << b)))
+    yield case("embedded-without-id", lambda q: setattr(q, "flags", container.FLAG_EMBEDDED | (
+        q.flags & container.FLAG_COMPACT)))
     if p.model_len is not None:
         yield case("model-len-huge", lambda q: setattr(q, "model_len", 0xFFFFFFFF))
         yield case("model-len-zero", lambda q: setattr(q, "model_len", 0))
         yield case("model-bytes-swapped", lambda q: setattr(q, "model", q.model[::-1]))
     if p.model_id:
         yield case("model-id-other", lambda q: setattr(q, "model_id", bytes(32)))
+
+
+def _compact_forgeries(name: str, blob: bytes):
+    """Consistent forgeries of a compact file: file CRC recomputed, content CRC kept."""
+    p = parse(blob)
+    case = _case(name, p)
+    yield from _start_forgeries(case, p, range(2, 8))
+    yield case("version1", lambda q: setattr(q, "version", 1))       # no compact framing in v1
+    yield case("end-tag-missing", lambda q: setattr(q, "end_tag", 0))
+    yield case("content-crc", lambda q: setattr(q, "content_crc", q.content_crc ^ 1))
+    yield case("trailing-byte", lambda q: setattr(q, "extra", b"\x00"))
+    yield case("trailing-chunk", lambda q: setattr(q, "extra", bytes([0, 1, 1, 0x41])))
+    yield case("trailing-end-tag", lambda q: setattr(q, "extra", b"\xff"))
+    yield case("size-overlong-varint", lambda q: setattr(q, "extra", b"\x00" + b"\x81" * 11 + b"\x01\x41"))
+    yield case("longer-than-the-framing", lambda q: setattr(q, "extra", bytes((4 << 16) + 1)))
+    yield case("content-over-limit", lambda q: q.records.extend(
+        [[0, 1 << 15, 1 << 15, bytes(1 << 15)] for _ in range(3)]))
+    if not p.records:
+        return
+    r0 = p.records[0]
+
+    def set0(**fields):
+        index = {"method": 0, "size": 1, "stored": 2, "payload": 3}
+        return lambda q: [q.records[0].__setitem__(index[k], v) for k, v in fields.items()]
+
+    yield case("method-unknown", set0(method=200))
+    yield case("method-end-tag", set0(method=0xFF))
+    yield case("size-zero", set0(size=0, stored=0, payload=b""))
+    yield case("size-huge", set0(size=(1 << 63) - 1))
+    yield case("size-and-stored-huge", set0(size=(1 << 63) - 1, stored=(1 << 63) - 1))
+    yield case("size-over-limit", set0(size=container.COMPACT_LIMIT + 1))
+    yield case("size-at-limit", set0(size=container.COMPACT_LIMIT))          # far beyond the data
+    yield case("size-off-by-one", set0(size=r0[1] + 1))
+    if r0[1] > 1:
+        yield case("size-one-short", set0(size=r0[1] - 1))
+    yield case("stored-gt-size", set0(stored=r0[1] + 1, payload=r0[3] + bytes(r0[1] + 1 - r0[2])))
+    yield case("stored-zero", set0(stored=0, payload=b""))
+    yield case("stored-one-short", set0(stored=r0[2] - 1, payload=r0[3][:-1]))
+    yield case("stored-beyond-the-data", set0(size=r0[1] + 100, stored=r0[2] + 100))
+    yield case("payload-byte", set0(payload=bytes([r0[3][0] ^ 0x40]) + r0[3][1:]))
+    if len(p.records) > 1:
+        yield case("records-swapped", lambda q: q.records.reverse())
+        yield case("record-dropped", lambda q: q.records.pop())
+        yield case("record-duplicated", lambda q: q.records.append(list(q.records[0])))
+    if r0[0] == 1 and r0[2] > 40:
+        yield case("order0-empty-table", set0(payload=bytes(32) + r0[3][32:]))
+        yield case("order0-zero-count", set0(payload=r0[3][:32] + b"\x00" + r0[3][33:]))
+    if r0[0] == 7:
+        yield case("npy-ndim-huge", set0(payload=varint(65) + r0[3][1:]))
+        yield case("npy-dim-huge", set0(payload=r0[3][:1] + b"\xff" * 9 + b"\x7f" + r0[3][2:]))
+        yield case("npy-shape-lies", set0(payload=r0[3][:-1] + bytes([r0[3][-1] + 1])))
+        yield case("npy-trailing-byte", set0(payload=r0[3] + b"\x00", stored=r0[2] + 1))
+
+
+def _large_forgeries(name: str, blob: bytes):
+    """Consistent forgeries of the header/records/footer framing: CRCs recomputed,
+    semantic checks must catch them."""
+    p = parse(blob)
+    case = _case(name, p)
+    yield from _start_forgeries(case, p, range(2, 8))
+    yield case("header-reserved", lambda q: setattr(q, "reserved", 1))
     if not p.records:
         return
     r0 = p.records[0]
@@ -228,16 +358,48 @@ def tail_forgeries():
             if rec[0] == 0:
                 continue      # raw chunks have no slack: covered by payload-byte
             q = _copy(p)
-            q.records[i][5] = rec[5][:-1] + bytes([rec[5][-1] ^ 1])
+            q.records[i][-1] = rec[-1][:-1] + bytes([rec[-1][-1] ^ 1])      # the payload is last
             yield f"{name}-forged-tail{i}", q.build(), options, original
+
+
+def _flips(blob: bytes, offsets):
+    for i in offsets:
+        for bit in range(8):
+            bad = bytearray(blob)
+            bad[i] ^= 1 << bit
+            yield i * 8 + bit, bytes(bad)
+
+
+def _compact_cases(name: str, blob: bytes, options: dict):
+    for cut in range(len(blob)):                   # every truncation
+        yield f"{name}-trunc{cut}", blob[:cut], options
+    yield f"{name}-trailing-byte", blob + b"\x00", options
+    yield f"{name}-appended-copy", blob + blob, options
+    # every bit of the start, the model fields, each record's framing and the end
+    p = parse(blob)
+    framing = list(range(6 + len(_model_fields(p))))
+    pos = framing[-1] + 1
+    for method, size, stored, payload in p.records:
+        head = 1 + len(varint(size)) + len(varint(stored))
+        framing += list(range(pos, pos + head)) + [pos + head, pos + head + stored - 1]
+        pos += head + stored
+    framing += list(range(len(blob) - 9, len(blob)))
+    for i, bad in _flips(blob, sorted(set(framing))):
+        yield f"{name}-flip{i}", bad, options
+    yield f"{name}-bad-file-crc", p.build(file_crc=0), options
+    for case_name, forged in _compact_forgeries(name, blob):
+        yield case_name, forged, options
 
 
 def bad_files():
     """Yield (name, blob, options) for every case of the corpus."""
     for name, (blob, options) in base_files().items():
-        if name == "referenced":
+        if name.endswith("referenced"):
             yield f"{name}-missing-model", blob, {}
             yield f"{name}-wrong-model", blob, {"model": b"PCZTEST0" + bytes(41)}
+            continue
+        if isinstance(parse(blob), CompactParsed):
+            yield from _compact_cases(name, blob, options)
             continue
         for cut in field_boundaries(blob):
             yield f"{name}-trunc{cut}", blob[:cut], options
@@ -245,15 +407,13 @@ def bad_files():
         yield f"{name}-appended-copy", blob + blob, options
         p = parse(blob)
         header_len = 12 + len(p.model_id) + (4 + len(p.model) if p.model_len is not None else 0)
-        for i in range(header_len * 8):          # every bit of every header field
-            bad = bytearray(blob)
-            bad[i // 8] ^= 1 << (i % 8)
-            yield f"{name}-headerflip{i}", bytes(bad), options
+        for i, bad in _flips(blob, range(header_len)):          # every bit of every header field
+            yield f"{name}-headerflip{i}", bad, options
         for tag, kw in [("header-crc", {"header_crc": 0}), ("record-crc", {"record_crc": 0}),
                         ("footer-crc", {"footer_crc": 0}), ("footer-len", {"footer_len": 7}),
                         ("end-magic", {"end_magic": b"PCZ\x88"})]:
             yield f"{name}-bad-{tag}", p.build(**kw), options
-        for case_name, forged in _forgeries(name, blob):
+        for case_name, forged in _large_forgeries(name, blob):
             yield case_name, forged, options
 
 

@@ -197,3 +197,12 @@ def test_subprocess_ctrl_c_while_numba_compiles_is_never_lost(tmp_path):
         err = proc.communicate(timeout=120)[1]
         assert proc.returncode == 130 and err.strip() == b"pcz: interrupted", (delay, proc.returncode, err[-500:])
         assert not [p for p in tmp_path.iterdir() if p.name.startswith((".prose", "prose.txt.pcz"))]
+
+
+def test_fast_uses_only_the_core_model(run_cli, tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(TEXT)
+    assert run_cli("compress", "--fast", "-q", str(path)).code == 0
+    r = run_cli("info", str(path) + ".pcz")
+    assert b"order0" in r.out and b"hmm" not in r.out and b"model:       none" in r.out
+    assert run_cli("compress", "--fast", "--windows", "32", str(path)).code == 2

@@ -1,3 +1,5 @@
+"""The non-compact framing (header, records, footer) and the choice between framings;
+the compact framing has its own tests (tests/test_compact.py)."""
 import io
 import struct
 import zlib
@@ -5,32 +7,58 @@ import zlib
 import pytest
 
 from pcz import container
-from pcz.container import Header, Reader, Record, Writer, content_digest, model_id
+from pcz.container import Header, Record, Writer, content_digest, model_id, open_reader
 from pcz.errors import ChecksumError, FormatError, LimitError
 
 
-def make(chunks, header=Header()):
+def make(chunks, header=Header(), compact_limit=-1):
     buf = io.BytesIO()
-    w = Writer(buf, header)
-    digest = content_digest()
+    w = Writer(buf, header, compact_limit)
+    digest, crc = content_digest(), 0
     for data in chunks:
         w.chunk(Record(0, len(data), len(data), zlib.crc32(data)), data)
         digest.update(data)
-    w.finish(digest)
+        crc = zlib.crc32(data, crc)
+    w.finish(digest, crc)
     return buf.getvalue()
 
 
 def read_all(blob, **kw):
-    r = Reader(io.BytesIO(blob), **kw)
+    r = open_reader(io.BytesIO(blob), **kw)
     return r, [(rec, payload) for rec, payload in r.records()]
 
 
 def test_layout_of_an_empty_stream_is_as_documented():
     blob = make([])
-    assert blob[:4] == b"\x89PCZ" and blob[4] == 1 and blob[5] == 0
-    assert len(blob) == container.overhead_bound(0, 1)
+    assert blob[:4] == b"\x89PCZ" and blob[4] == 2 and blob[5] == 0
+    assert len(blob) == container.HEADER_FIXED + container.FOOTER_FIXED
     assert blob[-4:] == b"PCZ\x89"
     assert struct.unpack("<I", blob[8:12])[0] == zlib.crc32(blob[:8])
+
+
+def test_framing_follows_the_content_size():
+    limit = container.COMPACT_LIMIT
+    for size, compact in [(0, True), (limit, True), (limit + 1, False)]:
+        blob = make([bytes(size // 2), bytes(size - size // 2)] if size else [], compact_limit=limit)
+        r, items = read_all(blob)
+        assert r.compact == compact and blob[5] & container.FLAG_COMPACT == compact * container.FLAG_COMPACT
+        assert b"".join(p for _, p in items) == bytes(size)
+        assert len(blob) - size <= container.overhead_bound(size, (size + 1) // 2 or 1)
+
+
+def test_version_1_files_are_read():
+    blob = bytearray(make([b"abc"]))
+    blob[4] = 1
+    blob[8:12] = struct.pack("<I", zlib.crc32(bytes(blob[:8])))
+    r, items = read_all(bytes(blob))
+    assert r.version == 1 and not r.compact and items[0][1] == b"abc"
+
+
+def test_version_1_has_no_compact_framing():
+    blob = bytearray(make([b"abc"], compact_limit=container.COMPACT_LIMIT))
+    blob[4] = 1
+    with pytest.raises(FormatError, match="reserved"):
+        read_all(bytes(blob))
 
 
 def test_chunks_and_footer_roundtrip():
@@ -41,11 +69,11 @@ def test_chunks_and_footer_roundtrip():
 
 def test_model_reference_and_embedding():
     model = b"MODELBYTES"
-    blob = make([b"x"], Header(model_id(model), model))
-    r, _ = read_all(blob)
-    assert r.header.model_id == model_id(model) and r.header.model_bytes == model
-    r, _ = read_all(make([b"x"], Header(model_id(model))))
-    assert r.header.model_bytes is None
+    for limit in (-1, container.COMPACT_LIMIT):
+        r, _ = read_all(make([b"x"], Header(model_id(model), model), limit))
+        assert r.header.model_id == model_id(model) and r.header.model_bytes == model
+        r, _ = read_all(make([b"x"], Header(model_id(model)), limit))
+        assert r.header.model_id == model_id(model) and r.header.model_bytes is None
 
 
 def test_reserved_flag_bits_rejected_even_with_valid_crc():
@@ -58,7 +86,7 @@ def test_reserved_flag_bits_rejected_even_with_valid_crc():
 
 def test_unknown_version_rejected():
     blob = bytearray(make([]))
-    blob[4] = 2
+    blob[4] = 3
     with pytest.raises(FormatError, match="version"):
         read_all(bytes(blob))
 
@@ -114,3 +142,8 @@ def test_every_bit_flip_rejected():
         bad[i // 8] ^= 1 << (i % 8)
         with pytest.raises((FormatError, ChecksumError, LimitError)):
             read_all(bytes(bad))
+
+
+def test_empty_chunks_are_not_written():
+    with pytest.raises(ValueError):
+        Writer(io.BytesIO(), Header()).chunk(Record(0, 0, 0, 0), b"")

@@ -30,14 +30,14 @@ def cases(tmp_path):
     import numpy as np
     import badmodels
     binary = tmp_path / "mixed.bin"
-    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 3000)
+    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 30000)   # over 64 KiB: not compact
     prose = tmp_path / "prose.txt"
     prose.write_bytes(PROSE)
     model = tmp_path / "tiny.pczm"
     model.write_bytes(badmodels.tiny_hclt())
     records = tmp_path / "records.npy"
     np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
-    return [("order0", binary, ["--chunk-size", "4K"], "order0"),
+    return [("order0", binary, ["--fast", "--chunk-size", "4K"], "order0"),
             ("hmm-mix", prose, ["--chunk-size", "2K"], "hmm-mix"),
             ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
             ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]

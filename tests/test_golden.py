@@ -1,7 +1,8 @@
-"""Golden tests: exact compressed bytes of small inputs.
+"""Golden tests: exact compressed bytes of small inputs, and old files that must still decode.
 
 A failure means the bitstream changed.  If that is deliberate, bump the
-format version and regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden.py``.
+format version, keep the old fixtures as decode-only ones, and regenerate with
+``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden.py``.
 """
 import json
 import os
@@ -10,7 +11,10 @@ import pytest
 
 import pcz
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "core.json")
+HERE = os.path.join(os.path.dirname(__file__), "golden")
+GOLDEN = os.path.join(HERE, "core-v2.json")
+GOLDEN_V1 = os.path.join(HERE, "core.json")      # format version 1: decode-only, never regenerated
+GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (no APMs): decode-only
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 CASES = {
     "empty": (b"", {}),
@@ -18,14 +22,17 @@ CASES = {
     "all-bytes": (bytes(range(256)), {}),
     "text": (TEXT, {}),
     "text-chunked": (TEXT, {"chunk_size": 64}),
+    "large": (bytes(70000), {}),                          # over the compact limit
+    "large-chunked": (bytes(70000), {"chunk_size": 30000}),
 }
+V1_CASES = ["empty", "one-byte", "all-bytes", "text", "text-chunked"]
 
 
-def load():
-    if os.environ.get("PCZ_REGEN_GOLDEN"):
+def load(path=GOLDEN):
+    if os.environ.get("PCZ_REGEN_GOLDEN") and path == GOLDEN:
         with open(GOLDEN, "w") as f:
             json.dump({k: pcz.compress(d, **kw).hex() for k, (d, kw) in CASES.items()}, f, indent=1)
-    with open(GOLDEN) as f:
+    with open(path) as f:
         return {k: bytes.fromhex(v) for k, v in json.load(f).items()}
 
 
@@ -33,5 +40,19 @@ def load():
 def test_compressed_bytes_are_exactly_the_golden_ones(name):
     data, options = CASES[name]
     expected = load()[name]
+    assert expected[4] == 2 and bool(expected[5] & 4) == (len(data) <= 1 << 16)   # v2, compact when small
     assert pcz.compress(data, **options) == expected
     assert pcz.decompress(expected) == data
+
+
+@pytest.mark.parametrize("name", V1_CASES)
+def test_version_1_files_still_decode(name):
+    blob = load(GOLDEN_V1)[name]
+    assert blob[4] == 1
+    assert pcz.decompress(blob) == CASES[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_files_of_the_first_mixture_mode_still_decode(name):
+    blob = load(GOLDEN_MIX0)[name]
+    assert pcz.decompress(blob) == CASES[name][0]

@@ -1,8 +1,8 @@
 """Golden tests for the record methods: exact bytes of a fixed model and of compressed arrays.
 
 A failure means the model file format or a record bitstream changed.  If that
-is deliberate, bump the version and regenerate with
-``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden_hclt.py``.
+is deliberate, bump the version, keep the old arrays as decode-only fixtures, and
+regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden_hclt.py``.
 """
 import hashlib
 import json
@@ -15,7 +15,8 @@ import pcz
 from pcz import methods
 from pcz.hclt_model import HcltModel
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt.json")
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-v2.json")
+GOLDEN_V1 = os.path.join(os.path.dirname(__file__), "golden", "hclt.json")   # container v1: decode-only
 # parameters and data from formulas (no random generator whose algorithm could change)
 _v, _m, _k = np.ogrid[:6, :3, :10]
 MODEL = HcltModel.from_float([3, 0, 0, -1, 3, 4], [0.5, 0.3, 0.2],
@@ -50,3 +51,11 @@ def test_compressed_bytes_are_exactly_the_golden_ones(name):
     expected = bytes.fromhex(load()[name])
     assert pcz.compress_array(DATA, MODEL, candidates=CASES[name]) == expected
     np.testing.assert_array_equal(pcz.decompress_array(expected, MODEL), DATA)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_version_1_arrays_still_decode(name):
+    with open(GOLDEN_V1) as f:
+        old = json.load(f)
+    assert old["model-sha256"] == load()["model-sha256"]
+    np.testing.assert_array_equal(pcz.decompress_array(bytes.fromhex(old[name]), MODEL), DATA)

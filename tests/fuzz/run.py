@@ -4,11 +4,12 @@
 
 Targets: container (pcz.decompress on arbitrary bytes), methods (chunk
 payload decoders behind the CRCs, all methods: raw, order0, hclt and
-hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model),
+hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model, npy-header),
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
 stream (pcz.open reading arbitrary bytes).  Seeds are generated from
-tests/badfiles.py into a temporary folder when no corpus folder is given.
+tests/badfiles.py (both framings: compact and not) into a temporary folder when no
+corpus folder is given.
 A crash is any exception that is not a pcz error, or a wrong round trip.
 
 Short runs are part of the test suite (tests/test_fuzz.py); a longer run:
@@ -36,7 +37,7 @@ KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "hmm_chain", "range
 with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact names only
     import pcz
     from pcz import methods, models
-    from pcz import hclt_method, hclt_model, hmm, text, tokens  # noqa: F401  (lazily loaded otherwise)
+    from pcz import compact, hclt_method, hclt_model, hmm, npy_header, text, tokens  # noqa: F401  (lazily loaded otherwise)
     from pcz.errors import PczError
 
 import badfiles  # noqa: E402
@@ -59,7 +60,7 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-METHOD_IDS = (0, 1, 2, 3, 4, 5, 6)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header
 _MODELS = {}
 
 
@@ -121,9 +122,9 @@ def seeds(target: str) -> list[bytes]:
         return files
     out = []
     for blob in files:
-        for rec in badfiles.parse(blob).records:
-            if rec[0] in METHOD_IDS:
-                out.append(bytes([METHOD_IDS.index(rec[0])]) + rec[2].to_bytes(3, "little") + rec[5])
+        for method, size, payload in badfiles.parse(blob).chunks():
+            if method in METHOD_IDS:
+                out.append(bytes([METHOD_IDS.index(method)]) + size.to_bytes(3, "little") + payload)
     text = b"Windows of text decode on their own. " * 8
     for W in (16, 32, 64, 128):
         from pcz.text import windows_method
