@@ -79,6 +79,7 @@ def parse_atoms(text: str) -> list[int] | None:
 def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
           smooth, atoms, patience, mi_bits, mi_samples, init_path, seed, force, quiet):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
+    atoms = parse_atoms(atoms)
     fileio.check_writable(output, force)
     array = load_array(data)
     init = None
@@ -87,7 +88,6 @@ def train(data, output, latents, epochs, full_epochs, validation, batch, step, p
             init = models.load(f.read(MAX_MODEL + 1))
         if not isinstance(init, HcltModel):
             raise ModelError(f"{init_path}: not an HCLT model")
-    atoms = parse_atoms(atoms)
     from pcz.learn.train import train as learn   # JAX: only the training command imports it
     model, log = learn(array, latents, epochs=epochs, full_epochs=full_epochs, validation=validation,
                        batch=batch, step=step[0], step_end=step[1], alpha=pseudocount,
