@@ -11,6 +11,8 @@ with 1 and 2 processes, and JPEG-XL lossless per-image decode images/s.
     python -m pcz.bench.hclt_fmnist --latents 16 --epochs 10 --full-epochs 5 --out runs/
     python -m pcz.bench.hclt_fmnist --latents 32 --init runs/hclt_M16.pczm --epochs 0 \
         --full-epochs 8 --out runs/                                        # grow 16 -> 32
+    python -m pcz.bench.hclt_fmnist --latents 64 --init runs/hclt_M32.pczm --epochs 3 --step 0.2 \
+        --full-epochs 6 --smooth 1 1 --name hclt_M64_smooth --out runs/     # smoothed emissions
     python -m pcz.bench.hclt_fmnist --model runs/hclt_M16.pczm --out runs/   # evaluate only
 
 >>> os.path.basename(TEST)
@@ -21,6 +23,7 @@ import io
 import json
 import os
 import resource
+import sys
 import time
 
 import numpy as np
@@ -54,8 +57,7 @@ def train_model(args) -> tuple[HcltModel, dict]:
                        validation=args.validation, batch=args.batch, alpha=args.pseudocount,
                        patience=args.patience,
                        step=args.step, step_end=args.step_end, mi_bits=args.mi_bits, init=init,
-                       seed=args.seed,
-                       progress=not args.quiet)
+                       seed=args.seed, smooth=tuple(args.smooth), progress=not args.quiet)
     log["train_s"] = time.perf_counter() - t0
     log["train_peak_rss_mib"] = peak_rss_mib()
     return model, log
@@ -193,6 +195,8 @@ def main(argv=None) -> dict:
     p.add_argument("--validation", type=float, default=0.05)
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--pseudocount", type=float, default=1.0)
+    p.add_argument("--smooth", type=float, nargs=2, default=[0.0, 0.0], metavar=("SIGMA", "WEIGHT"),
+                   help="emission count smoothing (as pcz train --smooth); atoms found automatically")
     p.add_argument("--patience", type=int, default=2)
     p.add_argument("--step", type=float, default=0.5)
     p.add_argument("--step-end", type=float, default=0.05)
@@ -203,6 +207,7 @@ def main(argv=None) -> dict:
     p.add_argument("--limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--out", default="bench/results")
+    p.add_argument("--name", help="result and model file name (default hclt_M<latents>)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -216,7 +221,8 @@ def main(argv=None) -> dict:
                 log = json.load(f).get("training", {})
     else:
         model, log = train_model(args)
-        name = f"hclt_M{args.latents}"
+        log["command"] = " ".join(["python -m pcz.bench.hclt_fmnist", *(argv or sys.argv[1:])])
+        name = args.name or f"hclt_M{args.latents}"
         with open(os.path.join(args.out, name + ".pczm"), "wb") as f:
             f.write(model.to_bytes())
     result = {"training": log, **evaluate(model, args.limit, args.threads)}

@@ -9,7 +9,8 @@ for every edge the pairwise posterior of (Z_parent, Z_v), for every node the
 posterior of Z_v.  (They equal theta * d log p / d theta, which the tests
 check against ``jax.grad``; the explicit pass is ~5x faster on the CPU.)
 The M step normalises counts plus a pseudocount (``alpha`` per row, spread
-evenly over the row).
+evenly over the row); emission counts may first be smoothed along the value
+axis (:mod:`pcz.learn.smoothing`).
 
 Mini-batch EM moves the parameters a step of size eta (annealed linearly
 from ``step`` to ``step_end``) towards each batch's M-step estimate; full-batch
@@ -188,19 +189,25 @@ class Trainer:
     ``theta * d(sum log p)/d theta``.
     """
 
-    def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32):
+    def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
+                 smoother=None):
         self.layout = Layout(parent)
         self.batch, self.alpha, self.dtype = batch, alpha, dtype
         self.loglik = make_loglik(self.layout)
         counts = make_counts(self.layout)
+        smooth = (lambda c: c) if smoother is None else smoother
+
+        def m_step(c):
+            prior, trans, emit = c
+            return _normalise(prior, alpha), _normalise(trans, alpha), _normalise(smooth(emit), alpha)
 
         def step(params, xt, w, eta):
             c, ll = counts(params, xt, w)
-            return tuple((1 - eta) * p + eta * _normalise(n, alpha) for p, n in zip(params, c)), ll
+            return tuple((1 - eta) * p + eta * n for p, n in zip(params, m_step(c))), ll
 
         self.counts = counts
         self.step = jax.jit(step)
-        self.m_step = jax.jit(lambda c: tuple(_normalise(n, alpha) for n in c))
+        self.m_step = jax.jit(m_step)
         self.add = jax.jit(lambda a, b: tuple(x + y for x, y in zip(a, b)))
 
     def to_device(self, prior, trans, emit):
@@ -242,17 +249,18 @@ def _bar(total: int, desc: str, enabled: bool):
 def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M: int, *,
         epochs: int = 10, full_epochs: int = 5, batch: int = 512, step: float = 0.5,
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
-        progress: bool = True, init=None):
+        progress: bool = True, init=None, smoother=None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     Returns ``((prior, trans, emit) float64 arrays of the best epoch, log)``;
     log is a list of dicts per epoch (phase, train_bpd, valid_bpd, seconds).
-    ``init`` optionally gives starting (prior, trans, emit).
+    ``init`` optionally gives starting (prior, trans, emit); ``smoother``
+    (a :class:`pcz.learn.smoothing.Smoother`) smooths the emission counts.
     """
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
     D = X_train.shape[1]
-    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha)
+    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
     params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
     best, best_bpd, bad, log = params, math.inf, 0, []
     n, d_ln2 = len(X_train), D * LN2

@@ -15,6 +15,7 @@ import numpy as np
 from pcz.errors import InputError
 from pcz.hclt_model import MAX_K, HcltModel
 from pcz.learn.em import fit
+from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 
 
@@ -57,12 +58,16 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
           validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
+          smooth: tuple[float, float] = (0.0, 0.0), atoms=None,
           progress: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
 
     ``values`` (K) defaults to the largest value + 1.  ``init``: start from this
     model's tree and parameters (grown to ``latents`` states if it has fewer)
-    instead of learning a structure and starting at random.  Returns (model,
+    instead of learning a structure and starting at random.  ``smooth = (sigma,
+    weight)`` smooths the emission counts along the value axis in every M step
+    (:mod:`pcz.learn.smoothing`; values are then taken as ordinal) except at
+    ``atoms`` (default: the spikes of the training histogram).  Returns (model,
     log) where log holds the epochs' train/validation bits per dimension and
     timings.
     """
@@ -83,13 +88,17 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
         parent, start = init.parent, grow(init, latents, seed)
+    if atoms is None:
+        atoms = find_atoms(X[train_idx], K)
+    smoother = Smoother(K, smooth[0], smooth[1], atoms)
     t1 = time.perf_counter()
     params, epochs_log = fit(X[train_idx], X[valid_idx], parent, K, latents, epochs=epochs,
                              full_epochs=full_epochs, batch=batch, step=step, step_end=step_end,
                              alpha=alpha, patience=patience, seed=seed, progress=progress,
-                             init=start)
+                             init=start, smoother=smoother)
     t2 = time.perf_counter()
     model = HcltModel.from_float(parent, *params, shape=array.shape[1:] or (1,))
     log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
-           "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log}
+           "smooth": list(smooth), "atoms": smoother.atoms, "structure_s": t1 - t0,
+           "em_s": t2 - t1, "epochs": epochs_log}
     return model, log

@@ -15,9 +15,30 @@ from pcz import fileio, models
 from pcz.cli import cli, say
 from pcz.container import MAX_MODEL, model_id
 from pcz.errors import ModelError
-from pcz.hclt_model import MAX_M, HcltModel
+from pcz.hclt_model import MAX_K, MAX_M, HcltModel
 from pcz.models import short_id
 from pcz.records import load_array
+
+
+def parse_atoms(text: str) -> list[int] | None:
+    """``--atoms``: None for auto, else the listed values.
+
+    >>> parse_atoms("auto"), parse_atoms("none"), parse_atoms("0, 255")
+    (None, [], [0, 255])
+    """
+    text = text.strip().lower()
+    if text == "auto":
+        return None
+    if text == "none":
+        return []
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = None
+    if values is None or not all(0 <= v < MAX_K for v in values):
+        raise click.BadParameter(f"{text!r}: expected 'auto', 'none' or values in 0..{MAX_K - 1} "
+                                 "like 0,255", param_hint="--atoms")
+    return values
 
 
 @cli.command()
@@ -37,6 +58,13 @@ from pcz.records import load_array
               show_default=True, help="Mini-batch EM step size, first and last epoch.")
 @click.option("--pseudocount", type=click.FloatRange(0), default=1.0, show_default=True,
               help="Pseudocount per distribution (spread over its outcomes).")
+@click.option("--smooth", type=(click.FloatRange(0), click.FloatRange(0, 1)), default=(0.0, 0.0),
+              show_default=True, metavar="SIGMA WEIGHT",
+              help="Smooth emission counts along the value axis (ordinal values such as pixel "
+                   "levels): a Gaussian of SIGMA levels, mixed in with WEIGHT; 0 0: off.")
+@click.option("--atoms", default="auto", show_default=True,
+              help="Values left out of the smoothing (comma-separated, 'none'); auto: the spikes "
+                   "of the training histogram.")
 @click.option("--patience", type=click.IntRange(0), default=2, show_default=True,
               help="Epochs without validation gain before stopping.")
 @click.option("--mi-bits", type=click.IntRange(1, 8), default=3, show_default=True,
@@ -49,8 +77,9 @@ from pcz.records import load_array
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
-          patience, mi_bits, mi_samples, init_path, seed, force, quiet):
+          smooth, atoms, patience, mi_bits, mi_samples, init_path, seed, force, quiet):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
+    atoms = parse_atoms(atoms)
     fileio.check_writable(output, force)
     array = load_array(data)
     init = None
@@ -63,7 +92,7 @@ def train(data, output, latents, epochs, full_epochs, validation, batch, step, p
     model, log = learn(array, latents, epochs=epochs, full_epochs=full_epochs, validation=validation,
                        batch=batch, step=step[0], step_end=step[1], alpha=pseudocount,
                        patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, init=init,
-                       seed=seed, progress=not quiet)
+                       seed=seed, smooth=smooth, atoms=atoms, progress=not quiet)
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:
         f.write(blob)

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import run_pcz
 from hclt_helpers import random_model, sample
+from pcz.hclt_model import HcltModel
 from test_records import idx_bytes
 
 MODEL = random_model(31, [-1, 0, 0, 1, 2, 2], 3, 8, shape=(2, 3))
@@ -97,3 +98,28 @@ def test_real_process_roundtrip_through_pipes(files):
     assert r.returncode == 0, r.stderr
     back = run_pcz("decompress", "--model", model, "-c", input=r.stdout)
     assert back.returncode == 0 and back.stdout == raw
+
+
+def test_train_with_smoothing(run_cli, tmp_path):
+    rng = np.random.default_rng(2)
+    a = np.clip(rng.normal(20, 4, (200, 3)), 0, 31).astype(np.uint8)
+    np.save(tmp_path / "o.npy", a)
+    args = ["train", str(tmp_path / "o.npy"), "--latents", "2", "--epochs", "1", "--full-epochs", "1"]
+    r = run_cli(*args, "-o", str(tmp_path / "s.pczm"), "--smooth", "1.5", "0.8", "--atoms", "0,31")
+    assert r.code == 0, r.err
+    smooth = HcltModel.from_bytes((tmp_path / "s.pczm").read_bytes())
+    assert run_cli(*args, "-o", str(tmp_path / "r.pczm")).code == 0
+    raw = HcltModel.from_bytes((tmp_path / "r.pczm").read_bytes())
+    # smoothing spreads emission mass over neighbouring values: fewer near-empty levels
+    assert (smooth.emission < 1e-3).sum() < (raw.emission < 1e-3).sum()
+
+
+@pytest.mark.parametrize("bad", [["--atoms", "zero"], ["--atoms", "0,256"], ["--atoms", "-1"],
+                                 ["--smooth", "2", "1.5"], ["--smooth", "-1", "0.5"]])
+def test_bad_smoothing_options_are_usage_errors(run_cli, tmp_path, bad):
+    np.save(tmp_path / "o.npy", np.zeros((20, 3), np.uint8))
+    r = run_cli("train", str(tmp_path / "o.npy"), "-o", str(tmp_path / "x.pczm"), *bad)
+    assert r.code == 2 and "Traceback" not in r.err
+    errors = [line for line in r.err.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and bad[0] in errors[0]
+    assert not (tmp_path / "x.pczm").exists()
