@@ -13,7 +13,8 @@ pcz.errors.ModelError: not a pcz model file (unknown magic)
 import importlib
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 from pcz.container import Header, model_id
 from pcz.errors import ModelError
@@ -65,8 +66,13 @@ def as_bytes(model: Any) -> bytes:
     return model.to_bytes()
 
 
-def builtin_models() -> dict[bytes, bytes]:
-    """The models shipped inside the package, by id."""
+def builtin_models() -> Mapping[bytes, bytes]:
+    """The models shipped inside the package, by id (read once per process)."""
+    return MappingProxyType(_read_builtin_models())
+
+
+@lru_cache(maxsize=1)
+def _read_builtin_models() -> dict[bytes, bytes]:
     out = {}
     folder = resources.files("pcz") / "data"
     if folder.is_dir():
