@@ -157,7 +157,7 @@ def config_args(mode: int, size: int = 1 << 20) -> tuple:
 def _apm(table, row, p, stretch):
     """An adaptive probability map: p refined by interpolating row ``row`` of table
     (33 knots over stretch(p)); returns (refined p, index of the nearer knot)."""
-    q = np.int64(p * 4096.0)
+    q = np.int64(p * 4096.0) if p > 0.0 else np.int64(1)      # (NaN, were it ever: the lowest bucket)
     q = min(max(q, 1), 4095)
     s = stretch[q] + 2048              # 1 .. 4095
     j = s >> 7
