@@ -39,7 +39,7 @@ is looked up the same way on every machine.  Mode 0 (no maps) stays decodable.
 Determinism: float64, fastmath off, fixed loop order, no exp/log; hashes and count
 states are integers; probabilities are quantised to 16 bits before the coder.
 Memory is bounded: ``len(orders)`` tables of ``2**table_bits`` bytes, a match table
-of ``2**MATCH_BITS`` positions, small mixer arrays, and in mode 1 the maps (34 MB);
+of ``2**MATCH_BITS`` positions, small mixer arrays, and in mode 1 the maps (19 MB);
 all start empty per call (per chunk).
 
 >>> import numpy as np
@@ -67,7 +67,7 @@ MAX_TABLE_BITS = 23   # per context model: 2**23 bytes (8 MiB)
 COUNT_CAP = 15        # count states are (n0, n1), each 0..15
 MAP_LIMIT = 255.0     # adaptive probabilities average over at most ~256 recent uses
 N_SETS = 256 + 2048 + 256   # weight rows: confidence x level, previous byte x level, match x level
-APM_START_COUNT = 8.0
+APM_START_COUNT = 8
 
 
 def count_states(half: int = 2, prior: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
@@ -228,11 +228,13 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
     sel = np.zeros(3, dtype=np.int64)
     pmix = np.zeros(3)
     use_apm = apm[1] + apm[2] > 0.0
+    apm_limit = np.int64(min(apm[0], 255.0))
     rows = 65536 if use_apm else 1
     apm0 = np.empty(256 * 33)
     apm1 = np.empty(rows * 33)
-    acnt0 = np.full(256 * 33, APM_START_COUNT)     # an APM knot moves by 1 / count, count + 1 up to a limit
-    acnt1 = np.full(rows * 33, APM_START_COUNT)
+    # an APM knot moves by 1 / count, count + 1 up to a limit (whole numbers <= 255: uint8)
+    acnt0 = np.full(256 * 33, APM_START_COUNT, dtype=np.uint8)
+    acnt1 = np.full(rows * 33, APM_START_COUNT, dtype=np.uint8)
     for r in range(256):            # every row starts as the identity map
         apm0[r * 33:r * 33 + 33] = apm_start
     for r in range(rows):
@@ -319,8 +321,8 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
             if use_apm:
                 apm0[i0] += (bit - apm0[i0]) / acnt0[i0]
                 apm1[i1] += (bit - apm1[i1]) / acnt1[i1]
-                acnt0[i0] = min(acnt0[i0] + 1.0, apm[0])
-                acnt1[i1] = min(acnt1[i1] + 1.0, apm[0])
+                acnt0[i0] = min(acnt0[i0] + 1, apm_limit)
+                acnt1[i1] = min(acnt1[i1] + 1, apm_limit)
             pt = p if bit else 1.0 - p
             for k in range(3):
                 wr = W[sel[k]]
