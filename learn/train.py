@@ -87,7 +87,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     if init is None:
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
-        parent, start = init.parent, grow(init, latents, seed)
+        noise = 0.1 if latents > init.M else 0.0    # same size: continue exactly there
+        parent, start = init.parent, grow(init, latents, seed, noise)
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)

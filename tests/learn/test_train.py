@@ -33,6 +33,16 @@ def test_training_from_a_smaller_model_starts_where_it_left_off():
         train(X[:, :3], 4, init=small, progress=False)
 
 
+def test_training_a_model_of_the_same_size_continues_exactly_there():
+    model = random_model(2, [-1, 0, 0, 1], 3, 4)
+    X = sample(np.random.default_rng(0), model, 600).astype(np.uint8)
+    small, _ = train(X, 3, epochs=2, full_epochs=1, batch=100, progress=False)
+    same, log = train(X, 3, epochs=0, full_epochs=0, init=small, progress=False)
+    assert log["epochs"] == []          # no growth noise; only a quantum or two of rounding
+    for a, b in [(same.transition, small.transition), (same.emission, small.emission)]:
+        assert np.abs(a - b).max() <= 2 ** -15
+
+
 def test_bad_training_data_is_refused():
     with pytest.raises(InputError):
         train(np.zeros((1, 3), dtype=np.uint8), progress=False)
