@@ -119,15 +119,14 @@ def stretch_table() -> np.ndarray:
     return table
 
 
-def apm_start() -> np.ndarray:
-    """The 33 knots of an identity APM row: p at stretch = -2048, -1920, ..., 2048
-    (the largest 12-bit p whose stretch lies at or below the knot, as a float).
+def apm_start(st: np.ndarray) -> np.ndarray:
+    """The 33 knots of an identity APM row for the stretch table ``st``: p at stretch =
+    -2048, -1920, ..., 2048 (the largest 12-bit p whose stretch lies at or below the knot).
 
-    >>> row = apm_start()
+    >>> row = apm_start(stretch_table())
     >>> round(float(row[16]), 3), bool((np.diff(row) > 0).all())
     (0.5, True)
     """
-    st = stretch_table()
     return np.array([(np.searchsorted(st, j * 128 - 2048, side="right") - 0.5) / 4096.0 if j else 0.5 / 4096
                      for j in range(33)])
 
@@ -141,7 +140,7 @@ CONFIGS = {0: ((2, 3, 4, 5, 7, WORD), 1.0 / 16, 0.02, 0.01, 0.03, (0.0, 0.0, 0.0
 assert all(len(c[0]) <= 7 for c in CONFIGS.values())
 _NXT, _P0 = count_states()
 _STRETCH = stretch_table()
-_APM_START = apm_start()
+_APM_START = apm_start(_STRETCH)
 
 
 def config_args(mode: int, size: int = 1 << 20) -> tuple:

@@ -54,10 +54,11 @@ def content_digest(data: bytes = b"") -> "hashlib._Hash":
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def model_id(model_bytes: bytes) -> bytes:
-    """A model is named by the SHA-256 of its file bytes (remembered for the last few
-    models: coding many small items with one model hashes it once).
+    """A model is named by the SHA-256 of its file bytes (remembered for the last 4
+    models, as :func:`pcz.models.load` keeps them: coding many small items with one
+    model hashes it once).
 
     >>> model_id(b"").hex()[:16]
     'e3b0c44298fc1c14'

@@ -60,7 +60,7 @@ def _loaded(model_bytes: bytes) -> HMM:
 
 
 def _kernels():
-    """The numba kernels, imported on first use so that sniffing binary data stays cheap."""
+    """The numba kernels of the HMM alone and the windows, imported on first use."""
     from pcz.coders import hmm_chain
     return hmm_chain
 
@@ -181,27 +181,6 @@ def windows_method(W: int) -> methods.Method:
     check_window_bits(W)
     return methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=W),
                           _windows_decode, needs_model=True)
-
-
-def looks_like_text(data: bytes) -> bool:
-    """Mostly printable ASCII, tabs and line breaks, or valid UTF-8 (a character may be
-    cut at the end).  Only a gate: :func:`text_model_pays` decides by coding a sample.
-
-    >>> looks_like_text(b"Hello, world\\n"), looks_like_text(bytes(range(256))), looks_like_text(bytes(range(4)))
-    (True, False, False)
-    """
-    if not data:
-        return False
-    counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
-    if counts[32:127].sum() + counts[[9, 10, 13]].sum() >= 0.95 * len(data):
-        return True
-    if counts[:32].sum() - counts[[9, 10, 12, 13]].sum() + counts[127] > 0.05 * len(data):
-        return False      # control characters: valid UTF-8, but not text
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.start >= len(data) - 3 and e.reason == "unexpected end of data"
-    return True
 
 
 def _spread_sample(data: bytes, pieces: int = 4) -> bytes:

@@ -125,10 +125,3 @@ def test_bad_payloads():
             win.decode(bad, len(TEXT), model)
     with pytest.raises(FormatError):
         win.decode(good, len(TEXT) + 1, model)
-
-
-def test_looks_like_text():
-    assert text.looks_like_text("naïve café — ok\n".encode() * 10)
-    assert not text.looks_like_text(bytes(range(256)) * 4)
-    assert not text.looks_like_text(b"")
-    assert not text.looks_like_text(bytes(np.random.default_rng(0).integers(0, 4, 4000, dtype=np.uint8)))
