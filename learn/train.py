@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from pcz.errors import InputError
+from pcz.fileio import AtomicOutput
 from pcz.hclt_model import MAX_K, HcltModel
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
@@ -58,8 +59,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
           validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
-          smooth: tuple[float, float] = (0.0, 0.0), atoms=None,
-          progress: bool = True) -> tuple[HcltModel, dict]:
+          smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
+          checkpoint: str | None = None, progress: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
 
     ``values`` (K) defaults to the largest value + 1.  ``init``: start from this
@@ -67,7 +68,12 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     instead of learning a structure and starting at random.  ``smooth = (sigma,
     weight)`` smooths the emission counts along the value axis in every M step
     (:mod:`pcz.learn.smoothing`; values are then taken as ordinal) except at
-    ``atoms`` (default: the spikes of the training histogram).  Returns (model,
+    ``atoms`` (default: the spikes of the training histogram).  ``relax`` > 1
+    over-relaxes the full-batch EM steps (:func:`pcz.learn.em.fit`).  The model is
+    stored with ``qbits`` bits per probability (20: 0.0001 bits per value above
+    the float model on Fashion-MNIST, where 16 cost 0.003).  ``checkpoint``: a
+    path where the best model so far is written every 5 epochs (long runs).
+    Returns (model,
     log) where log holds the epochs' train/validation bits per dimension and
     timings.
     """
@@ -92,14 +98,22 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)
+    shape = array.shape[1:] or (1,)
+
+    def save(params):
+        with AtomicOutput(checkpoint, force=True) as f:
+            f.write(HcltModel.from_float(parent, *params, shape, qbits).to_bytes())
+
     t1 = time.perf_counter()
     params, epochs_log = fit(X[train_idx], X[valid_idx], parent, K, latents, epochs=epochs,
                              full_epochs=full_epochs, batch=batch, step=step, step_end=step_end,
                              alpha=alpha, patience=patience, seed=seed, progress=progress,
-                             init=start, smoother=smoother)
+                             init=start, smoother=smoother, relax=relax,
+                             checkpoint=save if checkpoint else None)
     t2 = time.perf_counter()
-    model = HcltModel.from_float(parent, *params, shape=array.shape[1:] or (1,))
+    model = HcltModel.from_float(parent, *params, shape, qbits)
     log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
-           "smooth": list(smooth), "atoms": smoother.atoms, "structure_s": t1 - t0,
+           "smooth": list(smooth), "atoms": smoother.atoms, "relax": relax, "qbits": qbits,
+           "structure_s": t1 - t0,
            "em_s": t2 - t1, "epochs": epochs_log}
     return model, log

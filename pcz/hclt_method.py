@@ -14,7 +14,7 @@ code on the model's dequantised parameters, so they compute identical floats.
   (docs/HCLT.md has the measurements).
 
 >>> import numpy as np
->>> from pcz.hclt_model import ONE, HcltModel
+>>> from pcz.hclt_model import HcltModel
 >>> model = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
 ...                              np.full((2, 2, 2), 0.5), np.array([[[0.9, 0.1]] * 2] * 2))
 >>> data = bytes([0, 0, 0, 1, 0, 0])                    # three records of two values
@@ -31,7 +31,7 @@ from pcz.coders.range_coder import Decoder, Encoder
 from pcz.coders.tree_pc import TreeWalk
 from pcz.coders.tree_rans import TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
-from pcz.hclt_model import ONE, HcltModel
+from pcz.hclt_model import HcltModel
 
 
 def _require(model) -> HcltModel:
@@ -49,7 +49,7 @@ def records(data: bytes, model, first: int = 0) -> np.ndarray:
     """The chunk's bytes as a (B, D) array; InputError on a partial record or a value >= K
     (records are numbered from ``first`` in the message).
 
-    >>> from pcz.hclt_model import ONE, HcltModel
+    >>> from pcz.hclt_model import HcltModel
     >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
     >>> records(bytes([0, 1, 2]), m)
     Traceback (most recent call last):
@@ -104,7 +104,7 @@ def decode(payload: bytes, size: int, model) -> bytes:
 def log2_likelihood(model, X: np.ndarray, batch: int = 1024) -> np.ndarray:
     """log2 p(x) of each record (row of X) under the model, from the coding path's conditionals.
 
-    >>> from pcz.hclt_model import ONE, HcltModel
+    >>> from pcz.hclt_model import HcltModel
     >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
     >>> log2_likelihood(m, np.array([[0], [1]])).tolist()
     [-1.0, -1.0]
@@ -128,16 +128,16 @@ _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDict
 def _coder(model) -> TreeCoder:
     coder = _CODERS.get(model)
     if coder is None:
-        # emit_q / ONE is the dequantised emission, not kept: the coder keeps its own CDF table
+        # the dequantised emission, not kept: the coder keeps its own CDF table
         coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.transition,
-                                           model.emit_q / ONE, model.order, model.depth)
+                                           model.emit_q / model.one, model.order, model.depth)
     return coder
 
 
 def encode_rans(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) with the numba rANS coder.
 
-    >>> from pcz.hclt_model import ONE, HcltModel
+    >>> from pcz.hclt_model import HcltModel
     >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 4), 0.25))
     >>> decode_rans(encode_rans(bytes([0, 1, 2, 3]), m), 4, m).hex()
     '00010203'

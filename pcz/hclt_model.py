@@ -4,8 +4,11 @@ An HCLT (hidden Chow-Liu tree) has D observed variables X_v in 0..K-1 on a
 tree (``parent``, root -1), each with a latent Z_v of M states: a root prior,
 an M x M transition per non-root node (rows: parent state) and an M x K
 emission per node.  Every distribution is stored quantised: a row of n
-integers q >= 1 summing to exactly 2**16, written as q - 1 in uint16.  The
-coding path uses exactly the dequantised values q / 2**16 (float64, exact).
+integers q >= 1 summing to exactly 2**qbits (qbits 16 to 24, in the header),
+written as q - 1 in 2 or 3 byte planes.  The coding path uses exactly the
+dequantised values q / 2**qbits (float64, exact).  16 bits cost a trained
+Fashion-MNIST model 0.003 bits per pixel (small emission probabilities are
+rounded coarsely); 20 bits cost 0.0001 (docs/HCLT.md).
 
 A model file is untrusted input: :func:`from_bytes` validates the magic,
 version, reserved flags, sizes against caps (before allocating), the tree,
@@ -31,8 +34,9 @@ from pcz.errors import FormatError, ModelError
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
-QBITS = 16
+QBITS = 16               # default precision (the shipped models use it)
 ONE = 1 << QBITS
+MIN_QBITS, MAX_QBITS = 16, 24
 MAX_D = 1 << 20
 MAX_K = 256
 MAX_M = 1024
@@ -46,8 +50,8 @@ def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return walk_order(parent)
 
 
-def quantise_rows(p: np.ndarray) -> np.ndarray:
-    """Integers >= 1 summing to exactly 2**16 along the last axis, close to p * 2**16.
+def quantise_rows(p: np.ndarray, qbits: int = QBITS) -> np.ndarray:
+    """Integers >= 1 summing to exactly 2**qbits along the last axis, close to p * 2**qbits.
 
     Largest remainder: every entry gets 1, the rest of the mass is shared in
     proportion to p, and the leftover units go to the largest remainders.
@@ -55,20 +59,26 @@ def quantise_rows(p: np.ndarray) -> np.ndarray:
     >>> quantise_rows(np.array([0.5, 0.5, 0.0])).tolist()
     [32768, 32767, 1]
     """
+    one = 1 << qbits
     p = np.asarray(p, dtype=np.float64)
     n = p.shape[-1]
-    if n > ONE:
+    if n > one:
         raise ValueError("too many outcomes to quantise")
     p = np.maximum(p, 0)
     total = p.sum(-1, keepdims=True)
     p = np.where(total > 0, p / np.where(total > 0, total, 1), 1.0 / n)
-    share = p * (ONE - n)
+    share = p * (one - n)
     q = np.floor(share).astype(np.int64)
-    left = (ONE - n) - q.sum(-1)                       # units still to hand out, < n
+    left = (one - n) - q.sum(-1)                       # units still to hand out, < n
     rank = np.argsort(-(share - q), axis=-1, kind="stable")
     bonus = np.zeros_like(q)
     np.put_along_axis(bonus, rank, (np.arange(n) < left[..., None]).astype(np.int64), axis=-1)
     return q + bonus + 1
+
+
+def _planes(qbits: int) -> int:
+    """Byte planes per stored value."""
+    return (qbits + 7) // 8
 
 
 @dataclass(eq=False)
@@ -78,6 +88,7 @@ class HcltModel:
     trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
     emit_q: np.ndarray       # (D, M, K) int32
     shape: tuple[int, ...]   # shape of one record (product D)
+    qbits: int = QBITS       # rows sum to 2**qbits
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -92,20 +103,25 @@ class HcltModel:
     def K(self) -> int:
         return self.emit_q.shape[2]
 
+    @property
+    def one(self) -> int:
+        """2**qbits: the sum of every quantised row."""
+        return 1 << self.qbits
+
     @cached_property
     def prior(self) -> np.ndarray:
         """Dequantised root prior (M,), float64: exactly what the coders use."""
-        return self.prior_q / ONE
+        return self.prior_q / self.one
 
     @cached_property
     def transition(self) -> np.ndarray:
         """Dequantised transitions (D, M, M), rows indexed by the parent's state."""
-        return self.trans_q / ONE
+        return self.trans_q / self.one
 
     @cached_property
     def emission(self) -> np.ndarray:
         """Dequantised emissions (D, M, K)."""
-        return self.emit_q / ONE
+        return self.emit_q / self.one
 
     @cached_property
     def order(self) -> np.ndarray:
@@ -121,15 +137,18 @@ class HcltModel:
         return int(np.flatnonzero(self.parent < 0)[0])
 
     @classmethod
-    def from_float(cls, parent, prior, transition, emission, shape=None) -> "HcltModel":
-        """Quantise float parameters (rows need not be normalised exactly)."""
+    def from_float(cls, parent, prior, transition, emission, shape=None,
+                   qbits: int = QBITS) -> "HcltModel":
+        """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits."""
+        if not MIN_QBITS <= qbits <= MAX_QBITS:
+            raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
         M = len(prior)
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
         shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
-        model = cls(parent, *(quantise_rows(p).astype(np.int32) for p in (prior, transition, emission)),
-                    shape)
+        model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
+                              for p in (prior, transition, emission)), shape, qbits)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def to_bytes(self) -> bytes:
@@ -137,10 +156,12 @@ class HcltModel:
         if self._bytes is None:
             values = np.concatenate([self.prior_q, self.trans_q[self.parent >= 0].ravel(),
                                      self.emit_q.ravel()]) - 1
-            # high bytes, then low bytes: zlib packs the two planes 16 % smaller than interleaved
-            packed = zlib.compress((values >> 8).astype(np.uint8).tobytes()
-                                   + (values & 0xFF).astype(np.uint8).tobytes(), 9)
-            out = bytearray(_HEAD.pack(MAGIC, VERSION, 0, self.D, self.K, self.M, QBITS, len(self.shape)))
+            # high bytes first, low bytes last: zlib packs planes 16 % smaller than interleaved
+            planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes()
+                      for i in reversed(range(_planes(self.qbits)))]
+            packed = zlib.compress(b"".join(planes), 9)
+            out = bytearray(_HEAD.pack(MAGIC, VERSION, 0, self.D, self.K, self.M, self.qbits,
+                                       len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
@@ -159,7 +180,7 @@ class HcltModel:
             raise ModelError("not an HCLT model file")
         if version not in (1, VERSION):
             raise ModelError(f"unsupported HCLT model version {version}")
-        if flags or qbits != QBITS:
+        if flags or not MIN_QBITS <= qbits <= MAX_QBITS or (version == 1 and qbits != QBITS):
             raise ModelError("HCLT model uses unknown flags or precision")
         if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(data[:-4]):
             raise ModelError("HCLT model file is damaged (CRC mismatch)")
@@ -186,27 +207,32 @@ class HcltModel:
             preorder(parent)
         except ValueError as e:
             raise ModelError(f"HCLT model tree is invalid: {e}") from None
+        n_bytes = _planes(qbits) * n_values
         inflater = zlib.decompressobj()
         try:
-            body = inflater.decompress(data[pos:pos + packed_len], 2 * n_values + 1)
+            body = inflater.decompress(data[pos:pos + packed_len], n_bytes + 1)
         except zlib.error:
             raise ModelError("HCLT model parameters are damaged") from None
-        if len(body) != 2 * n_values or not inflater.eof or inflater.unconsumed_tail:
+        if len(body) != n_bytes or not inflater.eof or inflater.unconsumed_tail:
             raise ModelError("HCLT model parameters have the wrong size")
         if version == 1:
             values = np.frombuffer(body, "<u2").astype(np.int32) + 1
         else:
-            planes = np.frombuffer(body, np.uint8).astype(np.int32)
-            values = (planes[:n_values] << 8) + planes[n_values:] + 1
+            planes = np.frombuffer(body, np.uint8).reshape(-1, n_values).astype(np.int32)
+            values = np.zeros(n_values, np.int32)
+            for plane in planes:                          # high byte first
+                values = (values << 8) + plane
+            values += 1
         prior_q = values[:M]
         trans_q = np.full((D, M, M), 0, dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
-        trans_q[parent < 0] = quantise_rows(np.ones(M))
+        trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
         emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
-            if np.any(q.sum(-1) != ONE):
+            if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), data if version == VERSION else None)
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits,
+                   data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
         """-log2 p(x) of each record under the stored (quantised) model: the ideal code length."""
@@ -222,7 +248,7 @@ class HcltModel:
             f"  latents:     {self.M} per variable",
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
-            f"({QBITS}-bit quantised)",
+            f"({self.qbits}-bit quantised)",
         ])
 
 

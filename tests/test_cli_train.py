@@ -29,6 +29,7 @@ def test_train_then_compress_then_decompress(run_cli, files):
     assert "180 training / 20 validation records" in r.err and "bits/dim" in r.err
     r = run_cli("info", str(folder / "t.pczm"))
     assert r.code == 0 and b"latents:     2" in r.out and b"2x3 = 6 variables" in r.out
+    assert b"20-bit quantised" in r.out                        # the training default
     r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "t.pczm"))
     assert r.code == 1 and "already exists" in r.err
     model = str(folder / "t.pczm")
@@ -114,8 +115,18 @@ def test_train_with_smoothing(run_cli, tmp_path):
     assert (smooth.emission < 1e-3).sum() < (raw.emission < 1e-3).sum()
 
 
+def test_train_with_precision_and_over_relaxation(run_cli, files):
+    folder, a = files
+    r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "q.pczm"), "--latents", "3",
+                "--epochs", "0", "--full-epochs", "2", "--qbits", "16", "--overrelax", "1.5")
+    assert r.code == 0, r.err
+    model = HcltModel.from_bytes((folder / "q.pczm").read_bytes())
+    assert model.qbits == 16 and model.M == 3
+
+
 @pytest.mark.parametrize("bad", [["--atoms", "zero"], ["--atoms", "0,256"], ["--atoms", "-1"],
-                                 ["--smooth", "2", "1.5"], ["--smooth", "-1", "0.5"]])
+                                 ["--smooth", "2", "1.5"], ["--smooth", "-1", "0.5"],
+                                 ["--qbits", "12"], ["--overrelax", "0.5"]])
 def test_bad_smoothing_options_are_usage_errors(run_cli, tmp_path, bad):
     np.save(tmp_path / "o.npy", np.zeros((20, 3), np.uint8))
     r = run_cli("train", str(tmp_path / "o.npy"), "-o", str(tmp_path / "x.pczm"), *bad)

@@ -94,3 +94,37 @@ def test_version_1_files_still_load():
 def test_describe_names_the_sizes():
     text = random_model(4, [-1, 0, 0], 4, 16, shape=(3,)).describe()
     assert "HCLT" in text and "latents:     4" in text and "values 0..15" in text
+
+
+@pytest.mark.parametrize("qbits", [17, 20, 24])
+def test_higher_precision_models_roundtrip_and_code(qbits):
+    from pcz.hclt_method import decode_rans, encode_rans
+    rng = np.random.default_rng(qbits)
+    parent, M, K = np.array([-1, 0, 0, 1]), 3, 5
+    args = (parent, rng.dirichlet(np.ones(M)), rng.dirichlet(np.ones(M), (4, M)),
+            rng.dirichlet(np.ones(K) * 0.05, (4, M)))
+    model = HcltModel.from_float(*args, qbits=qbits)
+    again = HcltModel.from_bytes(model.to_bytes())
+    assert again.qbits == qbits and again.one == 1 << qbits and again.to_bytes() == model.to_bytes()
+    np.testing.assert_array_equal(again.emit_q, model.emit_q)
+    assert np.all(again.emission * again.one == again.emit_q) and again.emit_q.min() >= 1
+    coarse = HcltModel.from_float(*args)
+    # finer rounding: the dequantised rows are closer to the float parameters
+    exact = args[3] / args[3].sum(-1, keepdims=True)
+    assert np.abs(again.emission - exact).max() < np.abs(coarse.emission - exact).max()
+    data = rng.integers(0, K, (50, 4)).astype(np.uint8).tobytes()
+    assert decode_rans(encode_rans(data, again), len(data), again) == data
+    assert f"{qbits}-bit" in again.describe()
+
+
+@pytest.mark.parametrize("qbits", [15, 25, 255])
+def test_unknown_precisions_are_refused(qbits):
+    data = bytearray(random_model(6, [-1, 0], 2, 3).to_bytes())
+    data[_HEAD.size - 2] = qbits
+    with pytest.raises(ModelError, match="precision"):
+        models.load(_reseal(bytes(data[:-4])))
+
+
+def test_precision_is_range_checked_when_quantising():
+    with pytest.raises(ValueError, match="qbits"):
+        HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]], qbits=12)

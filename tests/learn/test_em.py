@@ -65,3 +65,18 @@ def test_fit_keeps_the_best_epoch_and_stops_early():
     assert trainer.bpd(trainer.to_device(*params), X[300:]) == pytest.approx(best, abs=1e-4)
     prior, T, E = params
     assert np.allclose(E.sum(-1), 1, atol=1e-5) and np.allclose(T.sum(-1), 1, atol=1e-5)
+
+
+def test_over_relaxed_step_extends_the_em_step_in_log_space():
+    rng = np.random.default_rng(5)
+    parent = np.array(PARENTS[0])
+    plain, relaxed = Trainer(parent, 64, alpha=1.0), Trainer(parent, 64, alpha=1.0, relax=1.7)
+    params = plain.to_device(*random_params(rng, parent, 3, 4))
+    xt, w, _ = next(plain.batches(sample(rng, random_model(9, parent, 3, 4), 64)))
+    counts, _ = plain.counts(params, xt, w)
+    em, over = plain.m_step(counts, params), relaxed.m_step(counts, params)
+    for old, new, got in zip(params, em, over):
+        want = np.asarray(old, np.float64) ** -0.7 * np.asarray(new, np.float64) ** 1.7
+        np.testing.assert_allclose(np.asarray(got), want / want.sum(-1, keepdims=True), rtol=1e-4)
+        np.testing.assert_allclose(np.asarray(got).sum(-1), 1.0, rtol=1e-5)
+    assert not np.allclose(np.asarray(over[2]), np.asarray(em[2]))

@@ -3,6 +3,7 @@ import pytest
 
 from hclt_helpers import brute_joint, random_model, sample
 from pcz.errors import InputError
+from pcz.hclt_model import HcltModel
 from pcz.learn.train import grow, split, train
 
 
@@ -50,3 +51,15 @@ def test_bad_training_data_is_refused():
         train(np.zeros((5, 3), dtype=np.int32), progress=False)
     with pytest.raises(InputError, match="below K"):
         train(np.full((5, 3), 9, dtype=np.uint8), values=4, progress=False)
+
+
+def test_checkpoints_hold_the_best_model_so_far(tmp_path):
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 4, 300)
+    X = np.stack([a, (a + 1) % 4, a // 2], 1).astype(np.uint8)
+    path = tmp_path / "ckpt.pczm"
+    model, log = train(X, latents=3, epochs=0, full_epochs=5, batch=64, qbits=18,
+                       checkpoint=str(path), progress=False)
+    saved = HcltModel.from_bytes(path.read_bytes())    # written after epoch 5: the final best
+    assert saved.qbits == 18 and saved.to_bytes() == model.to_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pczm"]     # no temporary left
