@@ -17,7 +17,9 @@ from ``step`` to ``step_end``) towards each batch's M-step estimate; full-batch
 EM then accumulates counts over the whole training set.  Full-batch EM may be
 over-relaxed (``relax`` = gamma > 1): the new rows are old^(1 - gamma) *
 em^gamma, renormalised (a step gamma times as long in log space), which at
-gamma 1.7 halves the epochs a smoothed M = 64 Fashion-MNIST model needs.  After every epoch
+gamma 1.7 halves the epochs a smoothed M = 64 Fashion-MNIST model needs.
+Whenever the training likelihood falls or the validation bpd rises from one
+full-batch epoch to the next (a step overshot), gamma - 1 is halved.  After every epoch
 the validation split is scored; the best parameters are kept, and training
 stops after ``patience`` epochs without improvement.
 
@@ -193,7 +195,7 @@ class Trainer:
     """
 
     def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
-                 smoother=None, relax: float = 1.0):
+                 smoother=None):
         self.layout = Layout(parent)
         self.batch, self.alpha, self.dtype = batch, alpha, dtype
         self.loglik = make_loglik(self.layout)
@@ -210,18 +212,17 @@ class Trainer:
 
         self.counts = counts
         self.step = jax.jit(step)
-        def relaxed(c, old):
+        def relaxed(c, old, gamma):
             new = m_step(c)
-            if relax == 1.0:
-                return new
             out = []
             for o, n in zip(old, new):
-                lo = (1 - relax) * jnp.log(jnp.maximum(o, 1e-30)) + relax * jnp.log(jnp.maximum(n, 1e-30))
+                lo = (1 - gamma) * jnp.log(jnp.maximum(o, 1e-30)) + gamma * jnp.log(jnp.maximum(n, 1e-30))
                 p = jnp.exp(lo - lo.max(-1, keepdims=True))
                 out.append(p / p.sum(-1, keepdims=True))
             return tuple(out)
 
-        self.m_step = jax.jit(relaxed)
+        self.m_step = jax.jit(m_step)
+        self.relaxed = jax.jit(relaxed)
         self.add = jax.jit(lambda a, b: tuple(x + y for x, y in zip(a, b)))
 
     def to_device(self, prior, trans, emit):
@@ -277,10 +278,9 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
     D = X_train.shape[1]
-    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother,
-                      relax=relax)
+    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
     params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
-    best, best_bpd, bad, log = params, math.inf, 0, []
+    best, best_bpd, bad, log, gamma = params, math.inf, 0, [], relax
     n, d_ln2 = len(X_train), D * LN2
     phases = [("mini-batch EM", e, epochs) for e in range(epochs)]
     phases += [("full-batch EM", e, full_epochs) for e in range(full_epochs)]
@@ -301,14 +301,18 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
                 bar.update(count)
                 bar.set_postfix(train_bpd=f"{-ll_sum / (seen * d_ln2):.4f}")
         if not mini:
-            params = trainer.m_step(acc, params)
+            params = (trainer.m_step(acc) if gamma == 1.0 else
+                      trainer.relaxed(acc, params, jnp.asarray(gamma, trainer.dtype)))
         train_bpd = -ll_sum / (seen * d_ln2)
         valid_bpd = trainer.bpd(params, X_valid) if len(X_valid) else train_bpd
         log.append({"phase": phase, "epoch": e + 1, "train_bpd": train_bpd, "valid_bpd": valid_bpd,
-                    "seconds": time.perf_counter() - t0})
+                    "seconds": time.perf_counter() - t0, "train_ll": ll_sum, "relax": gamma})
         if bar is not None:
             bar.set_postfix(train_bpd=f"{train_bpd:.4f}", valid_bpd=f"{valid_bpd:.4f}")
             bar.close()
+        last = log[-2] if len(log) > 1 and log[-2]["phase"] == phase else None
+        if not mini and last and (ll_sum < last["train_ll"] or valid_bpd > last["valid_bpd"]):
+            gamma = 1.0 + (gamma - 1.0) / 2           # a step overshot: shorten the next ones
         if valid_bpd < best_bpd - 1e-5:
             best, best_bpd, bad = params, valid_bpd, 0
         else:

@@ -70,13 +70,28 @@ def test_fit_keeps_the_best_epoch_and_stops_early():
 def test_over_relaxed_step_extends_the_em_step_in_log_space():
     rng = np.random.default_rng(5)
     parent = np.array(PARENTS[0])
-    plain, relaxed = Trainer(parent, 64, alpha=1.0), Trainer(parent, 64, alpha=1.0, relax=1.7)
+    plain = Trainer(parent, 64, alpha=1.0)
     params = plain.to_device(*random_params(rng, parent, 3, 4))
     xt, w, _ = next(plain.batches(sample(rng, random_model(9, parent, 3, 4), 64)))
     counts, _ = plain.counts(params, xt, w)
-    em, over = plain.m_step(counts, params), relaxed.m_step(counts, params)
+    em, over = plain.m_step(counts), plain.relaxed(counts, params, 1.7)
     for old, new, got in zip(params, em, over):
         want = np.asarray(old, np.float64) ** -0.7 * np.asarray(new, np.float64) ** 1.7
         np.testing.assert_allclose(np.asarray(got), want / want.sum(-1, keepdims=True), rtol=1e-4)
         np.testing.assert_allclose(np.asarray(got).sum(-1), 1.0, rtol=1e-5)
     assert not np.allclose(np.asarray(over[2]), np.asarray(em[2]))
+
+
+def test_over_relaxation_shortens_its_step_after_an_overshoot():
+    model = random_model(4, [-1, 0, 0, 1, 1], 4, 6)
+    X = sample(np.random.default_rng(1), model, 400)
+    _, log = fit(X[:300], X[300:], model.parent, K=6, M=4, epochs=0, full_epochs=8, alpha=0.5,
+                 patience=10, relax=2.9, progress=False)
+    steps = [e["relax"] for e in log]          # gamma of the step taken after each epoch
+    overshoots = [i for i in range(1, len(log) - 1) if log[i]["train_ll"] < log[i - 1]["train_ll"]
+                  or log[i]["valid_bpd"] > log[i - 1]["valid_bpd"]]
+    assert overshoots                           # 2.9 is too long a step here
+    for i in range(1, len(log)):
+        want = 1 + (steps[i - 1] - 1) / 2 if i - 1 in overshoots else steps[i - 1]
+        assert steps[i] == want
+    assert steps[0] == 2.9 and log[-1]["train_bpd"] < log[0]["train_bpd"]
