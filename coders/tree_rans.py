@@ -268,7 +268,8 @@ class TreeCoder:
         C[:, 1:] = np.cumsum(np.swapaxes(E, 1, 2), axis=1)
         C[:, K] = 1.0                  # exact: a row of quantised emissions sums to one
         # float32 halves the memory and is exact for quantised emissions (multiples of
-        # 2^-16 in [0, 1]); for any other input the rounding is monotone, so the CDF stays valid
+        # 2^-qbits in [0, 1], qbits <= 24: at most 24 significant bits); for any other
+        # input the rounding is monotone, so the CDF stays valid
         self.C = C.astype(np.float32)
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, self.prior.shape[0])

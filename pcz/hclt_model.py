@@ -8,7 +8,7 @@ integers q >= 1 summing to exactly 2**qbits (qbits 16 to 24, in the header),
 written as q - 1 in 2 or 3 byte planes.  The coding path uses exactly the
 dequantised values q / 2**qbits (float64, exact).  16 bits cost a trained
 Fashion-MNIST model 0.003 bits per pixel (small emission probabilities are
-rounded coarsely); 20 bits cost 0.0001 (docs/HCLT.md).
+rounded coarsely); 20 bits cost 0.0002 (docs/HCLT.md).
 
 A model file is untrusted input: :func:`from_bytes` validates the magic,
 version, reserved flags, sizes against caps (before allocating), the tree,
