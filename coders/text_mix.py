@@ -230,14 +230,14 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
     apm_limit = np.int64(min(apm[0], 255.0))
     rows = 65536 if use_apm else 1
     apm0 = np.empty(256 * 33)
-    apm1 = np.empty(rows * 33)
     # an APM knot moves by 1 / count, count + 1 up to a limit (whole numbers <= 255: uint8)
     acnt0 = np.full(256 * 33, APM_START_COUNT, dtype=np.uint8)
-    acnt1 = np.full(rows * 33, APM_START_COUNT, dtype=np.uint8)
     for r in range(256):            # every row starts as the identity map
         apm0[r * 33:r * 33 + 33] = apm_start
-    for r in range(rows):
-        apm1[r * 33:r * 33 + 33] = apm_start
+    # the order-1 map's 65536 rows (17 MiB) are set up on first use: short inputs touch few
+    apm1 = np.empty(rows * 33)
+    acnt1 = np.empty(rows * 33, dtype=np.uint8)
+    ready1 = np.zeros(rows, dtype=np.uint8)
     coder = np.zeros(4, dtype=np.int64)
     if encoding:
         coder[1] = M32
@@ -308,6 +308,10 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
             if use_apm:
                 r0, i0 = _apm(apm0, node, p, stretch)
                 c1 = (np.int64(buf[t - 1]) if t > 0 else 0) << 8 | node
+                if not ready1[c1]:
+                    apm1[c1 * 33:c1 * 33 + 33] = apm_start
+                    acnt1[c1 * 33:c1 * 33 + 33] = APM_START_COUNT
+                    ready1[c1] = 1
                 r1, i1 = _apm(apm1, c1, p, stretch)
                 pa = (1.0 - apm[1] - apm[2]) * p + apm[1] * r0 + apm[2] * r1
             p1 = quantise(pa)

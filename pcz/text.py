@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from pcz import methods
+from pcz import methods, models
 from pcz.errors import FormatError, ModelError
 from pcz.hmm import HMM
 
@@ -54,9 +54,10 @@ def default_model() -> HMM:
     return _loaded(default_model_bytes())
 
 
-@lru_cache(maxsize=4)
 def _loaded(model_bytes: bytes) -> HMM:
-    return HMM.from_bytes(model_bytes)
+    """The model through the shared loader cache: the same object the decoder and the
+    chunk coders get, so the text model is parsed once per process."""
+    return models.load(model_bytes)
 
 
 def _kernels():
@@ -112,13 +113,21 @@ def encode_mix(data: bytes, model, mode: int = MIX_MODE) -> bytes | None:
         return None
     if len(data) > PROBE_FACTOR * SNIFF_BYTES and not text_model_pays(data, model, cost=0):
         return None      # a large chunk where the mixture loses on a sample: save the time
+    global _last_short
+    last = _last_short   # one tuple, replaced whole: consistent even across threads
+    if last[0] is model and last[1] == mode and last[2] == data:
+        return last[3]   # a short input: coded once to choose the model, now again as a chunk
     from pcz.coders import text_mix
     out = np.zeros(len(data), dtype=np.uint8)
     n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.mix_args(), out,
                                *text_mix.config_args(mode, len(data)))
-    if n + 1 >= len(data):
-        return None
-    return bytes([mode]) + out[:n].tobytes()
+    coded = None if n + 1 >= len(data) else bytes([mode]) + out[:n].tobytes()
+    if len(data) <= SNIFF_BYTES:
+        _last_short = (model, mode, bytes(data), coded)
+    return coded
+
+
+_last_short: tuple = (None, None, None, None)   # model, mode, data, payload of the last short input
 
 
 def decode_mix(payload: bytes, size: int, model) -> bytes:
