@@ -125,3 +125,21 @@ def test_bad_payloads():
             win.decode(bad, len(TEXT), model)
     with pytest.raises(FormatError):
         win.decode(good, len(TEXT) + 1, model)
+
+
+def test_a_short_input_is_coded_by_the_mixture_once(monkeypatch):
+    from pcz.coders import text_mix
+    calls = []
+    real = text_mix.encode_stream
+    monkeypatch.setattr(text_mix, "encode_stream", lambda *a: calls.append(1) or real(*a))
+    data = b"A short note, coded once to choose the model and reused as its chunk. " * 3
+    blob = pcz.compress(data)
+    assert len(calls) == 1 and pcz.decompress(blob) == data
+    # the remembered payload is only reused for the same model, mode and bytes
+    model = text.default_model()
+    mode0 = text.encode_mix(data, model, mode=0)
+    assert mode0[0] == 0 and len(calls) == 2
+    assert text.decode_mix(mode0, len(data), model) == data
+    other = data[:-1] + b"!"
+    assert text.decode_mix(text.encode_mix(other, model), len(other), model) == other
+    assert len(calls) == 3
