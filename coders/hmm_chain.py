@@ -85,9 +85,23 @@ def _learn(St, node, alpha, rate):
 
 @numba.njit(cache=True, nogil=True)
 def _start(prior, S, rate):
-    """(masses, down, alpha, w) at the start of a chunk; masses are copied when they adapt."""
+    """(masses, ready, down, alpha, w) at the start of a chunk.  Masses that adapt are
+    copied slot by slot on first use (:func:`_slot_masses`; short chunks touch few slots)."""
     H = prior.shape[0]
-    return (S.copy() if rate > 0 else S), prior.copy(), np.empty(H), np.empty(H)
+    if rate > 0:
+        Sa, ready = np.empty_like(S), np.zeros(S.shape[0], dtype=np.uint8)
+    else:
+        Sa, ready = S, np.ones(S.shape[0], dtype=np.uint8)
+    return Sa, ready, prior.copy(), np.empty(H), np.empty(H)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _slot_masses(Sa, S, ready, slot):
+    """The (adapting) tree masses of a slot, copied from the model's on first use."""
+    if not ready[slot]:
+        Sa[slot] = S[slot]
+        ready[slot] = 1
+    return Sa[slot]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -110,13 +124,13 @@ def encode_stream(data, prior, T, S, cls, out, rate):
     i.e. each state's emission row starts as the model's with weight 1 and gathers
     the posterior-weighted counts of this chunk (online EM on the emissions).
     """
-    Sa, down, alpha, w = _start(prior, S, rate)
+    Sa, ready, down, alpha, w = _start(prior, S, rate)
     state = np.zeros(3, dtype=np.int64)
     state[1] = 0xFFFFFFFF
     slot = 0
     for t in range(data.shape[0]):
         x = np.int64(data[t])
-        St = Sa[slot]
+        St = _slot_masses(Sa, S, ready, slot)
         node = 1
         mass = _weights(down, St[1], w)
         for level in range(8):
@@ -134,12 +148,12 @@ def encode_stream(data, prior, T, S, cls, out, rate):
 @numba.njit(cache=True, nogil=True)
 def decode_stream(payload, prior, T, S, cls, out, rate):
     """Decode len(out) bytes coded by :func:`encode_stream` with the same rate."""
-    Sa, down, alpha, w = _start(prior, S, rate)
+    Sa, ready, down, alpha, w = _start(prior, S, rate)
     state = np.zeros(4, dtype=np.int64)
     dec_init(state, payload)
     slot = 0
     for t in range(out.shape[0]):
-        St = Sa[slot]
+        St = _slot_masses(Sa, S, ready, slot)
         node = 1
         mass = _weights(down, St[1], w)
         for level in range(8):

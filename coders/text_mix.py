@@ -57,7 +57,7 @@ import numba
 import numpy as np
 
 from pcz.coders.binary_coder import dec_bit, dec_init, enc_bit, enc_flush, quantise
-from pcz.coders.hmm_chain import _after_byte, _dot, _start, _weights
+from pcz.coders.hmm_chain import _after_byte, _dot, _slot_masses, _start, _weights
 
 M32 = 0xFFFFFFFF
 WORD = 100            # pseudo-order: hash of the current word
@@ -196,7 +196,7 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
           apm, stretch, apm_start):
     """Encode buf[:n] into stream (returns the stream length) or decode n bytes from
     stream into buf (returns 0): one loop so that both sides compute the same numbers."""
-    Sa, down, alpha, w = _start(prior, S, rate)
+    Sa, ready, down, alpha, w = _start(prior, S, rate)
     nord = orders.shape[0]
     J = nord + 2
     mask = (1 << tbits) - 1
@@ -253,7 +253,7 @@ def _code(buf, n, stream, encoding, prior, T, S, cls, rate, orders, tbits, nxt, 
         for i in range(nord):
             hs[i] = _context_hash(buf, t, orders[i], word)
         mbyte = np.int64(buf[mptr]) + 256 if mlen > 0 else -1
-        St = Sa[slot]
+        St = _slot_masses(Sa, S, ready, slot)
         node = 1
         mass = _weights(down, St[1], w)
         for level in range(8):
