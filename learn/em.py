@@ -14,14 +14,15 @@ axis (:mod:`pcz.learn.smoothing`).
 
 Mini-batch EM moves the parameters a step of size eta (annealed linearly
 from ``step`` to ``step_end``) towards each batch's M-step estimate; full-batch
-EM then accumulates counts over the whole training set.  Full-batch EM may be
-over-relaxed (``relax`` = gamma > 1): the new rows are old^(1 - gamma) *
-em^gamma, renormalised (a step gamma times as long in log space), which at
-gamma 1.7 halves the epochs a smoothed M = 64 Fashion-MNIST model needs.
-Whenever the training likelihood falls or the validation bpd rises from one
-full-batch epoch to the next (a step overshot), gamma - 1 is halved.  After every epoch
+EM then accumulates counts over the whole training set.  After every epoch
 the validation split is scored; the best parameters are kept, and training
 stops after ``patience`` epochs without improvement.
+
+Full-batch EM may be over-relaxed (``relax`` = gamma > 1): the new rows are
+old^(1 - gamma) * em^gamma, renormalised (a step gamma times as long in log
+space); gamma 1.7 halves the epochs a smoothed M = 64 Fashion-MNIST model
+needs.  Whenever the training likelihood falls or the validation bpd rises
+from one full-batch epoch to the next (a step overshot), gamma - 1 is halved.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -212,6 +213,7 @@ class Trainer:
 
         self.counts = counts
         self.step = jax.jit(step)
+
         def relaxed(c, old, gamma):
             new = m_step(c)
             out = []

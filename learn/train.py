@@ -14,7 +14,7 @@ import numpy as np
 
 from pcz.errors import InputError
 from pcz.fileio import AtomicOutput
-from pcz.hclt_model import MAX_K, HcltModel
+from pcz.hclt_model import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
@@ -73,9 +73,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     stored with ``qbits`` bits per probability (20: 0.0002 bits per value above
     the float model on Fashion-MNIST, where 16 cost 0.003).  ``checkpoint``: a
     path where the best model so far is written every 5 epochs (long runs).
-    Returns (model,
-    log) where log holds the epochs' train/validation bits per dimension and
-    timings.
+    Returns (model, log) where log holds the epochs' train/validation bits per
+    dimension and timings.
     """
     array = np.asarray(array)
     if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 2:
@@ -83,6 +82,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     X = array.reshape(len(array), -1)
     K = int(X.max()) + 1 if values is None else int(values)
     K = max(K, 2)
+    if not MIN_QBITS <= qbits <= MAX_QBITS:
+        raise InputError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
     if K > MAX_K or int(X.max()) >= K:
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
     if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents):

@@ -51,6 +51,8 @@ def test_bad_training_data_is_refused():
         train(np.zeros((5, 3), dtype=np.int32), progress=False)
     with pytest.raises(InputError, match="below K"):
         train(np.full((5, 3), 9, dtype=np.uint8), values=4, progress=False)
+    with pytest.raises(InputError, match="qbits"):      # refused before training, not after
+        train(np.zeros((5, 3), dtype=np.uint8), qbits=32, progress=False)
 
 
 def test_checkpoints_hold_the_best_model_so_far(tmp_path):
