@@ -6,6 +6,8 @@
 ...     _ = f.write(b"data")
 >>> open(target, "rb").read()
 b'data'
+>>> oct(os.stat(target).st_mode & 0o777) == oct(0o666 & ~_umask())   # like open(), not 0600
+True
 """
 import os
 import stat
@@ -47,6 +49,8 @@ class AtomicOutput:
                 interrupts.check()
                 if self.source_stat is not None:
                     copy_metadata(self.source_stat, self.tmp)
+                else:                    # a new file, as open() would make it (not mkstemp's 0600)
+                    os.chmod(self.tmp, 0o666 & ~_umask())
                 check_writable(self.path, self.force)
                 os.replace(self.tmp, self.path)
                 self.tmp = None
@@ -54,6 +58,13 @@ class AtomicOutput:
             if self.tmp is not None and os.path.exists(self.tmp):
                 os.unlink(self.tmp)
         return False
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_writable(path: str, force: bool) -> None:
