@@ -109,25 +109,25 @@ def _writable(a: np.ndarray) -> np.ndarray:
 def encode_mix(data: bytes, model, mode: int = MIX_MODE) -> bytes | None:
     """Code a chunk with the mixture of the HMM and context models; None when the model
     is not an HMM or nothing is saved."""
+    global _decided
+    decided, _decided = _decided, _NOTHING   # used once, by the chunk right after the decision
     if not isinstance(model, HMM) or not data:
         return None
+    if decided[0] is model and decided[1] == mode and decided[2] == data:
+        return decided[3]    # a short input, coded whole to choose the model: not again
     if len(data) > PROBE_FACTOR * SNIFF_BYTES and not text_model_pays(data, model, cost=0):
         return None      # a large chunk where the mixture loses on a sample: save the time
-    global _last_short
-    last = _last_short   # one tuple, replaced whole: consistent even across threads
-    if last[0] is model and last[1] == mode and last[2] == data:
-        return last[3]   # a short input: coded once to choose the model, now again as a chunk
     from pcz.coders import text_mix
     out = np.zeros(len(data), dtype=np.uint8)
     n = text_mix.encode_stream(_writable(np.frombuffer(data, dtype=np.uint8)), *model.mix_args(), out,
                                *text_mix.config_args(mode, len(data)))
-    coded = None if n + 1 >= len(data) else bytes([mode]) + out[:n].tobytes()
-    if len(data) <= SNIFF_BYTES:
-        _last_short = (model, mode, bytes(data), coded)
-    return coded
+    return None if n + 1 >= len(data) else bytes([mode]) + out[:n].tobytes()
 
 
-_last_short: tuple = (None, None, None, None)   # model, mode, data, payload of the last short input
+# (model, mode, bytes, payload) of a short input coded by text_model_pays; one tuple,
+# replaced whole, so a reader sees a consistent entry even across threads
+_NOTHING = (None, None, None, None)
+_decided: tuple = _NOTHING
 
 
 def decode_mix(payload: bytes, size: int, model) -> bytes:
@@ -209,9 +209,13 @@ def text_model_pays(sample: bytes, model: HMM, cost: int = MODEL_ID_COST) -> boo
     """Whether the mixture codes a sample of these bytes (SNIFF_BYTES spread over them) smaller than the core
     byte model by more than ``cost`` bytes (by default the model id a file pays to name it).
     Any bytes qualify, not only text: the context models learn binary formats too."""
+    global _decided
     from pcz import order0
+    whole = len(sample) <= SNIFF_BYTES
     sample = _spread_sample(sample)
     coded = encode_mix(sample, model)
+    if whole:                            # the chunk coder may reuse this payload once
+        _decided = (model, MIX_MODE, bytes(sample), coded)
     return coded is not None and len(coded) + cost < min(len(order0.encode(sample)), len(sample))
 
 

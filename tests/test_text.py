@@ -135,11 +135,16 @@ def test_a_short_input_is_coded_by_the_mixture_once(monkeypatch):
     data = b"A short note, coded once to choose the model and reused as its chunk. " * 3
     blob = pcz.compress(data)
     assert len(calls) == 1 and pcz.decompress(blob) == data
-    # the remembered payload is only reused for the same model, mode and bytes
+    # the decision's payload serves one chunk only, of the same model, mode and bytes
     model = text.default_model()
+    assert pcz.decompress(pcz.compress(data)) == data and len(calls) == 2
+    text.encode_mix(data, model)
+    text.encode_mix(data, model)
+    assert len(calls) == 4                      # coding the same bytes again is timed honestly
+    assert text.text_model_pays(data, model)
     mode0 = text.encode_mix(data, model, mode=0)
-    assert mode0[0] == 0 and len(calls) == 2
-    assert text.decode_mix(mode0, len(data), model) == data
+    assert mode0[0] == 0 and len(calls) == 6 and text.decode_mix(mode0, len(data), model) == data
+    assert text.text_model_pays(data, model)
     other = data[:-1] + b"!"
     assert text.decode_mix(text.encode_mix(other, model), len(other), model) == other
-    assert len(calls) == 3
+    assert len(calls) == 8
