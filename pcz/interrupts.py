@@ -31,20 +31,24 @@ def install():
 
     While installed, a KeyboardInterrupt that a C callback could not raise (Python's
     "Exception ignored in ..." report) is not printed: the flag already records it.
+    After an interrupt no such report is printed at all, not even at exit: objects
+    that the interrupt left half-built (llvmlite's, during a numba compile) fail in
+    their finalisers, and the run has already been reported as interrupted.
     """
     _flag.clear()
     previous = {sig: signal.signal(sig, _handler) for sig in _SIGNALS}
     previous_hook = sys.unraisablehook
 
     def hook(unraisable):
-        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        if not (_flag.is_set() or issubclass(unraisable.exc_type, KeyboardInterrupt)):
             previous_hook(unraisable)
     sys.unraisablehook = hook
 
     def restore():
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        sys.unraisablehook = previous_hook
+        if not _flag.is_set():           # an interrupted process keeps the quiet hook to exit
+            sys.unraisablehook = previous_hook
     return restore
 
 
