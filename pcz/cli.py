@@ -293,9 +293,16 @@ def demo():
     return 0 if all(r["roundtrip"] for r in rows) else EXIT_ERROR
 
 
+# The last interrupt's exception, kept so that its traceback's frames are never freed: they
+# may hold objects the interrupt left half-built (llvmlite's, during a numba compile), whose
+# finalisers can crash.  entry() then leaves through os._exit without finalising anything.
+_INTERRUPTED: list = []
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
     restore = interrupts.install()
+    _INTERRUPTED.clear()
     try:
         result = cli.main(args=argv, prog_name="pcz", standalone_mode=False)
         interrupts.check()      # an interrupt that library code swallowed still counts
@@ -305,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as e:
         e.show()
         return EXIT_USAGE if isinstance(e, click.UsageError) else EXIT_ERROR
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        _INTERRUPTED.append(e)
         click.echo("pcz: interrupted", err=True)
         return EXIT_INTERRUPT
     except BrokenPipeError:
@@ -316,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as e:
         if interrupts.requested():      # e.g. numba failing after an interrupted compile
+            _INTERRUPTED.append(e)
             click.echo("pcz: interrupted", err=True)
             return EXIT_INTERRUPT
         if os.environ.get("PCZ_DEBUG"):
