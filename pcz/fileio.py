@@ -6,7 +6,7 @@
 ...     _ = f.write(b"data")
 >>> open(target, "rb").read()
 b'data'
->>> oct(os.stat(target).st_mode & 0o777) == oct(0o666 & ~_umask())   # like open(), not 0600
+>>> oct(os.stat(target).st_mode & 0o777) == oct(0o666 & ~_UMASK)   # like open(), not 0600
 True
 """
 import os
@@ -50,7 +50,7 @@ class AtomicOutput:
                 if self.source_stat is not None:
                     copy_metadata(self.source_stat, self.tmp)
                 else:                    # a new file, as open() would make it (not mkstemp's 0600)
-                    os.chmod(self.tmp, 0o666 & ~_umask())
+                    os.chmod(self.tmp, 0o666 & ~_UMASK)
                 check_writable(self.path, self.force)
                 os.replace(self.tmp, self.path)
                 self.tmp = None
@@ -60,11 +60,9 @@ class AtomicOutput:
         return False
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# the process's umask, read once at import (by setting it and putting it back)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def check_writable(path: str, force: bool) -> None:
