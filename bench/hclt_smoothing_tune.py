@@ -55,8 +55,7 @@ def main(argv=None) -> list[dict]:
     if args.init:
         with open(args.init, "rb") as f:
             model = HcltModel.from_bytes(f.read())
-        noise = 0.1 if args.latents > model.M else 0.0      # same size: start exactly there
-        parent, init = model.parent, grow(model, args.latents, noise=noise)
+        parent, init = model.parent, grow(model, args.latents)    # same size: exactly there
     else:
         parent = chow_liu_tree(Xt, K)
     atoms = find_atoms(Xt, K)

@@ -38,7 +38,8 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     distribution as ``model`` before a little noise breaks the symmetry.
 
     New state j copies old state j mod M; probability flowing into a copied state
-    is shared among its copies.
+    is shared among its copies.  With as many states as the model (nothing copied)
+    no noise is added: training continues exactly where the model stopped.
 
     >>> m = HcltModel.from_float([-1, 0], [0.3, 0.7], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
     >>> prior, T, E = grow(m, 5, noise=0.0)
@@ -46,6 +47,7 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     ([0.1, 0.35, 0.1, 0.35, 0.1], (2, 5, 5), (2, 5, 3))
     """
     rng = np.random.default_rng(seed)
+    noise = noise if latents > model.M else 0.0
     old = np.arange(latents) % model.M
     copies = np.bincount(old, minlength=model.M)[old]
     prior = model.prior[old] / copies
@@ -94,8 +96,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     if init is None:
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
-        noise = 0.1 if latents > init.M else 0.0    # same size: continue exactly there
-        parent, start = init.parent, grow(init, latents, seed, noise)
+        parent, start = init.parent, grow(init, latents, seed)
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)
