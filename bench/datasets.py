@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pcz.bench.arrays import is_idx_name, read_idx, read_npy
+from pcz.engine.record_files import is_idx_name, load_array
 from pcz.errors import InputError
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
@@ -82,7 +82,7 @@ def fashion_mnist(data_dir: str | None = None, limit: int | None = None,
     train = _find(folder, ("train-images-idx3-ubyte", "train-images.idx3-ubyte"))
     if test is None or train is None:
         raise DatasetMissing(f"Fashion-MNIST not found in {folder}: {FASHION_HINT}")
-    images, train_images = read_idx(test), read_idx(train)
+    images, train_images = load_array(test), load_array(train)
     n, n_train = _limit(len(images), limit), _limit(len(train_images), train_limit)
     if train_limit is None:      # the shipped model: trained on the train split already
         return Dataset("fashion-mnist", "image", list(images[:n]), "pixel", os.path.abspath(test),
@@ -96,7 +96,7 @@ def fashion_mnist(data_dir: str | None = None, limit: int | None = None,
 def quick_images(limit: int | None = None, train_limit: int | None = None) -> Dataset:
     """Fashion-MNIST train images shipped with pcz: 0..299 train learned codecs, 300..499 are coded."""
     path = str(resources.files("pcz.bench") / "data" / QUICK_IMAGES)
-    images = read_idx(path)
+    images = load_array(path)
     test = images[QUICK_TRAIN:]
     n, n_train = _limit(len(test), limit), _limit(QUICK_TRAIN, train_limit)
     return Dataset("fashion-mnist-sample", "image", list(test[:n]), "pixel",
@@ -177,7 +177,7 @@ def array_dataset(array: np.ndarray, name: str, source: str, limit: int | None =
 
 def read_array(path: str) -> np.ndarray:
     """An IDX or .npy file as a uint8 array."""
-    return read_npy(path) if path.endswith(".npy") else read_idx(path)
+    return load_array(path)
 
 
 def load(spec: str, *, limit: int | None = None, data_dir: str | None = None,

@@ -21,7 +21,9 @@ from typing import Callable
 import numpy as np
 
 import pcz
-from pcz import methods, models, order0, stream
+from pcz import methods, models
+from pcz.methods import order0
+from pcz.engine import pipeline
 from pcz.bench.codec import Codec, from_bytes
 from pcz.errors import FormatError
 
@@ -46,7 +48,7 @@ def _version() -> str:
     return f"pcz {pcz.__version__}"
 
 
-def order0_bits(data: bytes, chunk: int = stream.DEFAULT_CHUNK) -> float:
+def order0_bits(data: bytes, chunk: int = pipeline.DEFAULT_CHUNK) -> float:
     """Ideal code length of data under the order-0 tables pcz stores (per chunk; tables excluded).
 
     >>> order0_bits(b"aabb")
@@ -99,7 +101,7 @@ def method_available(method_id: int) -> Callable[[], str | None]:
 
 
 def _text_model() -> bytes:
-    from pcz.text import default_model_bytes
+    from pcz.methods.text import default_model_bytes
     return default_model_bytes()
 
 

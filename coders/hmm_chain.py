@@ -11,13 +11,13 @@ give the same conditionals.
 
 Each byte is coded as 8 binary decisions down a bit tree: with
 ``S[n] = sum of E[:, k] over the bytes k under tree node n`` (see
-:func:`pcz.hmm.bit_tree`), ``P(next bit = 1) = (down . S[2n+1]) / mass(n)``.  That is
+:func:`pcz.models.hmm.bit_tree`), ``P(next bit = 1) = (down . S[2n+1]) / mass(n)``.  That is
 O(8 H) per byte instead of O(256 H) for the full distribution; the transition
 costs O(H^2).
 
 Parameter slots: ``T`` is (C, H, H), ``S`` is (C, 512, H); step t (the move into
 z_t and the emission of x_t) uses slot ``cls[x_{t-1}]``, slot 0 at the start
-(:mod:`pcz.hmm`).  C = 1 is a plain HMM.
+(:mod:`pcz.models.hmm`).  C = 1 is a plain HMM.
 
 Determinism: float64, fastmath off, fixed loop order (``out[m] += w * A[k, m]``,
 k outer), divisions and comparisons only; probabilities are quantised to 16 bits

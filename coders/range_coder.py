@@ -1,6 +1,6 @@
 """The constriction range coder behind a small interface.
 
-Determinism rules (see DESIGN.md): every model is
+Determinism rules (docs/ARCHITECTURE.md): every model is
 ``constriction.stream.model.Categorical(perfect=False)`` and every probability
 array is float64, so encoder and decoder quantise identically on every machine.
 Compressed streams are lists of 32-bit words, serialised little-endian.
@@ -14,7 +14,7 @@ Compressed streams are lists of 32-bit words, serialised little-endian.
 import numpy as np
 import constriction
 
-from pcz.errors import FormatError
+from pcz.coders.errors import CodingError
 
 DTYPE = np.float64
 _FAMILY = constriction.stream.model.Categorical(perfect=False)
@@ -26,7 +26,7 @@ def _words_to_bytes(words: np.ndarray) -> bytes:
 
 def _bytes_to_words(blob: bytes) -> np.ndarray:
     if len(blob) % 4:
-        raise FormatError("coded stream length is not a multiple of 4 bytes")
+        raise CodingError("coded stream length is not a multiple of 4 bytes")
     return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
 
 
@@ -87,7 +87,7 @@ class Decoder:
         try:
             return self._dec.decode(_FAMILY, probs)
         except Exception as e:  # constriction raises on invalid streams
-            raise FormatError(f"corrupt coded stream ({e})") from None
+            raise CodingError(f"corrupt coded stream ({e})") from None
 
     def decode_iid(self, probs: np.ndarray, n: int) -> np.ndarray:
         """Decode n symbols that share the distribution probs (a (K,) array)."""
@@ -98,7 +98,7 @@ class Decoder:
         try:
             return self._dec.decode(model, n)
         except Exception as e:
-            raise FormatError(f"corrupt coded stream ({e})") from None
+            raise CodingError(f"corrupt coded stream ({e})") from None
 
 
 def encode(symbols: np.ndarray, probs: np.ndarray) -> bytes:

@@ -43,7 +43,7 @@ of ``2**MATCH_BITS`` positions, small mixer arrays, and in mode 1 the maps (19 M
 all start empty per call (per chunk).
 
 >>> import numpy as np
->>> from pcz.text import default_model
+>>> from pcz.methods.text import default_model
 >>> m = default_model()
 >>> src = np.array(list(b"abracadabra, abracadabra"), dtype=np.uint8)
 >>> out = np.zeros(64, dtype=np.uint8)

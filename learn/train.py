@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from pcz.errors import InputError
-from pcz.fileio import AtomicOutput
-from pcz.hclt_model import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
+from pcz.runtime.fileio import AtomicOutput
+from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree

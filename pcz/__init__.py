@@ -1,16 +1,31 @@
 """pcz: lossless compression with probabilistic circuits.
 
+The public API; its modules load on first use, so importing ``pcz`` (or any of
+its subpackages, such as the coders) stays light.
+
 >>> import pcz
 >>> pcz.decompress(pcz.compress(b"hello")) == b"hello"
 True
 """
+import importlib
+
 from pcz.errors import ChecksumError, FormatError, InputError, LimitError, ModelError, PczError
-from pcz.api import compress, decompress
-from pcz.arrays import compress_array, decompress_array, train
-from pcz.pczfile import open
-from pcz.stream import compress_stream, decompress_stream
 
 __version__ = "0.1.0"
-__all__ = ["compress", "decompress", "compress_stream", "decompress_stream", "open",
-           "train", "compress_array", "decompress_array",
-           "PczError", "FormatError", "ChecksumError", "ModelError", "LimitError", "InputError"]
+_API = {"compress": "pcz.api", "decompress": "pcz.api",
+        "compress_stream": "pcz.streams", "decompress_stream": "pcz.streams",
+        "open": "pcz.pczfile",
+        "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays"}
+__all__ = [*_API, "PczError", "FormatError", "ChecksumError", "ModelError", "LimitError", "InputError"]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pcz' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_API])

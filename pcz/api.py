@@ -10,31 +10,39 @@ True
 import io
 from typing import Any
 
-from pcz import methods
-from pcz.stream import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream, decompress_stream
+from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream, decompress_stream
 
 
 def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
-             model: Any = None, embed_model: bool = False, fast: bool = False) -> bytes:
+             model: Any = None, embed_model: bool = False, fast: bool = False,
+             windows: int | None = None) -> bytes:
     """Compress bytes into a pcz stream.
 
     ``threads`` runs chunks in that many processes (the output is identical
     for every value); ``model`` names a model (object or file bytes) that
     chunk methods may use, stored by id or, with ``embed_model``, in full.
     By default the shipped text model's mixture is used wherever it pays (any
-    kind of bytes, ~150 kB/s); ``fast`` uses only the core order-0 model.
+    kind of bytes, ~150 kB/s); ``fast`` uses only the core order-0 model;
+    ``windows=W`` cuts text into Equal-Info windows of W bits.  A record model
+    (HCLT) makes ``data`` a .npy or IDX file of records.
     """
+    _check_bytes(data)
     out = io.BytesIO()
-    compress_stream(io.BytesIO(data), out, chunk_size=chunk_size, threads=threads,
-                    model=model, embed_model=embed_model,
-                    candidates=(methods.ORDER0,) if fast else None)
+    compress_stream(io.BytesIO(data), out, chunk_size=chunk_size, threads=threads, model=model,
+                    embed_model=embed_model, fast=fast, windows=windows)
     return out.getvalue()
 
 
 def decompress(blob: bytes, *, model: Any = None, threads: int = 1,
                memory_limit: int = DEFAULT_MEMORY) -> bytes:
     """Decompress a pcz stream; raises :class:`pcz.FormatError` (or a subclass) on damage."""
+    _check_bytes(blob)
     out = io.BytesIO()
     decompress_stream(io.BytesIO(blob), out, model=model, threads=threads,
                       memory_limit=memory_limit)
     return out.getvalue()
+
+
+def _check_bytes(data) -> None:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")

@@ -14,7 +14,12 @@ import os
 from typing import Any, BinaryIO
 
 from pcz import models
-from pcz.stream import DEFAULT_CHUNK, DEFAULT_MEMORY, Sink, auto_methods, encode_segment, iter_decompress
+from pcz.engine.pipeline import DEFAULT_CHUNK, DEFAULT_MEMORY, Sink, encode_segment, iter_decompress
+from pcz.errors import ModelError
+from pcz.format.fields import MAX_CHUNK
+from pcz.methods.choose import choose
+
+_WRITE_OPTIONS = ("chunk_size", "embed_model", "fast", "windows")
 
 
 class _DecompressReader(io.RawIOBase):
@@ -44,12 +49,14 @@ class _DecompressReader(io.RawIOBase):
 
 class _CompressWriter(io.RawIOBase):
     def __init__(self, fileobj: BinaryIO, close_fileobj: bool, chunk_size: int = DEFAULT_CHUNK,
-                 model: Any = None, embed_model: bool = False):
+                 model: Any = None, embed_model: bool = False, fast: bool = False, windows: int | None = None):
+        if not 1 <= chunk_size <= MAX_CHUNK:
+            raise ValueError(f"chunk size must be between 1 and {MAX_CHUNK}")
         self._fileobj, self._close_fileobj = fileobj, close_fileobj
-        self._model_bytes = models.as_bytes(model)
-        self._model = None if self._model_bytes is None else models.load(self._model_bytes)
-        self._candidates = auto_methods(self._model)
-        self._sink = Sink(fileobj, self._model_bytes, embed_model)
+        self._choice = dict(model=model, fast=fast, windows=windows)
+        choose(**self._choice, sample=lambda: b"")      # refuse bad options before writing anything
+        self._embed_model = embed_model
+        self._plan = self._model = self._sink = None      # decided on the first chunk
         self._chunk_size = chunk_size
         self._buf = bytearray()
 
@@ -67,13 +74,27 @@ class _CompressWriter(io.RawIOBase):
         return len(data)
 
     def _emit(self, data: bytes) -> None:
+        if self._plan is None:
+            self._start(data)
         self._sink.update(data)
-        self._sink.put(*encode_segment((data, self._candidates), self._model))
+        for segment in self._plan.segments([data]):
+            self._sink.put(*encode_segment(segment, self._model))
+
+    def _start(self, first: bytes) -> None:
+        """Decide how to code the stream from its first chunk, as pcz.compress does."""
+        self._plan = choose(**self._choice, sample=lambda: first)
+        if self._plan.records:
+            raise ModelError("pcz.open writes byte streams; code record files with pcz.compress "
+                             "or arrays with pcz.compress_array")
+        self._model = None if self._plan.model is None else models.load(self._plan.model)
+        self._sink = Sink(self._fileobj, self._plan.model, self._embed_model)
 
     def close(self) -> None:
         if self.closed:
             return
         try:
+            if self._plan is None:
+                self._start(bytes(self._buf))
             if self._buf:
                 self._emit(bytes(self._buf))
             self._sink.finish()
@@ -89,7 +110,8 @@ def open(file: str | os.PathLike | BinaryIO, mode: str = "rb", *, encoding: str 
     """Open a pcz file in binary ("rb", "wb", "xb") or text ("rt", "wt", "xt") mode.
 
     ``file`` is a path or an existing binary file object.  Writing takes the
-    options of :func:`pcz.compress` (``chunk_size``, ``model``, ``embed_model``).
+    options of :func:`pcz.compress` (``chunk_size``, ``model``, ``embed_model``,
+    ``fast``, ``windows``) and decides how to code as it does, on the first chunk.
     """
     text = "t" in mode
     base = mode.replace("t", "").replace("b", "")
@@ -98,6 +120,9 @@ def open(file: str | os.PathLike | BinaryIO, mode: str = "rb", *, encoding: str 
         raise ValueError(f"invalid mode {mode!r}")
     if not text and (encoding or errors or newline):
         raise ValueError("encoding options need a text mode")
+    unknown = sorted(set(compress_options) - set(_WRITE_OPTIONS))
+    if unknown or (base == "r" and compress_options):
+        raise TypeError(f"pcz.open() got unexpected options {', '.join(unknown or compress_options)}")
     owned = isinstance(file, (str, bytes, os.PathLike))
     fileobj = builtins.open(file, base + "b") if owned else file
     try:

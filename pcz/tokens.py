@@ -7,7 +7,7 @@ sidecar ``TOKENS.npy.json`` next to the ``.npy``), and detokenizing refuses any
 other model.  Input is windowed in blocks of ``BLOCK`` bytes, which bounds
 memory; a block end simply ends a window early (windows are self-delimiting).
 
->>> from pcz.text import default_model_bytes
+>>> from pcz.methods.text import default_model_bytes
 >>> tokens, meta = tokenize(b"To be, or not to be", default_model_bytes(), 32, 16)
 >>> tokens.dtype.name, meta["window_bits"], len(tokens) % 2
 ('uint16', 32, 0)
@@ -19,9 +19,9 @@ import json
 import numpy as np
 
 from pcz import models
-from pcz.container import content_digest, model_id
+from pcz.format.fields import content_digest, model_id
 from pcz.errors import FormatError, ModelError
-from pcz.text import _loaded, decode_windows, encode_windows
+from pcz.methods.text import _loaded, decode_windows, encode_windows
 
 FORMAT = "pcz-tokens"
 # While the coder has bits left to spend, a byte costs at least 8 decisions of

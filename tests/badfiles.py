@@ -19,9 +19,9 @@ import zlib
 from dataclasses import dataclass, field
 
 import pcz
-from pcz import container
-from pcz.binio import Reader as FieldReader, varint
-from pcz.container import DIGEST_SIZE, END_MAGIC, MAGIC, content_digest, model_id
+from pcz.format import container, fields
+from pcz.format.binio import Reader as FieldReader, varint
+from pcz.format.fields import DIGEST_SIZE, END_MAGIC, MAGIC, content_digest, model_id
 
 _REC = struct.Struct("<BBIII")
 _ENTRY = struct.Struct("<III")
@@ -71,9 +71,9 @@ def _model_fields(p) -> bytes:
 
 def _parse_model_fields(blob: bytes, flags: int, pos: int) -> tuple[bytes, int | None, bytes, int]:
     mid, mlen, model = b"", None, b""
-    if flags & container.FLAG_MODEL:
+    if flags & fields.FLAG_MODEL:
         mid, pos = blob[pos:pos + 32], pos + 32
-    if flags & container.FLAG_EMBEDDED:
+    if flags & fields.FLAG_EMBEDDED:
         (mlen,) = struct.unpack_from("<I", blob, pos)
         model, pos = blob[pos + 4:pos + 4 + mlen], pos + 4 + mlen
     return mid, mlen, model, pos
@@ -106,7 +106,7 @@ class CompactParsed:
 
 def parse(blob: bytes) -> "Parsed | CompactParsed":
     """Split a valid pcz file into fields."""
-    if blob[5] & container.FLAG_COMPACT:
+    if blob[5] & fields.FLAG_COMPACT:
         return _parse_compact(blob)
     version, flags, reserved = struct.unpack_from("<BBH", blob, 4)
     mid, mlen, model, pos = _parse_model_fields(blob, flags, 8)
@@ -168,16 +168,18 @@ def field_boundaries(blob: bytes) -> list[int]:
 TEST_MODEL = b"PCZTEST0" + bytes(range(40))
 
 
-def register_test_model() -> None:
-    """Register a loader for the stand-in model the model-carrying base files name."""
-    from pcz import models
+def _load_test_model(data: bytes):
     from pcz.errors import ModelError
+    if data != TEST_MODEL:
+        raise ModelError("not the test model")
+    return object()
 
-    def load(data: bytes):
-        if data != TEST_MODEL:
-            raise ModelError("not the test model")
-        return object()
-    models.register_loader(TEST_MODEL[:8], load)
+
+def register_test_model() -> None:
+    """Register a model kind for the stand-in model the model-carrying base files name."""
+    from pcz import models
+    models.register(models.Kind("test", TEST_MODEL[:8], _load_test_model, (1,), records=False,
+                                summary="the stand-in model of the bad-file corpus"))
 
 
 def base_files() -> dict[str, tuple[bytes, dict]]:
@@ -193,11 +195,11 @@ def base_files() -> dict[str, tuple[bytes, dict]]:
     hclt = badmodels.tiny_hclt()
     records = np.arange(40, dtype=np.uint8).reshape(10, 2, 2) % 4
 
-    def with_model(embed: bool, compact_limit: int = container.COMPACT_LIMIT) -> bytes:
+    def with_model(embed: bool, compact_limit: int = fields.COMPACT_LIMIT) -> bytes:
         import io
         buf = io.BytesIO()
-        w = container.Writer(buf, container.Header(mid, fake_model if embed else None), compact_limit)
-        w.chunk(container.Record(0, 5, 5, zlib.crc32(b"hello")), b"hello")
+        w = container.Writer(buf, fields.Header(mid, fake_model if embed else None), compact_limit)
+        w.chunk(fields.Record(0, 5, 5, zlib.crc32(b"hello")), b"hello")
         w.finish(content_digest(b"hello"), zlib.crc32(b"hello"))
         return buf.getvalue()
 
@@ -235,8 +237,8 @@ def _start_forgeries(case, p, flag_bits):
         yield case(f"version{version}", lambda q, v=version: setattr(q, "version", v))
     for bit in flag_bits:
         yield case(f"flag{bit}", lambda q, b=bit: setattr(q, "flags", q.flags ^ (1 << b)))
-    yield case("embedded-without-id", lambda q: setattr(q, "flags", container.FLAG_EMBEDDED | (
-        q.flags & container.FLAG_COMPACT)))
+    yield case("embedded-without-id", lambda q: setattr(q, "flags", fields.FLAG_EMBEDDED | (
+        q.flags & fields.FLAG_COMPACT)))
     if p.model_len is not None:
         yield case("model-len-huge", lambda q: setattr(q, "model_len", 0xFFFFFFFF))
         yield case("model-len-zero", lambda q: setattr(q, "model_len", 0))
@@ -273,8 +275,8 @@ def _compact_forgeries(name: str, blob: bytes):
     yield case("size-zero", set0(size=0, stored=0, payload=b""))
     yield case("size-huge", set0(size=(1 << 63) - 1))
     yield case("size-and-stored-huge", set0(size=(1 << 63) - 1, stored=(1 << 63) - 1))
-    yield case("size-over-limit", set0(size=container.COMPACT_LIMIT + 1))
-    yield case("size-at-limit", set0(size=container.COMPACT_LIMIT))          # far beyond the data
+    yield case("size-over-limit", set0(size=fields.COMPACT_LIMIT + 1))
+    yield case("size-at-limit", set0(size=fields.COMPACT_LIMIT))          # far beyond the data
     yield case("size-off-by-one", set0(size=r0[1] + 1))
     if r0[1] > 1:
         yield case("size-one-short", set0(size=r0[1] - 1))
@@ -313,7 +315,7 @@ def _large_forgeries(name: str, blob: bytes):
     yield case("size-huge", lambda q: q.records[0].__setitem__(2, 0xFFFFFFFF))
     yield case("size-and-stored-huge", lambda q: (q.records[0].__setitem__(2, 0xFFFFFFFF),
                                                  q.records[0].__setitem__(3, 0xFFFFFFFF)))
-    yield case("size-cap-plus-one", lambda q: q.records[0].__setitem__(2, container.MAX_CHUNK + 1))
+    yield case("size-cap-plus-one", lambda q: q.records[0].__setitem__(2, fields.MAX_CHUNK + 1))
     yield case("stored-gt-size", lambda q: q.records[0].__setitem__(3, r0[2] + 1))
     yield case("stored-zero", lambda q: (q.records[0].__setitem__(3, 0), q.records[0].__setitem__(5, b"")))
     yield case("size-off-by-one", lambda q: (q.records[0].__setitem__(2, r0[2] + 1),

@@ -11,8 +11,8 @@ import zlib
 
 import numpy as np
 
-from pcz.hclt_model import _HEAD as HCLT_HEAD, HcltModel
-from pcz.hmm import _HEAD as HMM_HEAD, HMM
+from pcz.models.hclt import _HEAD as HCLT_HEAD, HcltModel
+from pcz.models.hmm import _HEAD as HMM_HEAD, HMM
 
 
 def tiny_hclt() -> bytes:

@@ -4,7 +4,7 @@ import string
 
 import numpy as np
 
-from pcz.hclt_model import HcltModel
+from pcz.models.hclt import HcltModel
 
 
 TREES = [

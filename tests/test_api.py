@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import pcz
-from pcz import container
+from pcz.format import container, fields
 
 
 def roundtrip(data, **kw):
@@ -19,7 +19,7 @@ def roundtrip(data, **kw):
 @settings(max_examples=60, deadline=None)
 def test_roundtrip_any_bytes_any_chunking(data, chunk_size):
     blob = roundtrip(data, chunk_size=chunk_size)
-    assert len(blob) <= len(data) + container.overhead_bound(len(data), chunk_size)
+    assert len(blob) <= len(data) + fields.overhead_bound(len(data), chunk_size)
 
 
 @pytest.mark.parametrize("data", [b"", b"\x00", bytes(range(256)), b"a" * 100000,
@@ -31,7 +31,7 @@ def test_roundtrip_edge_cases(data):
 def test_random_data_growth_within_stated_bound():
     data = np.random.default_rng(0).integers(0, 256, 3 << 20, dtype=np.uint8).tobytes()
     blob = roundtrip(data)
-    assert len(blob) - len(data) <= container.overhead_bound(len(data), 1 << 20)
+    assert len(blob) - len(data) <= fields.overhead_bound(len(data), 1 << 20)
 
 
 def test_repetitive_data_compresses():
@@ -75,10 +75,10 @@ def test_memory_limit_refuses_large_chunks():
 
 
 def test_missing_and_wrong_model_are_model_errors():
-    header = container.Header(container.model_id(b"model-a"))
+    header = fields.Header(fields.model_id(b"model-a"))
     buf = io.BytesIO()
     w = container.Writer(buf, header)
-    w.finish(container.content_digest(), 0)
+    w.finish(fields.content_digest(), 0)
     with pytest.raises(pcz.ModelError, match="--model"):
         pcz.decompress(buf.getvalue())
     with pytest.raises(pcz.ModelError, match="wrong model"):

@@ -7,9 +7,11 @@ import pytest
 import pcz
 from hclt_helpers import random_model, sample
 from pcz import methods
-from pcz.arrays import compress_records, compressed_name, is_record_model
+from pcz import models
+from pcz.engine.records import compressed_name
+from pcz.methods.text import default_model_bytes
 from pcz.errors import InputError, ModelError
-from test_records import idx_bytes, npy_bytes
+from record_helpers import idx_bytes, npy_bytes
 
 MODEL = random_model(21, [-1, 0, 0, 1, 1, 2], 3, 16, shape=(2, 3))
 
@@ -51,11 +53,11 @@ def test_record_files_roundtrip_byte_for_byte():
     a = data(40)
     for raw in (idx_bytes(a), npy_bytes(a)):
         out = io.BytesIO()
-        stats = compress_records(io.BytesIO(raw), out, MODEL.to_bytes())
+        stats = pcz.compress_stream(io.BytesIO(raw), out, model=MODEL.to_bytes())
         assert stats.original == len(raw) and stats.methods.get("hclt-rans")
         assert pcz.decompress(out.getvalue(), model=MODEL) == raw
     out = io.BytesIO()
-    compress_records(io.BytesIO(gzip.compress(idx_bytes(a))), out, MODEL)
+    pcz.compress_stream(io.BytesIO(gzip.compress(idx_bytes(a))), out, model=MODEL)
     assert pcz.decompress(out.getvalue(), model=MODEL) == idx_bytes(a)    # the file inside the gzip
 
 
@@ -68,29 +70,30 @@ def test_record_files_roundtrip_byte_for_byte():
 ])
 def test_bad_inputs_are_refused(raw, message):
     with pytest.raises(InputError, match=message):
-        compress_records(io.BytesIO(raw), io.BytesIO(), MODEL)
+        pcz.compress_stream(io.BytesIO(raw), io.BytesIO(), model=MODEL)
 
 
 def test_damaged_gzip_layer_is_refused():
     raw = bytearray(gzip.compress(idx_bytes(data(20))))
     raw[-6] ^= 0xFF                                    # the CRC32 in the gzip trailer
     with pytest.raises(InputError, match="gzip"):
-        compress_records(io.BytesIO(bytes(raw)), io.BytesIO(), MODEL)
+        pcz.compress_stream(io.BytesIO(bytes(raw)), io.BytesIO(), model=MODEL)
 
 
 def test_out_of_range_values_are_located_in_the_file():
     a = np.zeros((9, 2, 3), dtype=np.uint8)
     a[7, 1, 2] = 200
     with pytest.raises(InputError, match="value 200 in record 7 "):
-        compress_records(io.BytesIO(npy_bytes(a)), io.BytesIO(), MODEL, chunk_size=12)
+        pcz.compress_stream(io.BytesIO(npy_bytes(a)), io.BytesIO(), model=MODEL, chunk_size=12)
 
 
 def test_non_record_models_and_arrays_are_refused():
     with pytest.raises(ModelError):
-        compress_records(io.BytesIO(npy_bytes(data(2))), io.BytesIO(), b"not a model")
+        pcz.compress_stream(io.BytesIO(npy_bytes(data(2))), io.BytesIO(), model=b"not a model")
     with pytest.raises(InputError):
         pcz.compress_array(np.zeros((2, 6), dtype=np.int32), MODEL)
-    assert is_record_model(MODEL) and is_record_model(MODEL.to_bytes()) and not is_record_model(b"x")
+    assert models.kind_of(MODEL).records and models.kind_of(MODEL.to_bytes()).records
+    assert models.kind_of(b"x") is None and not models.kind_of(default_model_bytes()).records
     assert compressed_name("a/b.idx.gz") == "a/b.idx.pcz"
 
 

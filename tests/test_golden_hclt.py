@@ -13,7 +13,7 @@ import pytest
 
 import pcz
 from pcz import methods
-from pcz.hclt_model import HcltModel
+from pcz.models.hclt import HcltModel
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-v2.json")
 GOLDEN_V1 = os.path.join(os.path.dirname(__file__), "golden", "hclt.json")   # container v1: decode-only

@@ -5,8 +5,8 @@ import pytest
 
 from pcz import tokens as tok
 from pcz.errors import FormatError, ModelError
-from pcz.text import default_model_bytes
-from pcz.hmm import HMM
+from pcz.methods.text import default_model_bytes
+from pcz.models.hmm import HMM
 
 TEXT = "It is a truth universally acknowledged, that a single man\n".encode() * 5
 

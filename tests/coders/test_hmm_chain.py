@@ -3,7 +3,7 @@ import pytest
 
 from pcz.coders import hmm_chain as hc
 from pcz.coders.tree_pc import TreeWalk
-from pcz.hmm import HMM
+from pcz.models.hmm import HMM
 
 TEXT = b"It was the best of times, it was the worst of times.\n"
 

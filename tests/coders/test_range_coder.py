@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pcz.coders.range_coder import Decoder, Encoder, encode
-from pcz.errors import FormatError
+from pcz.coders.errors import CodingError
 
 
 def test_batch_and_stepwise_agree():
@@ -41,5 +41,5 @@ def test_float32_input_is_coded_as_float64():
 def test_rejects_bad_shapes_and_lengths():
     with pytest.raises(ValueError):
         encode(np.array([0, 1]), np.ones((3, 2)))
-    with pytest.raises(FormatError):
+    with pytest.raises(CodingError):
         Decoder(b"abc")

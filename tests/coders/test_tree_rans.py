@@ -37,7 +37,7 @@ def test_every_symbol_gets_a_nonzero_interval():
     parent = [-1, 0]
     E = np.zeros((2, 2, 256))
     E[:, :, 0] = 1.0
-    from pcz.hclt_model import HcltModel
+    from pcz.models.hclt import HcltModel
     model = HcltModel.from_float(parent, [0.5, 0.5], np.full((2, 2, 2), 0.5), E)
     X = np.array([[255, 254], [0, 0], [128, 1]])
     c = coder(model)

@@ -36,8 +36,10 @@ KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "hmm_chain", "range
                                               "tree_rans", "window_coder")]
 with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact names only
     import pcz
-    from pcz import methods, models
-    from pcz import compact, hclt_method, hclt_model, hmm, npy_header, text, tokens  # noqa: F401  (lazily loaded otherwise)
+    from pcz import methods, models, tokens  # noqa: F401
+    from pcz.format import compact  # noqa: F401  (lazily loaded otherwise)
+    from pcz.methods import hclt, npy_header, text  # noqa: F401
+    from pcz.models import hclt as hclt_model, hmm  # noqa: F401
     from pcz.errors import PczError
 
 import badfiles  # noqa: E402
@@ -68,7 +70,7 @@ def _model_for(method_id: int):
     """The shipped text model for text methods, a tiny HCLT for record methods."""
     if not _MODELS:
         import badmodels
-        from pcz.text import default_model
+        from pcz.methods.text import default_model
         _MODELS["text"] = default_model()
         _MODELS["hclt"] = models.load(badmodels.tiny_hclt())
     return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
@@ -127,7 +129,7 @@ def seeds(target: str) -> list[bytes]:
                 out.append(bytes([METHOD_IDS.index(method)]) + size.to_bytes(3, "little") + payload)
     text = b"Windows of text decode on their own. " * 8
     for W in (16, 32, 64, 128):
-        from pcz.text import windows_method
+        from pcz.methods.text import windows_method
         out.append(bytes([4]) + len(text).to_bytes(3, "little") + windows_method(W).encode(text, _model_for(4)))
     return out
 

@@ -3,7 +3,7 @@ import pytest
 
 from hclt_helpers import brute_joint, random_model, sample
 from pcz.errors import InputError
-from pcz.hclt_model import HcltModel
+from pcz.models.hclt import HcltModel
 from pcz.learn.train import grow, split, train
 
 

@@ -1,0 +1,103 @@
+"""``pcz compress``, ``pcz decompress`` and ``pcz test``."""
+import os
+import sys
+
+import click
+
+from pcz.cli.options import Size, common, options, read_model, say
+from pcz.cli.transfer import Discard, run_each, summary, transfer
+from pcz import models
+from pcz.engine.records import compressed_name as record_name
+from pcz.errors import ModelError, PczError
+from pcz.format.fields import MAX_CHUNK
+from pcz.runtime import fileio
+from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, decompress_stream
+
+
+@click.command()
+@common
+@click.option("--chunk-size", type=Size(), default=DEFAULT_CHUNK, show_default=True,
+              help=f"Bytes per independently coded chunk (at most {MAX_CHUNK}).")
+@click.option("--embed-model", is_flag=True, help="Store the model inside the output.")
+@click.option("--windows", type=click.Choice(["16", "32", "64", "128"]),
+              help="Equal-Info windows of this many bits (text model; every window decodes on its own).")
+@click.option("--fast", is_flag=True,
+              help="Only the core order-0 byte model: ~90 MB/s instead of ~150 kB/s, larger output.")
+def compress(**kw):
+    """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
+
+    With an HCLT model (--model), FILES are .npy or IDX files of records
+    (FILE.gz: the file inside is compressed, to FILE.pcz).
+    """
+    opts = options(kw)
+    if not 1 <= opts["chunk_size"] <= MAX_CHUNK:
+        raise click.BadParameter(f"must be between 1 and {MAX_CHUNK}", param_hint="--chunk-size")
+    if opts["embed_model"] and opts["model"] is None:
+        raise click.UsageError("--embed-model needs --model")
+    if opts["fast"] and (opts["windows"] or opts["model"]):
+        raise click.UsageError("--fast takes neither --windows nor --model")
+    windows = int(opts["windows"]) if opts["windows"] else None
+    kind = models.kind_of(opts["model"])
+    if opts["model"] is not None and kind is None:
+        raise ModelError("--model: not a pcz model file (unknown magic)")
+    records = kind is not None and kind.records and not windows   # .npy / IDX record files
+
+    def job(source, opts):
+        def work(src, dst):
+            return compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
+                                   model=opts["model"], embed_model=opts["embed_model"],
+                                   fast=opts["fast"], windows=windows)
+        name_for = record_name if records else fileio.compressed_name
+        target, stats = transfer(source, opts, name_for, work, compressing=True, verify=_verify_compressed)
+        say(opts, 1, summary(source, target, stats.original, stats.compressed))
+        say(opts, 2, f"  chunks: {stats.chunks} {stats.methods}")
+    return run_each(opts, job)
+
+
+def _verify_compressed(target: str, stats: Stats) -> None:
+    """Decode the written file and check it holds exactly what was read."""
+    with open(target, "rb") as f:
+        check = decompress_stream(f, Discard(), model=stats.model)
+    if check.digest != stats.digest or check.original != stats.original:
+        raise PczError(f"verification of {target} failed; source kept")
+
+
+def _decompress_options(func):
+    return click.option("--memory", type=Size(), default=DEFAULT_MEMORY, show_default=True,
+                        help="Refuse files whose decoding needs more memory than this.")(func)
+
+
+@click.command()
+@common
+@_decompress_options
+def decompress(**kw):
+    """Decompress FILES (each FILE.pcz to FILE; '-' or none: stdin to stdout)."""
+    opts = options(kw)
+
+    def job(source, opts):
+        def work(src, dst):
+            return decompress_stream(src, dst, model=opts["model"], threads=opts["threads"],
+                                            memory_limit=opts["memory"])
+        target, stats = transfer(source, opts, fileio.decompressed_name, work, compressing=False)
+        say(opts, 2, f"{source}: {stats.original} bytes => {target if target != '-' else 'stdout'}")
+    return run_each(opts, job)
+
+
+@click.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), help="Model file to use.")
+@click.option("-T", "--threads", type=click.IntRange(0, 256), default=1, show_default=True)
+@click.option("-q", "--quiet", count=True)
+@click.option("-v", "--verbose", count=True)
+@_decompress_options
+def test_(files, model_path, threads, quiet, verbose, memory):
+    """Check the integrity of pcz FILES (decode fully, write nothing)."""
+    opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path)}
+
+    def job(source, opts):
+        src = sys.stdin.buffer if source == "-" else open(source, "rb")
+        with src:
+            stats = decompress_stream(src, Discard(), model=opts["model"],
+                                             threads=threads or os.cpu_count() or 1, memory_limit=memory)
+        say(opts, 1, f"{source}: OK ({stats.original} bytes)")
+    return run_each(opts, job)

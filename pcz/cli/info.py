@@ -1,0 +1,88 @@
+"""``pcz info``: describe a pcz file (sizes, ratio, model, chunk table) without decoding it,
+or a model file (kind, sizes, id).
+
+>>> import io, pcz
+>>> print(describe_stream(io.BytesIO(pcz.compress(bytes(3) * 100)), "x.pcz"))  # doctest: +ELLIPSIS
+x.pcz
+  format:      pcz v2, compact
+  original:    300 bytes
+  compressed:  ... bytes (... bits/byte)
+  model:       none
+  chunks:      1 (order0: 1)
+  checksum:    crc32 ...
+"""
+from typing import BinaryIO
+
+import click
+
+from pcz import methods, models
+from pcz.format import container, fields
+from pcz.format.fields import model_id
+from pcz.models import short_id
+from pcz.cli.transfer import run_each
+
+
+def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
+    """A human-readable description of the pcz stream src; validates all framing and CRCs."""
+    reader = container.open_reader(src)
+    for _ in reader.records():
+        pass
+    size = src.tell()
+    header = reader.header
+    if header.model_id is None:
+        model = "none"
+    elif header.model_bytes is not None:
+        model = f"{short_id(header.model_id)} (embedded, {len(header.model_bytes)} bytes)"
+    else:
+        model = f"{short_id(header.model_id)} (referenced; needed to decompress)"
+    counts: dict[str, int] = {}
+    for record in reader.table:
+        name_ = methods.get(record.method).name
+        counts[name_] = counts.get(name_, 0) + 1
+    bpb = 8.0 * size / reader.total if reader.total else 0.0
+    checksum = (f"crc32 {reader.content_crc:08x}" if reader.compact
+                else f"blake2b-128 {reader.footer_digest.hex()}")
+    lines = [
+        name,
+        f"  format:      pcz v{reader.version}{', compact' if reader.compact else ''}",
+        f"  original:    {reader.total} bytes",
+        f"  compressed:  {size} bytes ({bpb:.3f} bits/byte)",
+        f"  model:       {model}",
+        f"  chunks:      {len(reader.table)} ({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'})",
+        f"  checksum:    {checksum}",
+    ]
+    if verbose:
+        lines.append("  chunk  method    original    stored  crc32")
+        for i, r in enumerate(reader.table):
+            crc = "-" if r.crc is None else f"{r.crc:08x}"
+            lines.append(f"  {i:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {crc}")
+    return "\n".join(lines)
+
+
+def describe_model(data: bytes, name: str) -> str:
+    """A human-readable description of a model file (validated by loading it)."""
+    model = models.load(data)
+    lines = [name, f"  model id:    {model_id(data).hex()}", f"  size:        {len(data)} bytes"]
+    return "\n".join(lines + [model.describe()])
+
+
+def describe(path: str, verbose: bool = False) -> str:
+    """Describe the pcz file or model file at path."""
+    with open(path, "rb") as f:
+        if models.is_model(f.read(models.MAGIC_SIZE)):
+            f.seek(0)
+            return describe_model(f.read(fields.MAX_MODEL + 1), path)
+        f.seek(0)
+        return describe_stream(f, path, verbose)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-v", "--verbose", count=True, help="List every chunk.")
+def info(files, verbose):
+    """Show sizes, ratio, model and chunks of pcz FILES, or describe model files."""
+    opts = {"files": list(files)}
+
+    def job(source, opts):
+        click.echo(describe(source, verbose=verbose > 0))
+    return run_each(opts, job)

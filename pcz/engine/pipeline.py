@@ -1,0 +1,189 @@
+"""The coding pipeline over file objects, both ways.
+
+Input is cut into segments (fixed-size chunks of a byte stream, or the header
+and record batches of a record file: :mod:`pcz.engine.record_files`); each segment is
+coded by the candidate method that gives the smallest payload, or stored raw
+when nothing beats its size, in worker processes when ``threads`` > 1.  Which
+model and which candidates is decided by :func:`pcz.methods.choose`.  Memory
+stays bounded by a few chunks per worker.
+
+>>> import io
+>>> out = io.BytesIO()
+>>> from pcz.methods.choose import choose
+>>> stats = compress_segments(choose(fast=True).segments([b"hello hello hello"]), out)
+>>> b"".join(iter_decompress(io.BytesIO(out.getvalue())))
+b'hello hello hello'
+"""
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Iterable, Iterator
+
+from pcz import methods, models
+from pcz.format import container
+from pcz.format.container import Writer
+from pcz.format.fields import MAX_CHUNK, Header, Record, content_digest, model_id
+from pcz.errors import ChecksumError, LimitError, ModelError
+from pcz.runtime.parallel import ordered_map
+
+DEFAULT_CHUNK = 1 << 20
+DEFAULT_MEMORY = 512 << 20
+Segment = tuple[bytes, tuple]   # original bytes, candidate method ids (or Method objects)
+
+
+@dataclass
+class Stats:
+    """What a compression or decompression run did."""
+    original: int = 0
+    compressed: int = 0
+    chunks: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+    digest: bytes = b""          # BLAKE2b-128 of the original content
+    model: bytes | None = None   # model file bytes the stream used
+
+    def add(self, record: Record) -> None:
+        self.original += record.size
+        self.chunks += 1
+        name = methods.get(record.method).name
+        self.methods[name] = self.methods.get(name, 0) + 1
+
+
+class _CountingWriter:
+    def __init__(self, dst: BinaryIO):
+        self.dst, self.count = dst, 0
+
+    def write(self, data: bytes) -> int:
+        self.dst.write(data)
+        self.count += len(data)
+        return len(data)
+
+
+def read_chunks(src: BinaryIO, size: int) -> Iterator[bytes]:
+    """Yield exact ``size``-byte pieces of src (the last may be shorter), however reads split."""
+    while True:
+        buf = bytearray()
+        while len(buf) < size:
+            piece = src.read(size - len(buf))
+            if not piece:
+                break
+            buf += piece
+        if not buf:
+            return
+        yield bytes(buf)
+        if len(buf) < size:
+            return
+
+
+def _load_model(model_bytes: bytes | None) -> Any:
+    return None if model_bytes is None else models.load(model_bytes)
+
+
+def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
+    """Code one segment with the best of its candidate methods (raw if none wins)."""
+    data, candidates = segment
+    best_id, best = methods.RAW, data
+    for candidate in candidates:
+        method = candidate if isinstance(candidate, methods.Method) else methods.get(candidate)
+        payload = method.encode(data, model)
+        if payload is not None and 0 < len(payload) < len(best):
+            best_id, best = method.id, payload
+    return Record(best_id, len(data), len(best), zlib.crc32(data)), best
+
+
+def decode_record(item: tuple[Record, bytes], model: Any) -> bytes:
+    """Decode one chunk and check it against its CRC32 (compact files have one for the whole content)."""
+    record, payload = item
+    method = methods.get(record.method)
+    if method.needs_model and model is None:
+        raise ModelError(f"chunk method {method.name} needs a model but the file names none")
+    data = method.decode(payload, record.size, model)
+    if len(data) != record.size or (record.crc is not None and zlib.crc32(data) != record.crc):
+        raise ChecksumError("chunk checksum mismatch after decoding (file is damaged)")
+    return data
+
+
+class Sink:
+    """Writes chunk records to a pcz stream and keeps the whole-content checksums.
+
+    The content goes to :meth:`update`, its coded chunks to :meth:`put`.
+    """
+
+    def __init__(self, dst: BinaryIO, model_bytes: bytes | None = None, embed_model: bool = False):
+        header = Header(model_id(model_bytes) if model_bytes else None,
+                        model_bytes if embed_model else None)
+        self.out = _CountingWriter(dst)
+        self.writer = Writer(self.out, header)
+        self.digest = content_digest()
+        self.crc = 0
+        self.stats = Stats()
+
+    def update(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.crc = zlib.crc32(data, self.crc)
+
+    def put(self, record: Record, payload: bytes) -> None:
+        self.writer.chunk(record, payload)
+        self.stats.add(record)
+
+    def finish(self) -> Stats:
+        self.writer.finish(self.digest, self.crc)
+        self.stats.compressed = self.out.count
+        self.stats.digest = self.digest.digest()
+        return self.stats
+
+
+def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = None,
+                      embed_model: bool = False, threads: int = 1) -> Stats:
+    """Write a pcz stream of the given segments to dst."""
+    model_bytes = models.as_bytes(model)
+    sink = Sink(dst, model_bytes, embed_model)
+    sink.stats.model = model_bytes
+
+    def feed():
+        for data, candidates in segments:
+            if not data:
+                continue
+            if len(data) > MAX_CHUNK:
+                raise ValueError("segment larger than the format's chunk limit")
+            sink.update(data)
+            yield data, candidates
+
+    for record, payload in ordered_map(encode_segment, feed(), threads,
+                                       _load_model, (model_bytes,)):
+        sink.put(record, payload)
+    return sink.finish()
+
+
+def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
+    """A container reader (:func:`pcz.format.container.open_reader`) whose caps derive from the memory limit."""
+    if memory_limit < 16 << 20:
+        raise LimitError("memory limit below the 16 MiB minimum")
+    return container.open_reader(src, max_chunk=memory_limit // 8, max_model=memory_limit // 4)
+
+
+def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
+                    memory_limit: int = DEFAULT_MEMORY, stats: Stats | None = None) -> Iterator[bytes]:
+    """Yield the decompressed chunks of src in order.
+
+    Every chunk is checked against its CRC32 before it is yielded, and the
+    whole-content checksum before the generator finishes; a compact file (at
+    most 64 KiB, one CRC32 for the whole content) is decoded and checked whole
+    before anything is yielded.  ``stats``, if given, is filled in as decoding goes.
+    """
+    stats = Stats() if stats is None else stats
+    reader = open_reader(src, memory_limit)
+    stats.model = models.resolve(reader.header, models.as_bytes(model))
+    chunks = ordered_map(decode_record, reader.records(), 1 if reader.compact else threads,
+                         _load_model, (stats.model,))
+    if reader.compact:
+        chunks = list(chunks)
+        if zlib.crc32(b"".join(chunks)) != reader.content_crc:
+            raise ChecksumError("content checksum mismatch (file is damaged)")
+    digest = content_digest()
+    for data in chunks:
+        digest.update(data)
+        stats.original += len(data)
+        stats.chunks += 1
+        yield data
+    stats.digest = digest.digest()
+    if not reader.compact and stats.digest != reader.footer_digest:
+        raise ChecksumError("content checksum mismatch (file is damaged)")

@@ -1,0 +1,148 @@
+"""The fields both framings share (docs/FORMAT.md): magic, version and flags, the model
+fields, chunk records, and the checksums that name a model and the content.
+
+>>> len(Record(method=0, size=3, stored=3, crc=0).to_bytes(b"abc"))   # 14-byte head, CRC32, payload
+21
+"""
+import hashlib
+import struct
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import BinaryIO
+
+from pcz.format.binio import read_upto, varint
+from pcz.errors import ChecksumError, FormatError, LimitError
+
+MAGIC = b"\x89PCZ"
+END_MAGIC = b"PCZ\x89"
+VERSION = 2              # written; version 1 files are still read
+FLAG_MODEL = 0x01        # a 32-byte model id follows the fixed header
+FLAG_EMBEDDED = 0x02     # the model's bytes are stored in the header
+FLAG_COMPACT = 0x04      # version 2: the compact framing (pcz.format.compact)
+KNOWN_FLAGS = {1: FLAG_MODEL | FLAG_EMBEDDED, 2: FLAG_MODEL | FLAG_EMBEDDED | FLAG_COMPACT}
+END_TAG = 0xFF           # method byte that ends the chunk records
+MAX_CHUNK = 1 << 26      # largest original size of one chunk (64 MiB)
+MAX_MODEL = 1 << 28      # largest embedded model (256 MiB)
+COMPACT_LIMIT = 1 << 16  # contents of at most this many bytes use the compact framing
+MODEL_ID_SIZE = 32
+DIGEST_SIZE = 16
+START_SIZE = 6           # magic, version, flags
+RECORD_STRUCT = struct.Struct("<BBIII")      # method, reserved, size, stored, crc
+TABLE_ENTRY = struct.Struct("<III")   # size, stored, crc
+RECORD_OVERHEAD = RECORD_STRUCT.size + 4 + TABLE_ENTRY.size
+FOOTER_FIXED = 1 + 4 + 8 + DIGEST_SIZE + 4 + 4 + 4
+HEADER_FIXED = START_SIZE + 2 + 4
+
+
+def content_digest(data: bytes = b"") -> "hashlib._Hash":
+    """The whole-content checksum: BLAKE2b with a 16-byte digest (``b2sum -l 128``)."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
+
+
+@lru_cache(maxsize=4)
+def model_id(model_bytes: bytes) -> bytes:
+    """A model is named by the SHA-256 of its file bytes (remembered for the last 4
+    models, as :func:`pcz.models.load` keeps them: coding many small items with one
+    model hashes it once).
+
+    >>> model_id(b"").hex()[:16]
+    'e3b0c44298fc1c14'
+    """
+    return hashlib.sha256(model_bytes).digest()
+
+
+def overhead_bound(size: int, chunk_size: int) -> int:
+    """Most bytes a pcz file (without model) can exceed its input of ``size`` bytes by.
+
+    >>> overhead_bound(0, 1 << 20), overhead_bound(1000, 1 << 20), overhead_bound(1 << 20, 1 << 20)
+    (15, 20, 83)
+    """
+    chunks = -(-size // chunk_size)
+    if size <= COMPACT_LIMIT:
+        return START_SIZE + 9 + chunks * (1 + 2 * len(varint(min(size, chunk_size))))
+    return HEADER_FIXED + FOOTER_FIXED + RECORD_OVERHEAD * chunks
+
+
+@dataclass
+class Header:
+    model_id: bytes | None = None
+    model_bytes: bytes | None = None   # set when the model is embedded
+
+    def start(self, compact: bool) -> bytes:
+        """Magic, version and flags."""
+        flags = ((FLAG_MODEL if self.model_id else 0) | (FLAG_EMBEDDED if self.model_bytes else 0)
+                 | (FLAG_COMPACT if compact else 0))
+        return MAGIC + bytes([VERSION, flags])
+
+    def model_fields(self) -> bytes:
+        """The model id and the embedded model, as the flags announce."""
+        out = self.model_id or b""
+        if self.model_bytes:
+            out += struct.pack("<I", len(self.model_bytes)) + self.model_bytes
+        return out
+
+    def to_bytes(self) -> bytes:
+        """The header of the (non-compact) framing."""
+        out = self.start(compact=False) + b"\0\0" + self.model_fields()
+        return out + struct.pack("<I", zlib.crc32(out))
+
+
+@dataclass
+class Record:
+    method: int
+    size: int          # original bytes
+    stored: int        # payload bytes
+    crc: int | None    # CRC32 of the original bytes (None in the compact framing)
+
+    def to_bytes(self, payload: bytes) -> bytes:
+        head = RECORD_STRUCT.pack(self.method, 0, self.size, self.stored, self.crc)
+        return head + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))) + payload
+
+
+def read_exact(src: BinaryIO, n: int, what: str) -> bytes:
+    """n bytes of src, however reads split; FormatError at an early end."""
+    data = read_upto(src, n)
+    if len(data) < n:
+        raise FormatError(f"truncated file (in {what})")
+    return data
+
+
+def read_start(src: BinaryIO) -> tuple[bytes, int, int]:
+    """The first bytes of a pcz file, checked: (the bytes, version, flags)."""
+    start = read_upto(src, START_SIZE)
+    if start[:4] != MAGIC:
+        raise FormatError("not a pcz file (bad magic)")
+    if len(start) < START_SIZE:
+        raise FormatError("truncated file (in header)")
+    version, flags = start[4], start[5]
+    if version not in KNOWN_FLAGS:
+        raise FormatError(f"unsupported format version {version} (this pcz reads 1 and {VERSION})")
+    if flags & ~KNOWN_FLAGS[version]:
+        raise FormatError("reserved header bits are set (file is damaged or from a newer pcz)")
+    if flags & FLAG_EMBEDDED and not flags & FLAG_MODEL:
+        raise FormatError("embedded model without a model id")
+    return start, version, flags
+
+
+def read_model_fields(src: BinaryIO, flags: int, max_model: int) -> tuple[Header, bytes]:
+    """The model id and embedded model the flags announce: (Header, their raw bytes).
+
+    The caller checks its CRC, then :func:`check_embedded`.
+    """
+    header, raw = Header(), b""
+    if flags & FLAG_MODEL:
+        header.model_id = raw = read_exact(src, MODEL_ID_SIZE, "header")
+    if flags & FLAG_EMBEDDED:
+        length_bytes = read_exact(src, 4, "header")
+        (length,) = struct.unpack("<I", length_bytes)
+        if length == 0 or length > max_model:
+            raise LimitError(f"embedded model of {length} bytes exceeds the limit of {max_model}")
+        header.model_bytes = read_exact(src, length, "embedded model")
+        raw += length_bytes + header.model_bytes
+    return header, raw
+
+
+def check_embedded(header: Header) -> None:
+    if header.model_bytes is not None and model_id(header.model_bytes) != header.model_id:
+        raise ChecksumError("embedded model does not match its id (file is damaged)")

@@ -1,0 +1,12 @@
+"""Chunk methods (how one chunk's bytes are coded, named by one byte in the file) and
+:func:`choose`, the one place that decides which methods and model code an input.
+
+>>> from pcz import methods
+>>> methods.get(methods.ORDER0).name
+'order0'
+"""
+from pcz.methods.registry import (HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, RAW, WINDOWS, Method,
+                                  get, register)
+
+__all__ = ["RAW", "ORDER0", "HCLT", "HMM", "WINDOWS", "HCLT_RANS", "HMM_MIX", "NPY_HEADER", "Method",
+           "get", "register"]

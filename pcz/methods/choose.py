@@ -1,0 +1,102 @@
+"""The one place that decides how an input is coded: which model the file names, which
+chunk methods are tried on each chunk, and whether the input is a record file.
+
+Every front end (the CLI, :func:`pcz.compress`, :func:`pcz.open`, the streams, the
+array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`.
+
+- ``fast``: the core order-0 model only, no model named.
+- ``windows=W``: Equal-Info windows of W bits with the given or shipped text model.
+- a model: the methods its kind lists (:class:`pcz.models.Kind`); a record model
+  (HCLT) codes ``.npy``/IDX record files.
+- no model: the shipped text model's mixture where it beats the order-0 model on a
+  sample of the input by more than the 32 bytes it costs to name the model; else order-0.
+- ``candidates``: exactly these methods (benchmarks and experiments).
+
+>>> plan = choose(fast=True)
+>>> plan.model, plan.candidates, plan.records
+(None, (1,), False)
+>>> choose(sample=lambda: b"It was the best of times, it was the worst of times. " * 4).model is not None
+True
+>>> choose(sample=lambda: bytes(range(256))).model is None
+True
+"""
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator
+
+from pcz import models
+from pcz.errors import ModelError
+from pcz.methods.registry import HMM_MIX, ORDER0, Method, get
+
+Candidates = tuple   # method ids or Method objects, tried in order on every chunk
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How an input is coded."""
+    model: bytes | None            # model file bytes the file names (None: no model)
+    candidates: Candidates         # tried on every chunk; the smallest payload wins (raw if none)
+    records: bool = False          # the input is a record file (.npy, IDX) coded by the model
+    known: tuple | None = None     # (chunk, method id, payload) already coded while deciding
+
+    def segments(self, chunks: Iterable[bytes]) -> Iterator[tuple[bytes, Candidates]]:
+        """(chunk, candidates) for each chunk of a byte stream; a chunk that was coded while
+        deciding gets its payload back instead of being coded again."""
+        for chunk in chunks:
+            if self.known is not None and chunk == self.known[0]:
+                yield chunk, tuple(_known(self.known[1], self.known[2]) if _id(c) == self.known[1] else c
+                                   for c in self.candidates)
+            else:
+                yield chunk, self.candidates
+
+
+def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast: bool = False,
+           windows: int | None = None, candidates: Iterable | None = None) -> Plan:
+    """The :class:`Plan` for an input; ``sample()`` returns its first chunk and is called
+    only when the decision depends on the data (no model, nothing forced)."""
+    if fast and (windows or model is not None or candidates is not None):
+        raise ValueError("fast takes neither windows, a model nor candidates")
+    if fast:
+        return Plan(None, (ORDER0,))
+    if windows:
+        from pcz.methods.text import default_model_bytes, windows_method
+        model_bytes = models.as_bytes(model) if model is not None else default_model_bytes()
+        return Plan(model_bytes, (windows_method(int(windows)),))
+    if model is not None:
+        model_bytes = models.as_bytes(model)
+        kind = models.kind_of(model_bytes)
+        if kind is None:
+            raise ModelError("not a pcz model file (unknown magic)")
+        chosen = kind.methods if candidates is None else tuple(candidates)
+        return Plan(model_bytes, chosen, kind.records)
+    if candidates is not None:
+        return Plan(None, tuple(candidates))
+    return _text_or_order0(sample() if sample is not None else b"")
+
+
+def _text_or_order0(first: bytes) -> Plan:
+    from pcz.methods import text
+    try:
+        model_bytes = text.default_model_bytes()
+    except FileNotFoundError:
+        return Plan(None, (ORDER0,))
+    pays, payload = text.mix_trial(first, models.load(model_bytes)) if first else (False, None)
+    if not pays:
+        return Plan(None, (ORDER0,))
+    kind = models.kind_of(model_bytes)
+    return Plan(model_bytes, kind.methods, known=(first, HMM_MIX, payload) if payload else None)
+
+
+def _id(candidate) -> int:
+    return candidate.id if isinstance(candidate, Method) else candidate
+
+
+def _known_payload(data: bytes, model: Any, payload: bytes) -> bytes:
+    return payload
+
+
+def _known(method_id: int, payload: bytes) -> Method:
+    """The method ``method_id`` whose encoder returns ``payload`` (already computed)."""
+    method = get(method_id)
+    return Method(method.id, method.name, partial(_known_payload, payload=payload), method.decode,
+                  method.needs_model)

@@ -1,0 +1,1 @@
+"""Operating-system services: safe atomic output, interrupt handling, worker processes."""
