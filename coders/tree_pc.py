@@ -5,7 +5,7 @@ X_v in {0..K-1}.  Root prior ``prior[m]``; transitions
 ``T[tidx[v]][m_parent, m_v]``; emissions ``E[eidx[v]][m, k]``.  An HCLT has one
 parameter slot per node; an HMM is a chain whose nodes all share slot 0.
 
-Coding visits the nodes in pre-order (DESIGN.md).  When v is reached,
+Coding visits the nodes in pre-order (docs/ARCHITECTURE.md).  When v is reached,
 ``down_v = alpha_parent @ T_v`` is the posterior of Z_v given everything coded
 so far, and ``P(X_v = k | past) = down_v @ E_v``.  After x_v is known,
 ``beta_v = E_v[:, x_v]``; when v's subtree is finished, ``up_v = T_v @ beta_v``

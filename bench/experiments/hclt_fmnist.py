@@ -210,7 +210,7 @@ def main(argv=None) -> dict:
     p.add_argument("--model", help="evaluate this model file instead of training one")
     p.add_argument("--limit", type=int, help="evaluate on the first N test images only")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--out", default="bench/results")
+    p.add_argument("--out", default="bench/experiments/results")
     p.add_argument("--name", help="result and model file name (default hclt_M<latents>)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)

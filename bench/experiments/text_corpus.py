@@ -1,7 +1,7 @@
 """The pretraining text of the default text model, built from Debian packages.
 
 Sources (both permissively licensed, both in Debian main; provenance and
-licences are recorded in pcz/data/TEXT_MODEL.md):
+licences are recorded in pcz/models/data/TEXT_MODEL.md):
 
 - ``r-cran-janeaustenr`` (MIT; the novels are public domain): the six novels of
   Jane Austen, stored as R character vectors in a lazy-load database.
