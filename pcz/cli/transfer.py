@@ -1,11 +1,10 @@
 """Running a command over its inputs: safe opening of source and target, per-file errors,
 the summary line."""
-import os
 import sys
 
 import click
 
-from pcz.cli.options import EXIT_ERROR
+from pcz.cli.options import EXIT_ERROR, say
 from pcz.errors import PczError
 from pcz.runtime import fileio, interrupts
 
@@ -46,31 +45,30 @@ def transfer(source: str, opts: dict, name_for, work, compressing: bool, verify=
     if source == "-":
         if sys.stdin.isatty() and compressing:
             raise PczError("stdin is a terminal; refusing to read data to compress from it")
-        src_stat = None
-    else:
-        src_stat = os.stat(source)
-        if not os.path.isfile(source):
-            raise PczError("not a regular file")
-    target = _target(source, opts, name_for)
-    if target == "-":
-        out = sys.stdout.buffer
-        if compressing and out.isatty() and not opts["force"]:
-            raise PczError("stdout is a terminal; refusing to write compressed data to it (use -o or redirect)")
-        src = sys.stdin.buffer if source == "-" else open(source, "rb")
-        with src:
+        src, src_stat = sys.stdin.buffer, None
+    else:       # metadata from the opened file itself (fileio.open_source), never a second look-up
+        src, src_stat = fileio.open_source(source)
+    with src:
+        target = _target(source, opts, name_for)
+        if target == "-":
+            out = sys.stdout.buffer
+            if compressing and out.isatty() and not opts["force"]:
+                raise PczError("stdout is a terminal; refusing to write compressed data to it (use -o or redirect)")
             stats = work(src, out)
-        out.flush()
-    else:
-        if source != "-" and fileio.same_file(source, target):
-            raise PczError("input and output are the same file")
-        src = sys.stdin.buffer if source == "-" else open(source, "rb")
-        with src, fileio.AtomicOutput(target, opts["force"], src_stat) as dst:
-            stats = work(src, dst)
+            out.flush()
+        else:
+            if source != "-" and fileio.same_file(source, target):
+                raise PczError("input and output are the same file")
+            output = fileio.AtomicOutput(target, opts["force"], src_stat)
+            with output as dst:
+                stats = work(src, dst)
+            if output.note:         # setuid/setgid/sticky bits are never copied
+                say(opts, 2, f"{target}: {output.note}")
     if opts["remove"] and source != "-" and target != "-":
         if verify is not None:
             verify(target, stats)
         interrupts.check()
-        os.unlink(source)
+        fileio.remove_source(source, src_stat)
     return target, stats
 
 
