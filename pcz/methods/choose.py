@@ -4,7 +4,7 @@ chunk methods are tried on each chunk, and whether the input is a record file.
 Every front end (the CLI, :func:`pcz.compress`, :func:`pcz.open`, the streams, the
 array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`.
 
-- ``fast``: the core order-0 model only, no model named.
+- ``fast``: the core order-0 model with the numba rANS coder only, no model named.
 - ``windows=W``: Equal-Info windows of W bits with the given or shipped text model.
 - a model: the methods its kind lists (:class:`pcz.models.Kind`); a record model
   (HCLT) codes ``.npy``/IDX record files.
@@ -14,7 +14,7 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
 
 >>> plan = choose(fast=True)
 >>> plan.model, plan.candidates, plan.records
-(None, (1,), False)
+(None, (8,), False)
 >>> choose(sample=lambda: b"It was the best of times, it was the worst of times. " * 4).model is not None
 True
 >>> choose(sample=lambda: bytes(range(256))).model is None
@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pcz import models
 from pcz.errors import ModelError
-from pcz.methods.registry import HMM_MIX, ORDER0, Method, get
+from pcz.methods.registry import HMM_MIX, ORDER0, ORDER0_RANS, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
 
@@ -57,7 +57,7 @@ def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast
     if fast and (windows or model is not None or candidates is not None):
         raise ValueError("fast takes neither windows, a model nor candidates")
     if fast:
-        return Plan(None, (ORDER0,))
+        return Plan(None, (ORDER0_RANS,))
     if windows:
         from pcz.methods.text import default_model_bytes, windows_method
         model_bytes = models.as_bytes(model) if model is not None else default_model_bytes()
@@ -80,7 +80,9 @@ def _text_or_order0(first: bytes) -> Plan:
         model_bytes = text.default_model_bytes()
     except FileNotFoundError:
         return Plan(None, (ORDER0,))
-    pays, payload = text.mix_trial(first, models.load(model_bytes)) if first else (False, None)
+    # the mixture must save more than the model id costs: inputs that short never qualify
+    worth_trying = len(first) > text.MODEL_ID_COST + 1
+    pays, payload = text.mix_trial(first, models.load(model_bytes)) if worth_trying else (False, None)
     if not pays:
         return Plan(None, (ORDER0,))
     kind = models.kind_of(model_bytes)

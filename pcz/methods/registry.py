@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from pcz.errors import FormatError
-from pcz.format.method_ids import HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, RAW, WINDOWS
+from pcz.format.method_ids import HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, ORDER0_RANS, RAW, WINDOWS
 from pcz.methods import order0
 
 
@@ -63,3 +63,5 @@ def _raw_decode(payload: bytes, size: int, model: Any) -> bytes:
 register(Method(RAW, "raw", lambda data, model: data, _raw_decode))
 register(Method(ORDER0, "order0", lambda data, model: order0.encode(data),
                 lambda payload, size, model: order0.decode(payload, size)))
+register(Method(ORDER0_RANS, "order0-rans", lambda data, model: order0.encode_rans(data),
+                lambda payload, size, model: order0.decode_rans(payload, size)))
