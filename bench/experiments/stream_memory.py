@@ -1,6 +1,6 @@
 """Peak memory and speed of ``pcz compress``/``decompress`` streaming stdin to stdout.
 
-    python -m pcz.bench.experiments.stream_memory --mib 1024 [--threads 2]
+    python -m pcz.bench.experiments.stream_memory --mib 1024 [--threads 2] [--fast]
 
 generates MIB MiB of order-0-compressible bytes, pipes them through
 ``pcz compress`` and the result through ``pcz decompress``, checks the round
@@ -77,8 +77,9 @@ def sample_block(seed: int = 0) -> bytes:
     return rng.choice(8, size=1 << 20, p=[0.6] + [0.4 / 7] * 7).astype(np.uint8).tobytes()
 
 
-def measure(mib: int, threads: int = 1, folder: str | None = None) -> dict:
-    """Stream mib MiB through compress and decompress; return sizes, speeds and peak RSS."""
+def measure(mib: int, threads: int = 1, folder: str | None = None, fast: bool = False) -> dict:
+    """Stream mib MiB through compress (``--fast`` if fast) and decompress; return sizes,
+    speeds and peak RSS."""
     block = sample_block()
     cmd = [sys.executable, "-m", "pcz"]
     want = hashlib.sha256()
@@ -88,7 +89,7 @@ def measure(mib: int, threads: int = 1, folder: str | None = None) -> dict:
         path = os.path.join(tmp, "stream.pcz")
         t0 = time.perf_counter()
         with open(path, "wb") as f:
-            c_code, c_rss = pump(cmd + ["compress", "-T", str(threads)], lambda: (block for _ in range(mib)), f.write)
+            c_code, c_rss = pump(cmd + ["compress", "-T", str(threads)] + ["--fast"] * fast, lambda: (block for _ in range(mib)), f.write)
         t1 = time.perf_counter()
         got = hashlib.sha256()
         with open(path, "rb") as f:
@@ -97,7 +98,7 @@ def measure(mib: int, threads: int = 1, folder: str | None = None) -> dict:
         t2 = time.perf_counter()
         size = os.path.getsize(path)
     mb = mib * (1 << 20) / 1e6
-    return {"mib": mib, "threads": threads, "ok": c_code == 0 and d_code == 0 and got.digest() == want.digest(),
+    return {"mib": mib, "threads": threads, "fast": fast, "ok": c_code == 0 and d_code == 0 and got.digest() == want.digest(),
             "compressed_bytes": size, "compress_MBps": mb / (t1 - t0), "decompress_MBps": mb / (t2 - t1),
             "compress_peak_rss_mib": c_rss, "decompress_peak_rss_mib": d_rss}
 
@@ -106,8 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=1024)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--fast", action="store_true", help="pcz compress --fast")
     args = parser.parse_args()
-    print(measure(args.mib, args.threads))
+    print(measure(args.mib, args.threads, fast=args.fast))
 
 
 if __name__ == "__main__":

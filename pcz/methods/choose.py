@@ -4,7 +4,8 @@ chunk methods are tried on each chunk, and whether the input is a record file.
 Every front end (the CLI, :func:`pcz.compress`, :func:`pcz.open`, the streams, the
 array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`.
 
-- ``fast``: the core order-0 model with the numba rANS coder only, no model named.
+- ``fast``: the core order-0 model only, no model named: the numba rANS coder, or
+  constriction's for chunks under 64 KiB (no numba start-up).
 - ``windows=W``: Equal-Info windows of W bits with the given or shipped text model.
 - a model: the methods its kind lists (:class:`pcz.models.Kind`); a record model
   (HCLT) codes ``.npy``/IDX record files.
@@ -29,6 +30,9 @@ from pcz.errors import ModelError
 from pcz.methods.registry import HMM_MIX, ORDER0, ORDER0_RANS, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
+# --fast codes chunks this small with constriction's order-0 coder: loading the numba
+# rANS kernel costs about a second per process, more than such a chunk takes to code
+SMALL = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Plan:
     candidates: Candidates         # tried on every chunk; the smallest payload wins (raw if none)
     records: bool = False          # the input is a record file (.npy, IDX) coded by the model
     known: tuple | None = None     # (chunk, method id, payload) already coded while deciding
+    small: Candidates | None = None  # for chunks under SMALL bytes, if set (no numba start-up)
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[tuple[bytes, Candidates]]:
         """(chunk, candidates) for each chunk of a byte stream; a chunk that was coded while
@@ -46,6 +51,8 @@ class Plan:
             if self.known is not None and chunk == self.known[0]:
                 yield chunk, tuple(_known(self.known[1], self.known[2]) if _id(c) == self.known[1] else c
                                    for c in self.candidates)
+            elif self.small is not None and len(chunk) < SMALL:
+                yield chunk, self.small
             else:
                 yield chunk, self.candidates
 
@@ -57,7 +64,7 @@ def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast
     if fast and (windows or model is not None or candidates is not None):
         raise ValueError("fast takes neither windows, a model nor candidates")
     if fast:
-        return Plan(None, (ORDER0_RANS,))
+        return Plan(None, (ORDER0_RANS,), small=(ORDER0,))
     if windows:
         from pcz.methods.text import default_model_bytes, windows_method
         model_bytes = models.as_bytes(model) if model is not None else default_model_bytes()

@@ -19,9 +19,7 @@ b'abracadabra'
 import numpy as np
 
 from pcz.format.binio import Reader, varint
-from pcz.coders import rans_order0
 from pcz.coders.errors import CodingError
-from pcz.coders.range_coder import Decoder, Encoder
 from pcz.errors import FormatError
 
 SCALE_BITS = 14
@@ -61,6 +59,7 @@ def read_table(reader: Reader) -> np.ndarray:
 
 def encode(data: bytes) -> bytes:
     """Code data with its own order-0 table; returns the payload."""
+    from pcz.coders.range_coder import Encoder
     symbols = np.frombuffer(data, dtype=np.uint8)
     counts = _quantised_counts(np.bincount(symbols, minlength=256))
     enc = Encoder()
@@ -70,6 +69,7 @@ def encode(data: bytes) -> bytes:
 
 def decode(payload: bytes, size: int) -> bytes:
     """Invert :func:`encode` for a chunk of ``size`` original bytes."""
+    from pcz.coders.range_coder import Decoder
     reader = Reader(payload, "order-0 chunk")
     counts = read_table(reader)
     if size and not counts.any():
@@ -83,6 +83,7 @@ def decode(payload: bytes, size: int) -> bytes:
 
 def encode_rans(data: bytes) -> bytes:
     """Code data with its own order-0 table normalised to 2**12 and the numba rANS coder."""
+    from pcz.coders import rans_order0          # numba: imported when this method runs
     symbols = np.frombuffer(data, dtype=np.uint8)
     freq = rans_order0.normalise(np.bincount(symbols, minlength=256))
     return write_table(freq) + rans_order0.encode(symbols, freq)
@@ -90,6 +91,7 @@ def encode_rans(data: bytes) -> bytes:
 
 def decode_rans(payload: bytes, size: int) -> bytes:
     """Invert :func:`encode_rans` for a chunk of ``size`` original bytes."""
+    from pcz.coders import rans_order0
     reader = Reader(payload, "order-0 rANS chunk")
     freq = read_table(reader)
     if size and int(freq.sum()) != rans_order0.TOTAL:
