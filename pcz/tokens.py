@@ -21,7 +21,7 @@ import numpy as np
 from pcz import models
 from pcz.format.fields import content_digest, model_id
 from pcz.errors import FormatError, ModelError
-from pcz.methods.text import _loaded, decode_windows, encode_windows
+from pcz.methods.text import decode_windows, encode_windows
 
 FORMAT = "pcz-tokens"
 # While the coder has bits left to spend, a byte costs at least 8 decisions of
@@ -45,7 +45,7 @@ def _check_bits(window_bits: int, token_bits: int) -> None:
 def tokenize(data: bytes, model_bytes: bytes, window_bits: int, token_bits: int) -> tuple[np.ndarray, dict]:
     """(tokens, metadata) for data; tokens is a 1-D uint8 or uint16 array."""
     _check_bits(window_bits, token_bits)
-    model = _loaded(model_bytes)
+    model = models.load(model_bytes)
     rows = [encode_windows(data[i:i + BLOCK], model, window_bits) for i in range(0, len(data), BLOCK)]
     flat = np.concatenate(rows).reshape(-1) if rows else np.zeros(0, dtype=np.uint8)
     tokens = flat if token_bits == 8 else flat.view(">u2").astype(np.uint16)
@@ -89,7 +89,7 @@ def detokenize(tokens: np.ndarray, meta: dict, model_bytes: bytes | None) -> byt
     if tokens.ndim != 1 or tokens.dtype != expected or len(tokens) * bits != int(meta["windows"]) * W:
         raise FormatError("tokens do not match their metadata (dtype, shape or count)")
     flat = tokens if bits == 8 else tokens.astype(">u2").view(np.uint8)
-    data, _ = decode_windows(flat.reshape(-1, W // 8), int(meta["size"]), _loaded(model_bytes))
+    data, _ = decode_windows(flat.reshape(-1, W // 8), int(meta["size"]), models.load(model_bytes))
     if content_digest(data).hexdigest() != meta["blake2b"]:
         raise FormatError("detokenized content does not match its checksum")
     return data

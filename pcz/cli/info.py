@@ -62,7 +62,8 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
 def describe_model(data: bytes, name: str) -> str:
     """A human-readable description of a model file (validated by loading it)."""
     model = models.load(data)
-    lines = [name, f"  model id:    {model_id(data).hex()}", f"  size:        {len(data)} bytes"]
+    lines = [name, f"  {models.kind_of(data).summary}", f"  model id:    {model_id(data).hex()}",
+             f"  size:        {len(data)} bytes"]
     return "\n".join(lines + [model.describe()])
 
 

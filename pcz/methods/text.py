@@ -50,13 +50,7 @@ def default_model_bytes() -> bytes:
 
 def default_model() -> HMM:
     """The text model shipped with pcz, loaded."""
-    return _loaded(default_model_bytes())
-
-
-def _loaded(model_bytes: bytes) -> HMM:
-    """The model through the shared loader cache: the same object the decoder and the
-    chunk coders get, so the text model is parsed once per process."""
-    return models.load(model_bytes)
+    return models.load(default_model_bytes())   # the loader's cache: parsed once per process
 
 
 def _kernels():
