@@ -2,15 +2,18 @@
 
 The log-likelihood of a batch is one upward pass over the tree, nodes of
 equal height at once (a tree of height h takes h batched steps, whatever
-its size); messages are node-major (D, B, M), renormalised at every node
-(one log per node and sample).  Expected counts (the E step) come from an
+its size); messages are node-major (D, B, M), rescaled after every child's
+message is multiplied in and renormalised at every node (one log per edge and
+per node and sample: nothing underflows float32, however many children a node
+has).  Expected counts (the E step) come from an
 explicit downward pass, root first, also one batched step per height group:
 for every edge the pairwise posterior of (Z_parent, Z_v), for every node the
 posterior of Z_v.  (They equal theta * d log p / d theta, which the tests
 check against ``jax.grad``; the explicit pass is ~5x faster on the CPU.)
-The M step normalises counts plus a pseudocount (``alpha`` per row, spread
-evenly over the row); emission counts may first be smoothed along the value
-axis (:mod:`pcz.learn.smoothing`).
+The M step normalises counts plus a pseudocount (``alpha`` per row, at least
+``MIN_ALPHA``, spread evenly over the row: no probability is ever 0); emission
+counts may first be smoothed along the value axis (:mod:`pcz.learn.smoothing`).
+Non-finite parameters or likelihoods stop training with a ModelError.
 
 Mini-batch EM moves the parameters a step of size eta (annealed linearly
 from ``step`` to ``step_end``) towards each batch's M-step estimate; full-batch
@@ -41,6 +44,7 @@ import jax
 import jax.numpy as jnp
 
 from pcz.coders.tree_pc import preorder
+from pcz.errors import ModelError
 
 LN2 = math.log(2.0)
 
@@ -65,15 +69,28 @@ def height_groups(parent: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return groups
 
 
+UNROLL = 8   # children multiplied in unrolled code; nodes with more (a star) go through a loop
+
+
 class Layout:
     """Nodes relabelled so that each height group is a contiguous range (leaves first, root
-    last), with per-group child tables padded with the index D (a row of ones)."""
+    last), in each group the nodes with more children first.
+
+    ``groups`` holds ``(start, stop, segments)`` per group: the nodes with more than
+    ``UNROLL`` children (rare: a star) form one segment, the others another.  A segment
+    ``(a, b, table)`` covers nodes a..b-1; ``table[i]`` lists the i-th child of each,
+    padded with the index D (a message of ones).
+
+    >>> [(s, e, [(a, b, t.tolist()) for a, b, t in g]) for s, e, g in Layout([1, -1, 1, 0]).groups]
+    [(0, 2, [(0, 2, [])]), (2, 3, [(2, 3, [[1]])]), (3, 4, [(3, 4, [[2], [0]])])]
+    """
 
     def __init__(self, parent: np.ndarray):
         parent = np.asarray(parent, dtype=np.int64)
         D = len(parent)
-        groups = height_groups(parent)
-        self.perm = np.concatenate([g for g, _ in groups])        # new label -> node id
+        fanout = np.bincount(parent[parent >= 0], minlength=D)
+        groups = [g[np.argsort(-fanout[g], kind="stable")] for g, _ in height_groups(parent)]
+        self.perm = np.concatenate(groups)                        # new label -> node id
         inv = np.empty(D, dtype=np.int64)
         inv[self.perm] = np.arange(D)
         children: list[list[int]] = [[] for _ in range(D)]
@@ -82,18 +99,40 @@ class Layout:
                 children[inv[parent[v]]].append(int(inv[v]))
         self.groups = []
         start = 0
-        for g, _ in groups:
+        for g in groups:
             stop = start + len(g)
-            width = max(len(children[v]) for v in range(start, stop))
-            table = np.full((width, stop - start), D, dtype=np.int32)
-            for i, v in enumerate(range(start, stop)):
-                table[:len(children[v]), i] = children[v]
-            self.groups.append((start, stop, table))
+            wide = start + int(np.count_nonzero(fanout[g] > UNROLL))
+            segments = []
+            for a, b in [(start, wide), (wide, stop)]:
+                if a < b:
+                    table = np.full((len(children[a]), b - a), D, dtype=np.int32)
+                    for i, v in enumerate(range(a, b)):
+                        table[:len(children[v]), i] = children[v]
+                    segments.append((a, b, table))
+            self.groups.append((start, stop, segments))
             start = stop
         self.parent = np.full(D, -1, dtype=np.int64)
         for v in range(D):
             for c in children[v]:
                 self.parent[c] = v
+
+
+def _times_children(beta, ups, table):
+    """(beta (n, B, M) times the messages ``ups`` of the children ``table`` (c, n), log of the
+    scales (B,)): rescaled after every child, as a product of many messages underflows float32
+    (constant columns tie at zero mutual information and all hang on one node)."""
+    def times(carry, row):
+        b, logs = carry
+        b = b * ups[row]
+        s = b.max(-1, keepdims=True)
+        return (b / s, logs + jnp.log(s).sum((0, 2))), None
+
+    carry = (beta, jnp.zeros(beta.shape[1], beta.dtype))
+    if len(table) > UNROLL:
+        return jax.lax.scan(times, carry, jnp.asarray(table))[0]
+    for row in table:
+        carry = times(carry, row)[0]
+    return carry
 
 
 def _upward(groups, params, xt):
@@ -105,10 +144,13 @@ def _upward(groups, params, xt):
     ups = jnp.ones((D + 1, B, M), ev.dtype)
     betas = jnp.zeros((D, B, M), ev.dtype)
     total = jnp.zeros(B, ev.dtype)
-    for start, stop, table in groups:
-        beta = ev[start:stop]
-        for row in table:
-            beta = beta * ups[row]
+    for start, stop, segments in groups:
+        parts = []
+        for a, b, table in segments:
+            beta, logs = _times_children(ev[a:b], ups, table)
+            parts.append(beta)
+            total = total + logs
+        beta = parts[0] if len(parts) == 1 else jnp.concatenate(parts)
         z = beta.sum(-1, keepdims=True)
         total = total + jnp.log(z).sum((0, 2))
         beta = beta / z
@@ -123,8 +165,7 @@ def make_loglik(layout: Layout):
 
     ``params = (prior (M,), trans (D, M, M), emit (D, M, K))`` are probabilities with nodes
     in ``layout.perm`` order; ``xt`` is the (D, B) int32 batch, transposed, in that order.
-    Messages are node-major (D, B, M) and renormalised at every node, so only one
-    log per node and sample is taken.
+    Messages are node-major (D, B, M), rescaled per child and renormalised per node.
     """
     return jax.jit(lambda params, xt: _upward(layout.groups, params, xt)[2])
 
@@ -165,9 +206,20 @@ def make_counts(layout: Layout):
     return jax.jit(counts)
 
 
+MIN_ALPHA = 1e-6        # smallest pseudocount per row: no probability is ever exactly 0
+LOG_FLOOR = math.log(1e-30)   # over-relaxed rows: smallest probability relative to the row's largest
+
+
 def _normalise(counts, alpha):
-    """M step: counts plus ``alpha`` pseudo-counts spread evenly over the row."""
-    c = counts + alpha / counts.shape[-1]
+    """M step: counts plus ``alpha`` (at least ``MIN_ALPHA``) pseudo-counts spread evenly over
+    the row.  Without them a row with no counts (a state no record reaches) would be 0 / 0, and
+    a value no training record has would get probability 0: a record that has it, impossible.
+
+    >>> p = _normalise(jnp.array([[3.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), 0.0)
+    >>> np.asarray(p, float).round(3).tolist()
+    [[0.75, 0.25, 0.0], [0.333, 0.333, 0.333]]
+    """
+    c = counts + max(alpha, MIN_ALPHA) / counts.shape[-1]
     return c / c.sum(-1, keepdims=True)
 
 
@@ -219,7 +271,7 @@ class Trainer:
             out = []
             for o, n in zip(old, new):
                 lo = (1 - gamma) * jnp.log(jnp.maximum(o, 1e-30)) + gamma * jnp.log(jnp.maximum(n, 1e-30))
-                p = jnp.exp(lo - lo.max(-1, keepdims=True))
+                p = jnp.exp(jnp.maximum(lo - lo.max(-1, keepdims=True), LOG_FLOOR))   # never 0
                 out.append(p / p.sum(-1, keepdims=True))
             return tuple(out)
 
@@ -256,6 +308,24 @@ class Trainer:
         return -total / (len(X) * X.shape[1] * LN2)
 
 
+def check_finite(params, train_bpd: float, valid_bpd: float, where: str) -> None:
+    """ModelError unless the parameters and both bits per dimension are finite: training
+    stops there rather than carry on (or store) a broken model.
+
+    >>> check_finite((np.ones(2),), 1.0, float("nan"), "epoch 1")
+    Traceback (most recent call last):
+    ...
+    pcz.errors.ModelError: training failed at epoch 1: the validation likelihood is not finite (nan bits/dim)
+    """
+    bad = [f"the {name} likelihood is not finite ({bpd} bits/dim)"
+           for name, bpd in (("training", train_bpd), ("validation", valid_bpd))
+           if not math.isfinite(bpd)]
+    if not all(bool(jnp.all(jnp.isfinite(p))) for p in params):
+        bad.append("the parameters are not finite")
+    if bad:
+        raise ModelError(f"training failed at {where}: {'; '.join(bad)}")
+
+
 def _bar(total: int, desc: str, enabled: bool):
     if not enabled:
         return None
@@ -276,6 +346,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     (a :class:`pcz.learn.smoothing.Smoother`) smooths the emission counts;
     ``relax`` over-relaxes the full-batch steps.  ``checkpoint(params)``, if
     given, receives the best parameters so far every ``checkpoint_every`` epochs.
+    Non-finite parameters or likelihoods stop training with a ModelError.
     """
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
@@ -312,6 +383,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         if bar is not None:
             bar.set_postfix(train_bpd=f"{train_bpd:.4f}", valid_bpd=f"{valid_bpd:.4f}")
             bar.close()
+        check_finite(params, train_bpd, valid_bpd, f"{phase} epoch {e + 1}")
         last = log[-2] if len(log) > 1 and log[-2]["phase"] == phase else None
         if not mini and last and (ll_sum < last["train_ll"] or valid_bpd > last["valid_bpd"]):
             gamma = 1.0 + (gamma - 1.0) / 2           # a step overshot: shorten the next ones

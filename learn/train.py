@@ -8,28 +8,30 @@
 >>> model.D, model.K, model.M, model.shape
 (3, 4, 4, (3,))
 """
+import math
 import time
 
 import numpy as np
 
-from pcz.errors import InputError
-from pcz.runtime.fileio import AtomicOutput
+from pcz.errors import InputError, ModelError
 from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
+from pcz.runtime.fileio import AtomicOutput
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 
 
 def split(N: int, validation: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices (train, valid): a random ``validation`` fraction of N rows is held out.
+    """Row indices (train, valid): a random ``validation`` fraction of N rows is held out,
+    but never the last one.
 
-    >>> [len(i) for i in split(100, 0.05)]
-    [95, 5]
+    >>> [len(i) for i in split(100, 0.05)], [len(i) for i in split(1, 0.9)]
+    ([95, 5], [1, 0])
     """
     if not 0 <= validation < 1:
         raise ValueError("validation fraction must be in [0, 1)")
     perm = np.random.default_rng(seed).permutation(N)
-    n_valid = int(round(N * validation))
+    n_valid = min(int(round(N * validation)), N - 1)
     return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
 
@@ -75,12 +77,19 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     stored with ``qbits`` bits per probability (20: 0.0002 bits per value above
     the float model on Fashion-MNIST, where 16 cost 0.003).  ``checkpoint``: a
     path where the best model so far is written every 5 epochs (long runs).
-    Returns (model, log) where log holds the epochs' train/validation bits per
-    dimension and timings.
+    The model notes the bits per value it codes the validation records in
+    (:meth:`HcltModel.with_validation`).  Returns (model, log) where log holds the
+    epochs' train/validation bits per dimension and timings.  Non-finite
+    parameters or likelihoods raise a ModelError (the model is not returned).
     """
     array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 2:
-        raise InputError("training data must be a uint8 array of at least 2 records")
+    if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 1:
+        raise InputError("training data must be a uint8 array of at least 1 record")
+    numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
+               "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
+    bad = [name for name, value in numbers.items() if not math.isfinite(value)]
+    if bad:
+        raise InputError(f"training options must be finite ({', '.join(bad)})")
     X = array.reshape(len(array), -1)
     K = int(X.max()) + 1 if values is None else int(values)
     K = max(K, 2)
@@ -102,9 +111,19 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     smoother = Smoother(K, smooth[0], smooth[1], atoms)
     shape = array.shape[1:] or (1,)
 
+    def stored(params) -> HcltModel:
+        """The quantised model, with the bits per value it codes the validation records in."""
+        model = HcltModel.from_float(parent, *params, shape, qbits)
+        if not len(valid_idx):
+            return model
+        bits = float(model.nll_bits(X[valid_idx]).mean()) / model.D
+        if not math.isfinite(bits):     # not expected: every stored probability is > 0
+            raise ModelError("training failed: the stored model's validation likelihood is not finite")
+        return model.with_validation(len(valid_idx), bits)
+
     def save(params):
         with AtomicOutput(checkpoint, force=True) as f:
-            f.write(HcltModel.from_float(parent, *params, shape, qbits).to_bytes())
+            f.write(stored(params).to_bytes())
 
     t1 = time.perf_counter()
     params, epochs_log = fit(X[train_idx], X[valid_idx], parent, K, latents, epochs=epochs,
@@ -113,9 +132,9 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
                              init=start, smoother=smoother, relax=relax,
                              checkpoint=save if checkpoint else None)
     t2 = time.perf_counter()
-    model = HcltModel.from_float(parent, *params, shape, qbits)
+    model = stored(params)
     log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
            "smooth": list(smooth), "atoms": smoother.atoms, "relax": relax, "qbits": qbits,
-           "structure_s": t1 - t0,
-           "em_s": t2 - t1, "epochs": epochs_log}
+           "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log,
+           "stored_valid_bpd": None if model.validation is None else model.validation[1]}
     return model, log

@@ -58,7 +58,7 @@ def parse_atoms(text: str) -> list[int] | None:
 @click.option("--step", type=(click.FloatRange(0, 1), click.FloatRange(0, 1)), default=(0.5, 0.05),
               show_default=True, help="Mini-batch EM step size, first and last epoch.")
 @click.option("--pseudocount", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Pseudocount per distribution (spread over its outcomes).")
+              help="Pseudocount per distribution (spread over its outcomes; at least 1e-6).")
 @click.option("--smooth", type=(click.FloatRange(0), click.FloatRange(0, 1)), default=(0.0, 0.0),
               show_default=True, metavar="SIGMA WEIGHT",
               help="Smooth emission counts along the value axis (ordinal values such as pixel "
@@ -104,8 +104,10 @@ def train(data, output, latents, epochs, full_epochs, validation, batch, step, p
     with fileio.AtomicOutput(output, force) as f:
         f.write(blob)
     best = min(log["epochs"], key=lambda e: e["valid_bpd"]) if log["epochs"] else None
+    stored = log["stored_valid_bpd"]
     say({"verbosity": 1 - quiet}, 1,
         f"{output}: HCLT M={latents} over {model.D} values (K={model.K}), {len(blob)} bytes, "
         f"id {short_id(model_id(blob))}; {log['train']} training / {log['valid']} validation records"
-        + (f", best validation {best['valid_bpd']:.4f} bits/dim" if best else ""))
+        + (f", best validation {best['valid_bpd']:.4f} bits/dim" if best else "")
+        + (f" ({stored:.4f} as stored)" if stored is not None else ""))
     return 0

@@ -12,8 +12,9 @@ rounded coarsely); 20 bits cost 0.0002 (docs/HCLT.md).
 
 A model file is untrusted input: :func:`from_bytes` validates the magic,
 version, reserved flags, sizes against caps (before allocating), the tree,
-every row's sum, and a CRC32; it never unpickles.  A model is named by the
-SHA-256 of its bytes (:func:`pcz.format.container.model_id`).
+every row's sum, and a CRC32; it never unpickles.  A model written by training
+also holds its validation bits per value (flag bit 0), which ``pcz info`` shows.  A model
+is named by the SHA-256 of its bytes (:func:`pcz.format.fields.model_id`).
 
 >>> import numpy as np
 >>> m = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
@@ -22,9 +23,10 @@ SHA-256 of its bytes (:func:`pcz.format.container.model_id`).
 >>> (m2.D, m2.K, m2.M, m2.shape), bool(np.all(m2.emission.sum(-1) == 1))
 ((2, 3, 2, (2,)), True)
 """
+import math
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -41,6 +43,8 @@ MAX_K = 256
 MAX_M = 1024
 MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
+FLAG_VALIDATION = 1      # a validation record follows the parameters
+_VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
 
 
 def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +64,8 @@ def quantise_rows(p: np.ndarray, qbits: int = QBITS) -> np.ndarray:
     """
     one = 1 << qbits
     p = np.asarray(p, dtype=np.float64)
+    if not np.all(np.isfinite(p)):
+        raise ValueError("probabilities must be finite")
     n = p.shape[-1]
     if n > one:
         raise ValueError("too many outcomes to quantise")
@@ -89,6 +95,7 @@ class HcltModel:
     emit_q: np.ndarray       # (D, M, K) int32
     shape: tuple[int, ...]   # shape of one record (product D)
     qbits: int = QBITS       # rows sum to 2**qbits
+    validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -151,6 +158,16 @@ class HcltModel:
                               for p in (prior, transition, emission)), shape, qbits)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
+    def with_validation(self, records: int, bits: float) -> "HcltModel":
+        """This model, noting that it codes ``records`` held-out records in ``bits`` per value.
+
+        >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[0.5, 0.5]]])
+        >>> HcltModel.from_bytes(m.with_validation(300, 1.0).to_bytes()).validation
+        (300, 1.0)
+        """
+        return self.from_bytes(replace(self, validation=(int(records), float(bits)),
+                                       _bytes=None).to_bytes())
+
     def to_bytes(self) -> bytes:
         """The model file bytes (deterministic: equal models give equal bytes)."""
         if self._bytes is None:
@@ -160,11 +177,14 @@ class HcltModel:
             planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes()
                       for i in reversed(range(_planes(self.qbits)))]
             packed = zlib.compress(b"".join(planes), 9)
-            out = bytearray(_HEAD.pack(MAGIC, VERSION, 0, self.D, self.K, self.M, self.qbits,
+            flags = 0 if self.validation is None else FLAG_VALIDATION
+            out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, self.D, self.K, self.M, self.qbits,
                                        len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
+            if self.validation is not None:
+                out += _VALIDATION.pack(*self.validation)
             out += struct.pack("<I", zlib.crc32(out))
             self._bytes = bytes(out)
         return self._bytes
@@ -180,7 +200,8 @@ class HcltModel:
             raise ModelError("not an HCLT model file")
         if version not in (1, VERSION):
             raise ModelError(f"unsupported HCLT model version {version}")
-        if flags or not MIN_QBITS <= qbits <= MAX_QBITS or (version == 1 and qbits != QBITS):
+        if (flags & ~FLAG_VALIDATION or not MIN_QBITS <= qbits <= MAX_QBITS
+                or (version == 1 and (qbits != QBITS or flags))):
             raise ModelError("HCLT model uses unknown flags or precision")
         if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(data[:-4]):
             raise ModelError("HCLT model file is damaged (CRC mismatch)")
@@ -199,8 +220,15 @@ class HcltModel:
         except (struct.error, ValueError):
             raise ModelError("HCLT model file is truncated") from None
         pos += 4
-        if pos + packed_len + 4 != len(data):
+        extra = _VALIDATION.size if flags & FLAG_VALIDATION else 0
+        if pos + packed_len + extra + 4 != len(data):
             raise ModelError("HCLT model file size does not match its header")
+        validation = None
+        if extra:
+            records, bits = _VALIDATION.unpack_from(data, pos + packed_len)
+            if records < 1 or not (math.isfinite(bits) and bits >= 0):
+                raise ModelError("HCLT model validation record is invalid")
+            validation = (records, bits)
         if int(np.prod(shape, dtype=np.int64)) != D:
             raise ModelError("HCLT model record shape does not match D")
         try:
@@ -231,7 +259,7 @@ class HcltModel:
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits,
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation,
                    data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
@@ -255,7 +283,9 @@ class HcltModel:
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
             f"({self.qbits}-bit quantised)",
-        ])
+        ] + ([] if self.validation is None else [
+            f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
+            "held-out records (measured when trained)"]))
 
 
 def load(data: bytes) -> HcltModel:

@@ -30,6 +30,7 @@ def test_train_then_compress_then_decompress(run_cli, files):
     r = run_cli("info", str(folder / "t.pczm"))
     assert r.code == 0 and b"latents:     2" in r.out and b"2x3 = 6 variables" in r.out
     assert b"20-bit quantised" in r.out                        # the training default
+    assert b"on 20 held-out records (measured when trained)" in r.out
     r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "t.pczm"))
     assert r.code == 1 and "already exists" in r.err
     model = str(folder / "t.pczm")

@@ -46,7 +46,7 @@ def test_training_a_model_of_the_same_size_continues_exactly_there():
 
 def test_bad_training_data_is_refused():
     with pytest.raises(InputError):
-        train(np.zeros((1, 3), dtype=np.uint8), progress=False)
+        train(np.zeros((0, 3), dtype=np.uint8), progress=False)
     with pytest.raises(InputError):
         train(np.zeros((5, 3), dtype=np.int32), progress=False)
     with pytest.raises(InputError, match="below K"):

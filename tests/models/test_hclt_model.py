@@ -19,6 +19,8 @@ def test_quantised_rows_sum_exactly_and_stay_close():
     assert np.abs(q / ONE - p).max() < 256 / ONE
     assert quantise_rows(np.array([1.0])).tolist() == [ONE]
     assert quantise_rows(np.zeros(4)).tolist() == [ONE // 4] * 4      # an empty row becomes uniform
+    with pytest.raises(ValueError, match="finite"):                    # never silently uniform
+        quantise_rows(np.array([0.5, np.nan]))
 
 
 def test_bytes_roundtrip_exactly():
@@ -59,7 +61,11 @@ def corruptions():
     yield "magic", b"\x89PCZhcl_" + data[8:], "magic"
     yield "crc", data[:-1] + bytes([data[-1] ^ 1]), "CRC"
     yield "version", _reseal(head[:8] + b"\x09\x00" + head[10:]), "version"
-    yield "flags", _reseal(head[:10] + b"\x01\x00" + head[12:]), "flags"
+    yield "flags", _reseal(head[:10] + b"\x02\x00" + head[12:]), "flags"
+    yield "validation flag, no record", _reseal(head[:10] + b"\x01\x00" + head[12:]), "size"
+    trained = model.with_validation(10, 1.5).to_bytes()[:-4]
+    yield "validation, bad bits", _reseal(trained[:-8] + struct.pack("<d", float("nan"))), "validation"
+    yield "validation, no records", _reseal(trained[:-12] + struct.pack("<Id", 0, 1.5)), "validation"
     yield "huge D", _reseal(_HEAD.pack(MAGIC, 1, 0, 1 << 30, 3, 2, 16, 1) + head[_HEAD.size:]), "range"
     yield "huge M", _reseal(_HEAD.pack(MAGIC, 1, 0, 1 << 16, 256, 1024, 16, 1) + head[_HEAD.size:]), "large"
     cycle = head[:parent_at] + struct.pack("<4i", 1, 0, 0, 1) + head[parent_at + 16:]
@@ -94,6 +100,18 @@ def test_version_1_files_still_load():
 def test_describe_names_the_sizes():
     text = random_model(4, [-1, 0, 0], 4, 16, shape=(3,)).describe()
     assert "HCLT" in text and "latents:     4" in text and "values 0..15" in text
+    assert "validation" not in text
+
+
+def test_trained_models_hold_their_validation_bits():
+    model = random_model(4, [-1, 0, 0], 4, 16, shape=(3,))
+    trained = model.with_validation(300, 3.25)
+    data = trained.to_bytes()
+    assert data[10] == 1 and len(data) == len(model.to_bytes()) + 12    # flag bit 0, 12 bytes
+    again = HcltModel.from_bytes(data)
+    assert again.validation == (300, 3.25) and again.to_bytes() == data
+    np.testing.assert_array_equal(again.emit_q, model.emit_q)
+    assert "validation:  3.2500 bits per value on 300 held-out records" in again.describe()
 
 
 @pytest.mark.parametrize("qbits", [17, 20, 24])
