@@ -1,5 +1,6 @@
 """The chunked framing (docs/FORMAT.md): header, chunk records, chunk table and footer,
-for contents larger than the compact framing takes; version 1 files too."""
+for contents larger than the compact framing takes; version 1 files too.  A reader
+stops after the end magic: another pcz stream may follow (:func:`pcz.format.container.next_reader`)."""
 import struct
 import zlib
 from typing import BinaryIO, Iterator
@@ -86,5 +87,3 @@ class Reader:
         tail = read_exact(self.src, 8, "footer")
         if struct.unpack("<I", tail[:4])[0] != len(body) + 4 or tail[4:] != END_MAGIC:
             raise FormatError("bad end of file marker")
-        if self.src.read(1):
-            raise FormatError("trailing data after the end of the pcz stream")
