@@ -34,7 +34,7 @@ def test_exclusive_mode_refuses_existing(tmp_path):
         pcz.open(path, "xb")
 
 
-@pytest.mark.parametrize("mode", ["a", "rw", "rbt", "wbb", "", "r+"])
+@pytest.mark.parametrize("mode", ["rw", "rbt", "wbb", "", "r+", "a+"])
 def test_bad_modes(mode, tmp_path):
     with pytest.raises(ValueError):
         pcz.open(tmp_path / "x", mode)

@@ -12,7 +12,7 @@ __all__ = ["cli", "entry", "main"]
 
 
 def _interrupted_while_starting(signum, frame):
-    os.write(2, b"pcz: interrupted\n")
+    os.write(2, b"\npcz: interrupted\n")     # a new line after the terminal's ^C, as click does
     os._exit(130)
 
 

@@ -23,7 +23,7 @@ import pcz
 from pcz.cli import bench, coding, conventions, demo, info, text, train
 from pcz.cli.options import EXIT_ERROR, EXIT_INTERRUPT, EXIT_USAGE
 from pcz.errors import PczError
-from pcz.runtime import interrupts
+from pcz.runtime import interrupts, parallel
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(e, click.UsageError) else EXIT_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt) as e:
         _INTERRUPTED.append(e)
+        parallel.stop_workers()
         click.echo("pcz: interrupted", err=True)
         return EXIT_INTERRUPT
     except BrokenPipeError:
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if interrupts.requested():      # e.g. numba failing after an interrupted compile
             _INTERRUPTED.append(e)
+            parallel.stop_workers()
             click.echo("pcz: interrupted", err=True)
             return EXIT_INTERRUPT
         if os.environ.get("PCZ_DEBUG"):

@@ -154,7 +154,8 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
     return sink.finish()
 
 
-def _caps(memory_limit: int) -> dict:
+def caps(memory_limit: int) -> dict:
+    """The reader caps (``max_chunk``, ``max_model``) that a memory limit allows."""
     if memory_limit < 16 << 20:
         raise LimitError("memory limit below the 16 MiB minimum")
     return {"max_chunk": memory_limit // 8, "max_model": memory_limit // 4}
@@ -162,7 +163,7 @@ def _caps(memory_limit: int) -> dict:
 
 def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
     """A container reader (:func:`pcz.format.container.open_reader`) whose caps derive from the memory limit."""
-    return container.open_reader(src, **_caps(memory_limit))
+    return container.open_reader(src, **caps(memory_limit))
 
 
 def iter_member(reader, *, model: Any = None, threads: int = 1, stats: Stats | None = None,
@@ -202,8 +203,8 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     as decoding goes (``digest``: of the whole output; ``members``: streams read).
     """
     stats = Stats() if stats is None else stats
-    caps = _caps(memory_limit)
-    reader = container.open_reader(src, **caps)
+    limits = caps(memory_limit)
+    reader = container.open_reader(src, **limits)
     whole = None          # the digest of everything from the second stream on
     while reader is not None:
         member = content_digest()
@@ -212,7 +213,7 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
                 whole.update(data)
             yield data
         stats.members += 1
-        reader = container.next_reader(src, **caps)
+        reader = container.next_reader(src, **limits)
         if reader is not None and whole is None:
             whole = member.copy()       # has taken in the first stream
     if whole is not None:

@@ -233,7 +233,7 @@ def check_writable(path: str, force: bool) -> None:
     >>> import tempfile
     >>> check_writable(tempfile.mkdtemp(), force=True)
     Traceback (most recent call last):
-    pcz.fileio.PathError: ...: is a directory
+    pcz.runtime.fileio.PathError: ...: is a directory
     """
     _check_name(path, None, path, force)
 

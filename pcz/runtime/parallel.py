@@ -9,8 +9,11 @@ worker builds a context once (e.g. loads the model) and every call gets it.
 [2, 4, 6]
 """
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import signal
+import weakref
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,10 +27,31 @@ GUARD = ('worker processes (threads > 1) start by importing the main script agai
          '(or use threads=1)')
 
 
-def _init_worker(make_context: Callable, context_args: tuple) -> None:
+_POOLS: "weakref.WeakSet[ProcessPoolExecutor]" = weakref.WeakSet()     # pools running now
+
+
+def _init_worker(make_context: Callable, context_args: tuple, parent: int) -> None:
     global _CONTEXT
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and cleans up
+    _die_with_parent(parent)
     _CONTEXT = make_context(*context_args)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to end this worker when its parent ends, however (even SIGKILL)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):                   # not Linux
+        return
+    if os.getppid() != parent:                          # it ended before the call above
+        os._exit(1)
+
+
+def stop_workers() -> None:
+    """Terminate the worker processes of every pool still running (after an interrupt,
+    whatever was iterating the pool may never be resumed or closed)."""
+    for pool in list(_POOLS):
+        _stop(pool)
 
 
 def _call(func: Callable, item: Any) -> Any:
@@ -56,7 +80,8 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
     ctx = multiprocessing.get_context("spawn")
     with _no_sigint():      # workers start with Ctrl-C blocked: the parent handles it and cleans up
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(make_context, context_args))
+                                   initargs=(make_context, context_args, os.getpid()))
+    _POOLS.add(pool)
     pending: deque = deque()
     try:
         for item in items:
@@ -76,6 +101,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        _POOLS.discard(pool)
 
 
 @contextlib.contextmanager
