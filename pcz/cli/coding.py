@@ -82,7 +82,7 @@ def decompress(**kw):
 
 
 @click.command("test")
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, readable=False))
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), help="Model file to use.")
 @click.option("-T", "--threads", type=click.IntRange(0, 256), default=1, show_default=True)
 @click.option("-q", "--quiet", count=True)

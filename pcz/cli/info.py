@@ -95,7 +95,7 @@ def describe(path: str, verbose: bool = False) -> str:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("-v", "--verbose", count=True, help="List every chunk.")
 def info(files, verbose):
     """Show sizes, ratio, model and chunks of pcz FILES, or describe model files."""

@@ -66,7 +66,7 @@ def progress(func):
 def common(func):
     """Options shared by compress and decompress."""
     for option in reversed([
-        click.argument("files", nargs=-1, type=click.Path(allow_dash=True)),
+        click.argument("files", nargs=-1, type=click.Path(allow_dash=True, readable=False)),
         click.option("-o", "--output", type=click.Path(allow_dash=True), help="Write to this file (one input only)."),
         click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to standard output."),
         click.option("-f", "--force", is_flag=True, help="Overwrite existing output files."),

@@ -17,13 +17,15 @@ True
 import time
 
 _ERASE = "\x1b[K"     # erase to the end of the line
+INTERVAL = 0.2        # seconds between redraws
 
 
 class Progress:
     """Counts the bytes a job reads and shows them on ``stream`` (a terminal)."""
 
-    def __init__(self, name: str, total: int | None, stream, interval: float = 0.2):
-        self.name, self.total, self.stream, self.interval = name, total, stream, interval
+    def __init__(self, name: str, total: int | None, stream, interval: float | None = None):
+        self.name, self.total, self.stream = name, total, stream
+        self.interval = INTERVAL if interval is None else interval
         self.done = 0
         self.start = self.last = time.monotonic()
         self.shown = False

@@ -62,6 +62,8 @@ def open_input(source: str, opts: dict, special: bool = False):
     folder is opened only while it is the file the walk found, never through a link.
     """
     if source == "-":
+        if sys.stdin.isatty():               # as zstd: "stdin is a console, aborting"
+            raise fileio.PathError("stdin is a terminal; refusing to read data from it (pipe data in or name files)")
         try:
             st = os.fstat(sys.stdin.fileno())
         except (OSError, ValueError):
@@ -90,8 +92,6 @@ def transfer(source: str, opts: dict, name_for, work, compressing: bool, verify=
     verify(target, stats) has checked the written output.  Returns (target, stats).
     """
     explicit = opts["to_stdout"] or opts["output"] is not None
-    if source == "-" and compressing and sys.stdin.isatty():
-        raise PczError("stdin is a terminal; refusing to read data to compress from it")
     if compressing and source != "-" and source.endswith(fileio.SUFFIX) and not explicit:
         raise fileio.PathError(f"{source}: already has the {fileio.SUFFIX} suffix; skipped "
                                f"(-c or -o compresses it anyway)")
