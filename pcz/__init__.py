@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 _API = {"compress": "pcz.api", "decompress": "pcz.api",
         "compress_stream": "pcz.streams", "decompress_stream": "pcz.streams",
         "open": "pcz.pczfile",
+        "compressobj": "pcz.incremental", "decompressobj": "pcz.incremental",
+        "Compressor": "pcz.incremental", "Decompressor": "pcz.incremental",
         "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays"}
 __all__ = [*_API, "PczError", "FormatError", "ChecksumError", "ModelError", "LimitError", "InputError"]
 

@@ -376,7 +376,7 @@ def _compact_cases(name: str, blob: bytes, options: dict):
     for cut in range(len(blob)):                   # every truncation
         yield f"{name}-trunc{cut}", blob[:cut], options
     yield f"{name}-trailing-byte", blob + b"\x00", options
-    yield f"{name}-appended-copy", blob + blob, options
+    yield f"{name}-appended-truncated-copy", blob + blob[:-1], options   # (blob + blob is valid)
     # every bit of the start, the model fields, each record's framing and the end
     p = parse(blob)
     framing = list(range(6 + len(_model_fields(p))))
@@ -406,7 +406,7 @@ def bad_files():
         for cut in field_boundaries(blob):
             yield f"{name}-trunc{cut}", blob[:cut], options
         yield f"{name}-trailing-byte", blob + b"\x00", options
-        yield f"{name}-appended-copy", blob + blob, options
+        yield f"{name}-appended-truncated-copy", blob + blob[:-1], options   # (blob + blob is valid)
         p = parse(blob)
         header_len = 12 + len(p.model_id) + (4 + len(p.model) if p.model_len is not None else 0)
         for i, bad in _flips(blob, range(header_len)):          # every bit of every header field

@@ -1,5 +1,8 @@
+import hashlib
 import io
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -85,3 +88,44 @@ def test_missing_and_wrong_model_are_model_errors():
         pcz.decompress(buf.getvalue(), model=b"model-b")
     with pytest.raises(pcz.ModelError, match="not a pcz model"):
         pcz.decompress(buf.getvalue(), model=b"model-a")   # right id, but not a valid model
+
+
+# ---- issue 17: what lzma and zstandard users expect ----
+
+def test_concatenated_streams_decode_like_cat():
+    a, b = b"first part\n" * 50, bytes(range(256)) * 400
+    blob = pcz.compress(a) + pcz.compress(b, chunk_size=20000, fast=True) + pcz.compress(b"")
+    assert pcz.decompress(blob) == a + b
+    stats = pcz.decompress_stream(io.BytesIO(blob), io.BytesIO())
+    assert stats.members == 3 and stats.digest == hashlib.blake2b(a + b, digest_size=16).digest()
+    with pytest.raises(pcz.FormatError, match="trailing garbage"):
+        pcz.decompress(blob + b"\0\0\0\0")
+    with pytest.raises(pcz.FormatError, match="truncated"):
+        pcz.decompress(blob + pcz.compress(b"x")[:-1])
+
+
+@pytest.mark.parametrize("bad", [None, "text", 3, [1, 2]])
+def test_non_bytes_are_type_errors(bad):
+    with pytest.raises(TypeError):
+        pcz.compress(bad)
+    with pytest.raises(TypeError):
+        pcz.decompress(bad)
+
+
+NO_GUARD = """
+import pcz
+blob = pcz.compress(bytes(range(256)) * 4000, threads=2, chunk_size=100000, fast=True)
+print("finished", len(blob))
+"""
+
+
+def test_threads_in_a_script_without_main_guard_is_a_clear_error(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(NO_GUARD)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300, cwd=tmp_path)
+    assert r.returncode != 0 and b"finished" not in r.stdout
+    assert b"pcz.errors.PczError" in r.stderr and b'if __name__ == "__main__":' in r.stderr
+    assert b"BrokenProcessPool" not in r.stderr
+    script.write_text("if __name__ == '__main__':\n" + "".join("    " + line + "\n" for line in NO_GUARD.splitlines()))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0 and b"finished" in r.stdout, r.stderr

@@ -49,7 +49,9 @@ def test_every_case_through_the_cli_exits_1_with_one_line_and_no_output(run_cli,
         for command in ("decompress", "test"):
             r = run_cli(command, "x.pcz", *extra)
             assert r.code == 1, (name, command, r.err)
-            assert r.err.count("\n") == 1 and r.err.startswith("pcz: x.pcz: "), (name, r.err)
+            # an invalid model file is reported under its own name, before any input is read
+            named = f"pcz: {model_path}: " if name.endswith("wrong-model") else "pcz: x.pcz: "
+            assert r.err.count("\n") == 1 and r.err.startswith(named), (name, r.err)
         left = sorted(p.name for p in tmp_path.iterdir())
         assert left == sorted(["x.pcz"] + (["test.model"] if extra else [])), (name, left)
         if extra:

@@ -1,14 +1,13 @@
 """``pcz compress``, ``pcz decompress`` and ``pcz test``."""
 import os
-import sys
 
 import click
 
-from pcz.cli.options import Size, common, options, read_model, say
-from pcz.cli.transfer import Discard, run_each, summary, transfer
+from pcz.cli.options import Size, common, options, progress, read_model, recursive, say
+from pcz.cli.transfer import Discard, meter, open_input, run_each, summary, transfer
 from pcz import models
 from pcz.engine.records import compressed_name as record_name
-from pcz.errors import ModelError, PczError
+from pcz.errors import PczError
 from pcz.format.fields import MAX_CHUNK
 from pcz.runtime import fileio
 from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, decompress_stream
@@ -26,6 +25,7 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, d
 def compress(**kw):
     """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
 
+    Files already ending in .pcz are skipped unless -c or -o names the output.
     With an HCLT model (--model), FILES are .npy or IDX files of records
     (FILE.gz: the file inside is compressed, to FILE.pcz).
     """
@@ -37,9 +37,7 @@ def compress(**kw):
     if opts["fast"] and (opts["windows"] or opts["model"]):
         raise click.UsageError("--fast takes neither --windows nor --model")
     windows = int(opts["windows"]) if opts["windows"] else None
-    kind = models.kind_of(opts["model"])
-    if opts["model"] is not None and kind is None:
-        raise ModelError("--model: not a pcz model file (unknown magic)")
+    kind = models.kind_of(opts["model"])     # a model file is checked by read_model
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
 
     def job(source, opts):
@@ -49,9 +47,9 @@ def compress(**kw):
                                    fast=opts["fast"], windows=windows)
         name_for = record_name if records else fileio.compressed_name
         target, stats = transfer(source, opts, name_for, work, compressing=True, verify=_verify_compressed)
-        say(opts, 1, summary(source, target, stats.original, stats.compressed))
+        say(opts, 1 if target != "-" else 2, summary(source, target, stats.original, stats.compressed))
         say(opts, 2, f"  chunks: {stats.chunks} {stats.methods}")
-    return run_each(opts, job)
+    return run_each(opts, job, compressing=True)
 
 
 def _verify_compressed(target: str, stats: Stats) -> None:
@@ -80,24 +78,33 @@ def decompress(**kw):
                                             memory_limit=opts["memory"])
         target, stats = transfer(source, opts, fileio.decompressed_name, work, compressing=False)
         say(opts, 2, f"{source}: {stats.original} bytes => {target if target != '-' else 'stdout'}")
-    return run_each(opts, job)
+    return run_each(opts, job, compressing=False)
 
 
 @click.command("test")
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, readable=False))
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), help="Model file to use.")
 @click.option("-T", "--threads", type=click.IntRange(0, 256), default=1, show_default=True)
 @click.option("-q", "--quiet", count=True)
 @click.option("-v", "--verbose", count=True)
+@recursive
+@progress
 @_decompress_options
-def test_(files, model_path, threads, quiet, verbose, memory):
+def test_(files, model_path, threads, quiet, verbose, memory, recursive, progress):
     """Check the integrity of pcz FILES (decode fully, write nothing)."""
-    opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path)}
+    opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path),
+            "recursive": recursive, "progress": progress}
 
     def job(source, opts):
-        src = sys.stdin.buffer if source == "-" else open(source, "rb")
+        src, _, size = open_input(source, opts, special=True)
+        shown = meter(source, size, opts)
         with src:
-            stats = decompress_stream(src, Discard(), model=opts["model"],
-                                             threads=threads or os.cpu_count() or 1, memory_limit=memory)
+            try:
+                stats = decompress_stream(src if shown is None else shown.reader(src), Discard(),
+                                          model=opts["model"], threads=threads or os.cpu_count() or 1,
+                                          memory_limit=memory)
+            finally:
+                if shown is not None:
+                    shown.clear()
         say(opts, 1, f"{source}: OK ({stats.original} bytes)")
-    return run_each(opts, job)
+    return run_each(opts, job, compressing=False)

@@ -4,11 +4,11 @@ or a model file (kind, sizes, id).
 >>> import io, pcz
 >>> print(describe_stream(io.BytesIO(pcz.compress(bytes(3) * 100)), "x.pcz"))  # doctest: +ELLIPSIS
 x.pcz
-  format:      pcz v2, compact
   original:    300 bytes
   compressed:  ... bytes (... bits/byte)
-  model:       none
   chunks:      1 (order0: 1)
+  format:      pcz v2, compact
+  model:       none
   checksum:    crc32 ...
 """
 from typing import BinaryIO
@@ -19,43 +19,61 @@ from pcz import methods, models
 from pcz.format import container, fields
 from pcz.format.fields import model_id
 from pcz.models import short_id
+from pcz.runtime import fileio
 from pcz.cli.transfer import run_each
 
 
-def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
-    """A human-readable description of the pcz stream src; validates all framing and CRCs."""
-    reader = container.open_reader(src)
-    for _ in reader.records():
-        pass
-    size = src.tell()
-    header = reader.header
+def _model_line(header) -> str:
     if header.model_id is None:
-        model = "none"
-    elif header.model_bytes is not None:
-        model = f"{short_id(header.model_id)} (embedded, {len(header.model_bytes)} bytes)"
-    else:
-        model = f"{short_id(header.model_id)} (referenced; needed to decompress)"
+        return "none"
+    if header.model_bytes is not None:
+        return f"{short_id(header.model_id)} (embedded, {len(header.model_bytes)} bytes)"
+    return f"{short_id(header.model_id)} (referenced; needed to decompress)"
+
+
+def _readers(src: BinaryIO):
+    """The reader of each pcz stream in src (concatenated files hold several), each read through."""
+    reader = container.open_reader(src)
+    while reader is not None:
+        for _ in reader.records():
+            pass
+        yield reader
+        reader = container.next_reader(src)
+
+
+def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
+    """A human-readable description of the pcz stream src (of each stream, when several
+    are concatenated); validates all framing and CRCs."""
+    readers = list(_readers(src))
+    size, total = src.tell(), sum(r.total for r in readers)
+    table = [record for r in readers for record in r.table]
     counts: dict[str, int] = {}
-    for record in reader.table:
+    for record in table:
         name_ = methods.get(record.method).name
         counts[name_] = counts.get(name_, 0) + 1
-    bpb = 8.0 * size / reader.total if reader.total else 0.0
-    checksum = (f"crc32 {reader.content_crc:08x}" if reader.compact
-                else f"blake2b-128 {reader.footer_digest.hex()}")
-    lines = [
-        name,
-        f"  format:      pcz v{reader.version}{', compact' if reader.compact else ''}",
-        f"  original:    {reader.total} bytes",
+    bpb = 8.0 * size / total if total else 0.0
+    lines = [name]
+    if len(readers) > 1:
+        lines.append(f"  streams:     {len(readers)} (concatenated; each decodes in turn)")
+    lines += [
+        f"  original:    {total} bytes",
         f"  compressed:  {size} bytes ({bpb:.3f} bits/byte)",
-        f"  model:       {model}",
-        f"  chunks:      {len(reader.table)} ({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'})",
-        f"  checksum:    {checksum}",
+        f"  chunks:      {len(table)} ({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'})",
     ]
-    if verbose:
-        lines.append("  chunk  method    original    stored  crc32")
-        for i, r in enumerate(reader.table):
-            crc = "-" if r.crc is None else f"{r.crc:08x}"
-            lines.append(f"  {i:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {crc}")
+    pad = "  " if len(readers) > 1 else ""
+    for i, reader in enumerate(readers):
+        if pad:
+            lines.append(f"  stream {i + 1}:    {reader.total} bytes, {len(reader.table)} chunks")
+        checksum = (f"crc32 {reader.content_crc:08x}" if reader.compact
+                    else f"blake2b-128 {reader.footer_digest.hex()}")
+        lines += [f"{pad}  format:      pcz v{reader.version}{', compact' if reader.compact else ''}",
+                  f"{pad}  model:       {_model_line(reader.header)}",
+                  f"{pad}  checksum:    {checksum}"]
+        if verbose:
+            lines.append(f"{pad}  chunk  method    original    stored  crc32")
+            for j, r in enumerate(reader.table):
+                crc = "-" if r.crc is None else f"{r.crc:08x}"
+                lines.append(f"{pad}  {j:5d}  {methods.get(r.method).name:8s} {r.size:9d} {r.stored:9d}  {crc}")
     return "\n".join(lines)
 
 
@@ -69,7 +87,7 @@ def describe_model(data: bytes, name: str) -> str:
 
 def describe(path: str, verbose: bool = False) -> str:
     """Describe the pcz file or model file at path."""
-    with open(path, "rb") as f:
+    with fileio.open_source(path)[0] as f:
         if models.is_model(f.read(models.MAGIC_SIZE)):
             f.seek(0)
             return describe_model(f.read(fields.MAX_MODEL + 1), path)
@@ -78,7 +96,7 @@ def describe(path: str, verbose: bool = False) -> str:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("-v", "--verbose", count=True, help="List every chunk.")
 def info(files, verbose):
     """Show sizes, ratio, model and chunks of pcz FILES, or describe model files."""

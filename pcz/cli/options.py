@@ -7,8 +7,10 @@ import os
 
 import click
 
-from pcz.errors import LimitError
+from pcz import models
+from pcz.errors import LimitError, PczError
 from pcz.format.fields import MAX_MODEL
+from pcz.runtime.fileio import PathError
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPT = 1, 2, 130
 
@@ -37,18 +39,34 @@ def say(ctx_opts: dict, level: int, message: str) -> None:
 
 
 def read_model(path: str | None) -> bytes | None:
+    """The bytes of the model file at path, checked by loading it; errors name the file."""
     if path is None:
         return None
     if os.path.getsize(path) > MAX_MODEL:
         raise LimitError(f"{path}: model file larger than {MAX_MODEL} bytes")
     with open(path, "rb") as f:
-        return f.read()
+        data = f.read()
+    try:
+        models.load(data)
+    except PczError as e:
+        raise PathError(f"{path}: {e}") from None
+    return data
+
+
+def recursive(func):
+    return click.option("-r", "--recursive", is_flag=True,
+                        help="Run over the files inside the directories named (links inside are skipped).")(func)
+
+
+def progress(func):
+    return click.option("--progress/--no-progress", default=None,
+                        help="Show progress on stderr [default: when stderr is a terminal].")(func)
 
 
 def common(func):
     """Options shared by compress and decompress."""
     for option in reversed([
-        click.argument("files", nargs=-1, type=click.Path(allow_dash=True)),
+        click.argument("files", nargs=-1, type=click.Path(allow_dash=True, readable=False)),
         click.option("-o", "--output", type=click.Path(allow_dash=True), help="Write to this file (one input only)."),
         click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to standard output."),
         click.option("-f", "--force", is_flag=True, help="Overwrite existing output files."),
@@ -60,6 +78,7 @@ def common(func):
                      help="Worker processes over chunks (0: one per core); output is identical for every value."),
         click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False),
                      help="Model file to use."),
+        recursive, progress,
     ]):
         func = option(func)
     return func
@@ -68,7 +87,7 @@ def common(func):
 def options(kw: dict) -> dict:
     if kw["remove"] and kw["keep"]:
         raise click.UsageError("--rm and --keep contradict each other")
-    if kw["output"] is not None and len(kw["files"]) > 1:
+    if kw["output"] is not None and (len(kw["files"]) > 1 or kw["recursive"]):
         raise click.UsageError("-o takes a single input file")
     if kw["output"] is not None and kw["to_stdout"]:
         raise click.UsageError("-o and -c contradict each other")

@@ -38,7 +38,8 @@ class Stats:
     chunks: int = 0
     methods: dict[str, int] = field(default_factory=dict)
     digest: bytes = b""          # BLAKE2b-128 of the original content
-    model: bytes | None = None   # model file bytes the stream used
+    model: bytes | None = None   # model file bytes the stream used (the last stream's)
+    members: int = 0             # pcz streams decoded (files may be concatenated)
 
     def add(self, record: Record) -> None:
         self.original += record.size
@@ -153,24 +154,25 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
     return sink.finish()
 
 
-def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
-    """A container reader (:func:`pcz.format.container.open_reader`) whose caps derive from the memory limit."""
+def caps(memory_limit: int) -> dict:
+    """The reader caps (``max_chunk``, ``max_model``) that a memory limit allows."""
     if memory_limit < 16 << 20:
         raise LimitError("memory limit below the 16 MiB minimum")
-    return container.open_reader(src, max_chunk=memory_limit // 8, max_model=memory_limit // 4)
+    return {"max_chunk": memory_limit // 8, "max_model": memory_limit // 4}
 
 
-def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
-                    memory_limit: int = DEFAULT_MEMORY, stats: Stats | None = None) -> Iterator[bytes]:
-    """Yield the decompressed chunks of src in order.
+def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
+    """A container reader (:func:`pcz.format.container.open_reader`) whose caps derive from the memory limit."""
+    return container.open_reader(src, **caps(memory_limit))
 
-    Every chunk is checked against its CRC32 before it is yielded, and the
-    whole-content checksum before the generator finishes; a compact file (at
-    most 64 KiB, one CRC32 for the whole content) is decoded and checked whole
-    before anything is yielded.  ``stats``, if given, is filled in as decoding goes.
-    """
+
+def iter_member(reader, *, model: Any = None, threads: int = 1, stats: Stats | None = None,
+                digest=None) -> Iterator[bytes]:
+    """Yield the decompressed chunks of the one pcz stream ``reader`` reads, checked as
+    :func:`iter_decompress` says; the model is resolved from the stream's header.
+    ``digest``: the BLAKE2b-128 hash object to fill (a new one if not given)."""
     stats = Stats() if stats is None else stats
-    reader = open_reader(src, memory_limit)
+    digest = content_digest() if digest is None else digest
     stats.model = models.resolve(reader.header, models.as_bytes(model))
     chunks = ordered_map(decode_record, reader.records(), 1 if reader.compact else threads,
                          _load_model, (stats.model,))
@@ -178,7 +180,6 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
         chunks = list(chunks)
         if zlib.crc32(b"".join(chunks)) != reader.content_crc:
             raise ChecksumError("content checksum mismatch (file is damaged)")
-    digest = content_digest()
     for data in chunks:
         digest.update(data)
         stats.original += len(data)
@@ -187,3 +188,33 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     stats.digest = digest.digest()
     if not reader.compact and stats.digest != reader.footer_digest:
         raise ChecksumError("content checksum mismatch (file is damaged)")
+
+
+def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
+                    memory_limit: int = DEFAULT_MEMORY, stats: Stats | None = None) -> Iterator[bytes]:
+    """Yield the decompressed chunks of src in order; pcz streams that follow one another
+    (``cat a.pcz b.pcz``) decode one after the other, each with the model it names.
+
+    Every chunk is checked against its CRC32 before it is yielded, and the
+    whole-content checksum of each stream before the next one is read; a compact
+    stream (at most 64 KiB, one CRC32 for its whole content) is decoded and
+    checked whole before anything of it is yielded.  Bytes after a stream that
+    are not another pcz stream are an error.  ``stats``, if given, is filled in
+    as decoding goes (``digest``: of the whole output; ``members``: streams read).
+    """
+    stats = Stats() if stats is None else stats
+    limits = caps(memory_limit)
+    reader = container.open_reader(src, **limits)
+    whole = None          # the digest of everything from the second stream on
+    while reader is not None:
+        member = content_digest()
+        for data in iter_member(reader, model=model, threads=threads, stats=stats, digest=member):
+            if whole is not None:
+                whole.update(data)
+            yield data
+        stats.members += 1
+        reader = container.next_reader(src, **limits)
+        if reader is not None and whole is None:
+            whole = member.copy()       # has taken in the first stream
+    if whole is not None:
+        stats.digest = whole.digest()

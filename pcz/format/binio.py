@@ -50,23 +50,13 @@ def varint(value: int) -> bytes:
             return bytes(out)
 
 
-class Reader:
-    """Reads fields from a bytes object; any read past the end raises FormatError."""
+class _Fields:
+    """Little-endian fields over ``take(n)``, shared by :class:`Reader` and :class:`StreamReader`."""
 
-    def __init__(self, data: bytes, what: str = "data"):
-        self.data = memoryview(data)
-        self.pos = 0
-        self.what = what
-
-    def remaining(self) -> int:
-        return len(self.data) - self.pos
+    what = "data"
 
     def take(self, n: int) -> bytes:
-        if n < 0 or n > self.remaining():
-            raise FormatError(f"truncated {self.what}")
-        out = bytes(self.data[self.pos:self.pos + n])
-        self.pos += n
-        return out
+        raise NotImplementedError
 
     def _unpack(self, fmt: str) -> int:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
@@ -95,6 +85,52 @@ class Reader:
                 return value
         raise FormatError(f"overlong integer in {self.what}")
 
+
+class Reader(_Fields):
+    """Reads fields from a bytes object; any read past the end raises FormatError."""
+
+    def __init__(self, data: bytes, what: str = "data"):
+        self.data = memoryview(data)
+        self.pos = 0
+        self.what = what
+
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or n > self.remaining():
+            raise FormatError(f"truncated {self.what}")
+        out = bytes(self.data[self.pos:self.pos + n])
+        self.pos += n
+        return out
+
     def expect_end(self) -> None:
         if self.remaining():
             raise FormatError(f"{self.remaining()} unexpected trailing bytes in {self.what}")
+
+
+class StreamReader(_Fields):
+    """Reads fields from a stream, exactly as many bytes as they take and at most ``cap`` in all;
+    ``data`` keeps every byte read (for a checksum over them).
+
+    >>> import io
+    >>> r = StreamReader(io.BytesIO(bytes([0x96, 0x01, 7, 8])), cap=3)
+    >>> r.varint(), r.u8(), bytes(r.data)
+    (150, 7, b'\\x96\\x01\\x07')
+    >>> r.u8()
+    Traceback (most recent call last):
+    pcz.errors.FormatError: data longer than its framing allows (file is damaged)
+    """
+
+    def __init__(self, src: BinaryIO, cap: int, what: str = "data"):
+        self.src, self.cap, self.what = src, cap, what
+        self.data = bytearray()
+
+    def take(self, n: int) -> bytes:
+        if len(self.data) + n > self.cap:
+            raise FormatError(f"{self.what} longer than its framing allows (file is damaged)")
+        piece = read_upto(self.src, n)
+        if len(piece) < n:
+            raise FormatError(f"truncated file (in {self.what})")
+        self.data += piece
+        return piece

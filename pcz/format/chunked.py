@@ -1,5 +1,6 @@
 """The chunked framing (docs/FORMAT.md): header, chunk records, chunk table and footer,
-for contents larger than the compact framing takes; version 1 files too."""
+for contents larger than the compact framing takes; version 1 files too.  A reader
+stops after the end magic: another pcz stream may follow (:func:`pcz.format.container.next_reader`)."""
 import struct
 import zlib
 from typing import BinaryIO, Iterator
@@ -17,6 +18,36 @@ def write_footer(dst: BinaryIO, table: list[Record], total: int, digest: bytes) 
     body += struct.pack("<Q", total) + digest
     body += struct.pack("<I", zlib.crc32(body))
     dst.write(bytes(body) + struct.pack("<I", len(body)) + END_MAGIC)
+
+
+def _read_head(src: BinaryIO, max_chunk: int) -> tuple[bytes, Record] | None:
+    """A chunk record's head, checked but for its CRC: (its bytes, Record), None at the end tag."""
+    tag = read_exact(src, 1, "chunk record")
+    if tag[0] == END_TAG:
+        return None
+    head = tag + read_exact(src, RECORD_STRUCT.size - 1 + 4, "chunk record")
+    method, reserved, size, stored, crc = RECORD_STRUCT.unpack(head[:RECORD_STRUCT.size])
+    if reserved:
+        raise FormatError("reserved chunk bits are set")
+    if size > max_chunk:
+        raise LimitError(f"chunk of {size} bytes exceeds the limit of {max_chunk}")
+    if stored > size or (size and not stored):
+        raise FormatError("chunk sizes are inconsistent")
+    return head, Record(method, size, stored, crc)
+
+
+def read_record(src: BinaryIO, max_chunk: int, index: int = 0) -> tuple[Record, bytes] | None:
+    """The next chunk record and its payload, checked against the record CRC; None at the
+    end tag (the footer follows).  ``index`` names the chunk in messages."""
+    head = _read_head(src, max_chunk)
+    if head is None:
+        return None
+    head, record = head
+    payload = read_exact(src, record.stored, "chunk data")
+    (rec_crc,) = struct.unpack("<I", head[RECORD_STRUCT.size:])
+    if zlib.crc32(payload, zlib.crc32(head[:RECORD_STRUCT.size])) != rec_crc:
+        raise ChecksumError(f"chunk {index}: checksum mismatch (file is damaged)")
+    return record, payload
 
 
 class Reader:
@@ -45,26 +76,27 @@ class Reader:
     def records(self) -> Iterator[tuple[Record, bytes]]:
         """Yield (record, payload) for each chunk, each checked against its CRC; then read the footer."""
         while True:
-            tag = read_exact(self.src, 1, "chunk record")
-            if tag[0] == END_TAG:
+            item = read_record(self.src, self.max_chunk, len(self.table))
+            if item is None:
                 self._read_footer()
                 return
-            head = tag + read_exact(self.src, RECORD_STRUCT.size - 1 + 4, "chunk record")
-            method, reserved, size, stored, crc = RECORD_STRUCT.unpack(head[:RECORD_STRUCT.size])
-            if reserved:
-                raise FormatError("reserved chunk bits are set")
-            if size > self.max_chunk:
-                raise LimitError(f"chunk of {size} bytes exceeds the limit of {self.max_chunk}")
-            if stored > size or (size and not stored):
-                raise FormatError("chunk sizes are inconsistent")
-            payload = read_exact(self.src, stored, "chunk data")
-            (rec_crc,) = struct.unpack("<I", head[RECORD_STRUCT.size:])
-            if zlib.crc32(payload, zlib.crc32(head[:RECORD_STRUCT.size])) != rec_crc:
-                raise ChecksumError(f"chunk {len(self.table)}: checksum mismatch (file is damaged)")
-            record = Record(method, size, stored, crc)
-            self.table.append(record)
-            self.total += size
-            yield record, payload
+            self.table.append(item[0])
+            self.total += item[0].size
+            yield item
+
+    def skim(self) -> Iterator[tuple[int, Record]]:
+        """Yield (offset of its record, record) for each chunk without reading the payloads
+        (src must be seekable; their CRCs are checked when they are read); then read the footer."""
+        while True:
+            offset = self.src.tell()
+            head = _read_head(self.src, self.max_chunk)
+            if head is None:
+                self._read_footer()
+                return
+            self.src.seek(head[1].stored, 1)
+            self.table.append(head[1])
+            self.total += head[1].size
+            yield offset, head[1]
 
     def _read_footer(self) -> None:
         count_bytes = read_exact(self.src, 4, "footer")
@@ -86,5 +118,3 @@ class Reader:
         tail = read_exact(self.src, 8, "footer")
         if struct.unpack("<I", tail[:4])[0] != len(body) + 4 or tail[4:] != END_MAGIC:
             raise FormatError("bad end of file marker")
-        if self.src.read(1):
-            raise FormatError("trailing data after the end of the pcz stream")

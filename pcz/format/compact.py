@@ -18,7 +18,7 @@ import struct
 import zlib
 from typing import BinaryIO, Iterator
 
-from pcz.format.binio import Reader as FieldReader, read_upto, varint
+from pcz.format.binio import StreamReader, varint
 from pcz.format.fields import COMPACT_LIMIT, END_TAG, Header, Record, check_embedded, read_model_fields
 from pcz.errors import ChecksumError, FormatError, LimitError
 
@@ -37,17 +37,8 @@ def write(dst: BinaryIO, header: Header, items: list[tuple[Record, bytes]], crc:
     dst.write(bytes(out + struct.pack("<I", zlib.crc32(out))))
 
 
-def _read_body(src: BinaryIO) -> bytes:
-    body = read_upto(src, MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise FormatError("compact pcz file longer than its framing allows (file is damaged)")
-    if len(body) < _TAIL:
-        raise FormatError("truncated file (in the end of a compact file)")
-    return body
-
-
 class CompactReader:
-    """Reads a whole compact file and checks its CRC and every field (made by
+    """Reads a compact file up to its last byte and checks its CRC and every field (made by
     :func:`pcz.format.container.open_reader`, after the first bytes)."""
 
     compact = True
@@ -55,14 +46,12 @@ class CompactReader:
     def __init__(self, src: BinaryIO, start: bytes, max_chunk: int, max_model: int):
         self.version = start[4]
         self.header, fields = read_model_fields(src, start[5], max_model)
-        body = _read_body(src)
-        if zlib.crc32(body[:-4], zlib.crc32(start + fields)) != struct.unpack("<I", body[-4:])[0]:
+        body = StreamReader(src, MAX_BODY, "compact pcz file")
+        self.items = list(_parse(body, max_chunk))
+        (self.content_crc, file_crc) = struct.unpack("<II", body.take(8))
+        if zlib.crc32(body.data[:-4], zlib.crc32(start + fields)) != file_crc:
             raise ChecksumError("file checksum mismatch (file is damaged)")
         check_embedded(self.header)
-        if body[-_TAIL] != END_TAG:
-            raise FormatError("missing end tag (file is damaged)")
-        (self.content_crc,) = struct.unpack("<I", body[-8:-4])
-        self.items = list(_parse(body[:-_TAIL], max_chunk))
         self.table = [record for record, _ in self.items]
         self.total = sum(record.size for record in self.table)
 
@@ -70,18 +59,18 @@ class CompactReader:
         return iter(self.items)
 
 
-def _parse(data: bytes, max_chunk: int) -> Iterator[tuple[Record, bytes]]:
-    fields = FieldReader(data, "compact chunk records")
+def _parse(body: StreamReader, max_chunk: int) -> Iterator[tuple[Record, bytes]]:
+    """The chunk records, read up to and including the end tag."""
     left = COMPACT_LIMIT
-    while fields.remaining():
-        method = fields.u8()
+    while True:
+        method = body.u8()
         if method == END_TAG:
-            raise FormatError("end tag before the end of the chunk records (file is damaged)")
-        size = fields.varint(left)
+            return
+        size = body.varint(left)
         if size > max_chunk:
             raise LimitError(f"chunk of {size} bytes exceeds the limit of {max_chunk}")
-        stored = fields.varint(size)
+        stored = body.varint(size)
         if not stored:
             raise FormatError("chunk sizes are inconsistent")
         left -= size
-        yield Record(method, size, stored, None), fields.take(stored)
+        yield Record(method, size, stored, None), body.take(stored)

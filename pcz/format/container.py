@@ -21,25 +21,58 @@ chunk methods is :mod:`pcz.engine.pipeline`'s job.  All integers are little-endi
 (True, [(0, b'abc')])
 """
 import hashlib
+import io
 from typing import BinaryIO
 
+from pcz.errors import FormatError
 from pcz.format import chunked, compact
-from pcz.format.fields import COMPACT_LIMIT, FLAG_COMPACT, MAX_CHUNK, MAX_MODEL, Header, Record, read_start
+from pcz.format.binio import read_upto
+from pcz.format.fields import (COMPACT_LIMIT, FLAG_COMPACT, MAGIC, MAX_CHUNK, MAX_MODEL, START_SIZE, Header, Record,
+                               read_start)
 
 
-def open_reader(src: BinaryIO, max_chunk: int = MAX_CHUNK, max_model: int = MAX_MODEL):
+def open_reader(src: BinaryIO, max_chunk: int = MAX_CHUNK, max_model: int = MAX_MODEL,
+                start: bytes | None = None):
     """A reader of src in its framing: :class:`pcz.format.chunked.Reader` or :class:`pcz.format.compact.CompactReader`.
 
     Both give ``header``, ``version``, ``compact``, ``records()`` (each chunk's
-    (Record, payload), checked), and after it ``table`` and ``total``.
-    ``max_chunk`` caps the original size of a chunk (and so what decoding one
-    allocates); ``max_model`` caps an embedded model.
+    (Record, payload), checked), and after it ``table`` and ``total``; they read
+    the stream up to its last byte, never further.  ``max_chunk`` caps the
+    original size of a chunk (and so what decoding one allocates); ``max_model``
+    caps an embedded model; ``start``: the first bytes, when already read.
     """
-    start, version, flags = read_start(src)
+    start, version, flags = read_start(src, start)
     max_chunk, max_model = min(max_chunk, MAX_CHUNK), min(max_model, MAX_MODEL)
     if flags & FLAG_COMPACT:
         return compact.CompactReader(src, start, max_chunk, max_model)
     return chunked.Reader(src, start, max_chunk, max_model)
+
+
+def next_reader(src: BinaryIO, max_chunk: int = MAX_CHUNK, max_model: int = MAX_MODEL):
+    """After a pcz stream has been read to its end: the reader of the pcz stream that
+    follows it in src (concatenated files, like ``cat a.pcz b.pcz``), or None at the
+    end of src.  Anything else after a stream is refused.
+
+    >>> import zlib
+    >>> def stream(data):
+    ...     out = io.BytesIO()
+    ...     compact.write(out, Header(), [(Record(0, 1, 1, None), data)], zlib.crc32(data))
+    ...     return out.getvalue()
+    >>> src = io.BytesIO(stream(b"a") + stream(b"b"))
+    >>> [payload for rec, payload in open_reader(src).records()]
+    [b'a']
+    >>> [payload for rec, payload in next_reader(src).records()], next_reader(src)
+    ([b'b'], None)
+    >>> next_reader(io.BytesIO(bytes(4)))
+    Traceback (most recent call last):
+    pcz.errors.FormatError: trailing garbage after the end of the pcz stream (not another pcz stream)
+    """
+    start = read_upto(src, START_SIZE)
+    if not start:
+        return None
+    if not MAGIC.startswith(start[:4]):
+        raise FormatError("trailing garbage after the end of the pcz stream (not another pcz stream)")
+    return open_reader(src, max_chunk, max_model, start)
 
 
 class Writer:

@@ -108,9 +108,12 @@ def read_exact(src: BinaryIO, n: int, what: str) -> bytes:
     return data
 
 
-def read_start(src: BinaryIO) -> tuple[bytes, int, int]:
-    """The first bytes of a pcz file, checked: (the bytes, version, flags)."""
-    start = read_upto(src, START_SIZE)
+def read_start(src: BinaryIO, start: bytes | None = None) -> tuple[bytes, int, int]:
+    """The first bytes of a pcz file, checked: (the bytes, version, flags); ``start``: those
+    bytes when the caller has read them already."""
+    start = read_upto(src, START_SIZE) if start is None else start
+    if start and len(start) < 4 and MAGIC.startswith(start):
+        raise FormatError("truncated file (in header)")
     if start[:4] != MAGIC:
         raise FormatError("not a pcz file (bad magic)")
     if len(start) < START_SIZE:

@@ -19,6 +19,7 @@ True
 import errno
 import os
 import secrets
+import select
 import stat
 
 from pcz.runtime import interrupts
@@ -66,8 +67,9 @@ class AtomicOutput:
     ('0o755', 'setuid bit not copied (mode 4755 -> 0755)')
     """
 
-    def __init__(self, path: str, force: bool, source_stat: os.stat_result | None = None):
-        self.path, self.force, self.source_stat = path, force, source_stat
+    def __init__(self, path: str, force: bool, source_stat: os.stat_result | None = None,
+                 folder: tuple | None = None):
+        self.path, self.force, self.source_stat, self.folder = path, force, source_stat, folder
         self.tmp = self.file = None
         self.stripped, self.note = 0, None
 
@@ -78,19 +80,27 @@ class AtomicOutput:
         self._dir = os.open(folder, _FOLDER)
         try:
             _check_folder(self._dir, folder, self.path)
+            if self.folder is not None and _identity(os.fstat(self._dir)) != self.folder:
+                raise PathError(f"{self.path}: not written: its folder was replaced while pcz ran")
             _check_name(self._name, self._dir, self.path, self.force)
-            fd, self._tmp_name = _create_temp(self._dir, self._name)
+            try:
+                fd, self._tmp_name = _create_temp(self._dir, self._name)
+            except OSError as e:      # named after the folder, not the hidden temporary file
+                raise PathError(f"{self.path}: cannot create it in {folder}: {e.strerror}") from None
         except BaseException:
             os.close(self._dir)
             raise
         self.tmp = os.path.join(folder, self._tmp_name)
         self.file = os.fdopen(fd, "wb")
-        return self.file
+        return NamedWriter(self.file, self.path)
 
     def __exit__(self, exc_type, exc, tb):
         try:
             if exc_type is None:
-                self._commit()
+                try:
+                    self._commit()
+                except OSError as e:
+                    raise _named(e, self.path)
         finally:
             try:
                 self.file.close()
@@ -122,6 +132,47 @@ class AtomicOutput:
             _unlink(self._name, self._dir)       # whatever the rename put there is not ours
             raise PathError(f"{self.path}: another process replaced the file while it was being "
                             f"written; removed")
+
+
+class NamedWriter:
+    """A binary file whose write errors (a full disk: ENOSPC) name ``name``, the output,
+    rather than whatever input was being read.
+
+    >>> import errno
+    >>> class Full:
+    ...     def write(self, data): raise OSError(errno.ENOSPC, "No space left on device")
+    >>> NamedWriter(Full(), "out.pcz").write(b"x")
+    Traceback (most recent call last):
+    OSError: [Errno 28] No space left on device: 'out.pcz'
+    """
+
+    def __init__(self, file, name: str):
+        self.file, self.name = file, name
+
+    def write(self, data) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as e:
+            raise _named(e, self.name)
+
+    def flush(self) -> None:
+        try:
+            self.file.flush()
+        except OSError as e:
+            raise _named(e, self.name)
+
+    def __getattr__(self, attr):
+        return getattr(self.file, attr)
+
+
+def _named(e: OSError, name: str) -> OSError:
+    if e.filename is None and not isinstance(e, BrokenPipeError):
+        e.filename = name
+    return e
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
 
 
 # the process's umask, read once at import (by setting it and putting it back)
@@ -230,13 +281,16 @@ def _stripped_note(mode: int, stripped: int) -> str:
     return f"{bits} not copied (mode {mode:04o} -> {mode & ~_SPECIAL:04o})"
 
 
-def open_source(path: str):
+def open_source(path: str, special: bool = False, follow: bool = True, expect: tuple | None = None):
     """Open an input file for reading: (binary file, its stat taken from the open descriptor).
 
-    A symbolic link named by the user is followed; the metadata later copied to
-    the output comes from the file actually opened, never from a second look-up
-    by name.  Anything but a regular file is refused without being read (a FIFO
-    or device is not even opened).
+    A symbolic link named by the user is followed (``follow=False``: refused); the
+    metadata later copied to the output comes from the file actually opened, never
+    from a second look-up by name.  Anything but a regular file is refused without
+    being read, except, with ``special``, a FIFO or character device (a pipe such
+    as ``<(cmd)``, /dev/stdin): it is opened without blocking, so a FIFO nobody
+    writes to cannot hang the open, and read once a writer comes.  ``expect``: the
+    (device, inode) the file must have (a file found by walking a folder).
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile() as t:
@@ -246,20 +300,49 @@ def open_source(path: str):
     (b'', 0)
     >>> open_source(tempfile.gettempdir())
     Traceback (most recent call last):
-    pcz.errors.PczError: not a regular file
+    pcz.errors.PczError: is a directory, not a regular file (use -r for the files inside)
+    >>> f, st = open_source("/dev/null", special=True)
+    >>> f.read(), f.close()
+    (b'', None)
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise PczError("not a regular file")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    _check_kind(os.stat(path) if follow else os.lstat(path), special)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):          # replaced since the look-up above
-            raise PczError("not a regular file")
+        _check_kind(st, special)                  # replaced since the look-up above
+        if expect is not None and (st.st_dev, st.st_ino) != expect:
+            raise PathError(f"{path}: replaced by another file while pcz ran; skipped")
         os.set_blocking(fd, True)
+        if stat.S_ISFIFO(st.st_mode):
+            _wait_for_data(fd)
         return os.fdopen(fd, "rb"), st
     except BaseException:
         os.close(fd)
         raise
+
+
+def is_special(st: os.stat_result) -> bool:
+    """A FIFO or character device: read as a stream, never given metadata or removed."""
+    return stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)
+
+
+def _check_kind(st: os.stat_result, special: bool) -> None:
+    if stat.S_ISREG(st.st_mode) or (special and is_special(st)):
+        return
+    if stat.S_ISDIR(st.st_mode):
+        raise PczError("is a directory, not a regular file (use -r for the files inside)")
+    if is_special(st):
+        raise PczError("not a regular file (a FIFO or device is read only with -c or -o)")
+    raise PczError("not a regular file")
+
+
+def _wait_for_data(fd: int) -> None:
+    """Wait until a FIFO has data or a writer that came has gone (Ctrl-C stops the wait)."""
+    poll = select.poll()
+    poll.register(fd, select.POLLIN | select.POLLHUP)
+    while not poll.poll():
+        pass
 
 
 def remove_source(path: str, source_stat: os.stat_result) -> None:

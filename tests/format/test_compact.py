@@ -67,23 +67,49 @@ def test_content_crc_is_checked_before_anything_is_yielded():
 
 
 class Endless:
-    """The first bytes of a compact file, then zeros for ever."""
+    """The first bytes of a compact file, then ``fill`` repeated for ever."""
 
-    def __init__(self, start: bytes):
-        self.start, self.served = start, 0
+    def __init__(self, start: bytes, fill: bytes = b"\0"):
+        self.start, self.fill, self.served = start, fill, 0
 
     def read(self, n: int) -> bytes:
-        out = self.start[:n] + bytes(max(0, n - len(self.start)))
-        self.start = self.start[n:]
+        out = bytearray()
+        while len(out) < n:
+            at = self.served + len(out)
+            if at < len(self.start):
+                out += self.start[at:at + n - len(out)]
+            else:
+                k = (at - len(self.start)) % len(self.fill)
+                out += self.fill[k:k + n - len(out)]
         self.served += len(out)
-        return out
+        return bytes(out)
 
 
-def test_reading_is_capped_whatever_follows():
-    src = Endless(pcz.compress(b"")[:6])
+# a one-byte raw chunk whose sizes are spelt with 10-byte LEB128 (allowed): 22 bytes per content byte
+_LONG_RECORD = b"\x00" + b"\x81" + b"\x80" * 8 + b"\x00" + b"\x81" + b"\x80" * 8 + b"\x00" + b"A"
+
+
+@pytest.mark.parametrize("fill", [b"\0", _LONG_RECORD])
+def test_reading_is_capped_whatever_follows(fill):
+    src = Endless(pcz.compress(b"")[:6], fill)
+    with pytest.raises(FormatError):
+        container.open_reader(src)
+    assert src.served <= 6 + compact.MAX_BODY
+
+
+def test_reading_stops_at_the_cap_of_the_framing():
+    src = io.BytesIO(pcz.compress(b"")[:6] + _LONG_RECORD * 20000)
     with pytest.raises(FormatError, match="longer"):
         container.open_reader(src)
-    assert src.served == 6 + compact.MAX_BODY + 1
+    assert src.tell() <= 6 + compact.MAX_BODY
+
+
+def test_a_stream_is_read_to_its_last_byte_and_no_further():
+    blob = pcz.compress(b"hello, hello, hello, hello")
+    src = io.BytesIO(blob + b"more")
+    reader = container.open_reader(src)
+    list(reader.records())
+    assert src.tell() == len(blob)
 
 
 def test_pcz_open_writes_and_reads_the_compact_framing(tmp_path):

@@ -7,7 +7,7 @@ import zlib
 import pytest
 
 from pcz.format import fields
-from pcz.format.container import Writer, open_reader
+from pcz.format.container import Writer, next_reader, open_reader
 from pcz.format.fields import Header, Record, content_digest, model_id
 from pcz.errors import ChecksumError, FormatError, LimitError
 
@@ -124,9 +124,28 @@ def test_lying_chunk_table_rejected():
         read_all(bytes(blob))
 
 
-def test_trailing_garbage_rejected():
-    with pytest.raises(FormatError, match="trailing"):
-        read_all(make([b"a"]) + b"\x00")
+@pytest.mark.parametrize("compact_limit", [-1, fields.COMPACT_LIMIT])
+def test_trailing_garbage_rejected_after_the_stream(compact_limit):
+    src = io.BytesIO(make([b"a"], compact_limit=compact_limit) + b"\x00garbage")
+    list(open_reader(src).records())
+    with pytest.raises(FormatError, match="trailing garbage"):
+        next_reader(src)
+
+
+@pytest.mark.parametrize("compact_limit", [-1, fields.COMPACT_LIMIT])
+def test_concatenated_streams_are_read_one_after_the_other(compact_limit):
+    first = make([b"ab", b"c"], compact_limit=compact_limit)
+    second = make([b"d"], Header(model_id(b"m"), b"m"), compact_limit=compact_limit)
+    src = io.BytesIO(first + second + first)
+    got, reader = [], open_reader(src)
+    while reader is not None:
+        got.append([payload for _, payload in reader.records()])
+        reader = next_reader(src)
+    assert got == [[b"ab", b"c"], [b"d"], [b"ab", b"c"]]
+    truncated = io.BytesIO(first + second[:3])
+    list(open_reader(truncated).records())
+    with pytest.raises(FormatError, match="truncated"):
+        next_reader(truncated)
 
 
 def test_every_truncation_rejected():
