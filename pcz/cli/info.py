@@ -20,6 +20,7 @@ from pcz.format import container, fields
 from pcz.format.fields import model_id
 from pcz.models import short_id
 from pcz.cli.transfer import run_each
+from pcz.streams import DEFAULT_MEMORY
 
 
 def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
@@ -60,8 +61,9 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
 
 
 def describe_model(data: bytes, name: str) -> str:
-    """A human-readable description of a model file (validated by loading it)."""
-    model = models.load(data)
+    """A human-readable description of a model file (validated by loading it, within the
+    default memory limit of decoding: a model file is untrusted input too)."""
+    model = models.load(data, budget=DEFAULT_MEMORY)
     lines = [name, f"  model id:    {model_id(data).hex()}", f"  size:        {len(data)} bytes"]
     return "\n".join(lines + [model.describe()])
 

@@ -4,7 +4,10 @@ Works for every kind of file; richer models (text HMM, HCLT records) are
 chosen instead when they code a chunk smaller.  Payload layout: a 32-byte
 bitmap of the byte values present, a LEB128 count for each present value
 (counts scaled to a total of about 2**SCALE_BITS when the chunk is larger),
-then the range-coded symbols.
+then the range-coded symbols.  The coder gives each of the 256 byte values at least
+2**-24 of the probability, so a byte costs at least :data:`MIN_BITS` of payload;
+decoding goes a block at a time, so it needs little more than its output
+(:func:`decode_memory`).
 
 >>> blob = encode(b"abracadabra")
 >>> decode(blob, 11)
@@ -14,11 +17,13 @@ import numpy as np
 
 from pcz.format.binio import Reader, varint
 from pcz.coders.errors import CodingError
-from pcz.coders.range_coder import Decoder, Encoder
+from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.errors import FormatError
 
 SCALE_BITS = 14
 MAX_COUNT = 1 << 16
+MIN_BITS = least_bits(256)       # the least payload bits per byte (order-0 tables have 256 entries)
+BLOCK = 1 << 18                  # symbols decoded per call (1 MiB as 32-bit integers)
 
 
 def _quantised_counts(counts: np.ndarray) -> np.ndarray:
@@ -67,8 +72,17 @@ def decode(payload: bytes, size: int) -> bytes:
     counts = read_table(reader)
     if size and not counts.any():
         raise FormatError("empty order-0 table for a non-empty chunk")
+    out = np.empty(size, dtype=np.uint8)
     try:
-        symbols = Decoder(reader.take(reader.remaining())).decode_iid(counts.astype(np.float64), size)
+        decoder = Decoder(reader.take(reader.remaining()))
+        for start in range(0, size, BLOCK):
+            out[start:start + BLOCK] = decoder.decode_iid(counts.astype(np.float64), min(BLOCK, size - start))
     except CodingError as e:
         raise FormatError(str(e)) from None
-    return symbols.astype(np.uint8).tobytes()
+    return out.tobytes()
+
+
+def decode_memory(size: int, stored: int) -> int:
+    """The most bytes :func:`decode` allocates: the output twice (array, bytes), a block of
+    32-bit symbols, and the coder's copy of the payload."""
+    return 2 * size + 4 * min(size, BLOCK) + 2 * stored
