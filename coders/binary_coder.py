@@ -6,6 +6,12 @@ leading bytes on which x1 and x2 agree are shifted out.  All arithmetic is on
 integers, so encoder and decoder agree on every machine.  The stream ends with
 the four bytes of x1; the decoder reads zeros past the end.
 
+Every decision is coded with ``p1`` clamped to ``[1, 2**16 - 1]``, so none is free:
+:data:`LEAST_BITS` is the least a decision can add to the stream, and a stream
+of n decisions is at least ``(n * LEAST_BITS + 1) / 8`` bytes long
+(:func:`least_stream_bits`), which lets a decoder refuse a payload too short for
+the size it claims before decoding it.
+
 The functions work on a small state array so that fused numba kernels (model +
 coder in one loop) can call them; :func:`encode_bits` / :func:`decode_bits`
 wrap them for tests and examples.
@@ -17,6 +23,8 @@ wrap them for tests and examples.
 >>> decode_bits(blob, p1).tolist() == bits.tolist()
 True
 """
+import math
+
 import numba
 import numpy as np
 
@@ -25,6 +33,11 @@ PROB_ONE = 1 << PROB_BITS
 MASK32 = 0xFFFFFFFF
 TOP = 0xFF000000
 FLUSH_BYTES = 4
+# The least one decision costs.  Before a decision the interval holds w = x2 - x1 + 1 >= 2
+# values; each side keeps at least one, and at least (w - 1) / 2**16 (p1 >= 1 and
+# 2**16 - p1 >= 1), so the side coded keeps at most a fraction 1 - 2**-16 + 2**-32 of w
+# (w > 2**16) or 1 - 1/w <= 1 - 2**-16 (w <= 2**16).  Shifting a byte out multiplies w by 256.
+LEAST_BITS = -math.log2(1 - 2.0 ** -16 + 2.0 ** -32)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -105,6 +118,21 @@ def dec_bit(state, data, p1):
         pos += 1
     state[0], state[1], state[2], state[3] = x1, x2, pos, x
     return bit
+
+
+def least_stream_bits(n_decisions: int) -> float:
+    """The fewest bits (8 x bytes) a stream of n decisions can have, flush included.
+
+    After n decisions the interval, as a fraction of the start, is at most
+    ``2**(-n * LEAST_BITS)``, and it is ``w * 2**-32 * 256**-pos`` with w >= 2 after
+    ``pos`` bytes were shifted out: so ``8 * pos >= n * LEAST_BITS - 31``, and the
+    four flush bytes follow.
+
+    >>> bits = np.ones(80000, dtype=np.uint8)
+    >>> 8 * len(encode_bits(bits, np.full(80000, PROB_ONE - 1))) >= least_stream_bits(80000)
+    True
+    """
+    return n_decisions * LEAST_BITS + 1
 
 
 def new_encoder() -> np.ndarray:

@@ -5,18 +5,38 @@ Determinism rules (docs/ARCHITECTURE.md): every model is
 array is float64, so encoder and decoder quantise identically on every machine.
 Compressed streams are lists of 32-bit words, serialised little-endian.
 
+constriction quantises every distribution to 24 bits and gives each of its K
+symbols at least one unit (``perfect=False``), so no symbol is free: each costs
+at least :func:`least_bits` (K) bits, and a stream whose symbols carry I bits
+is at least ``I - 64`` bits long (the coder's 64-bit state is all it can hold
+back).
+
 >>> import numpy as np
 >>> p = np.array([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]])
 >>> blob = encode(np.array([2, 0]), p)
 >>> Decoder(blob).decode(p).tolist()
 [2, 0]
 """
+import math
+
 import numpy as np
 import constriction
 
 from pcz.coders.errors import CodingError
 
 DTYPE = np.float64
+PRECISION = 24           # constriction's default range coder: 24-bit probabilities
+STATE_BITS = 64          # bits the coder's state can hold back from the stream
+
+
+def least_bits(K: int) -> float:
+    """The least a symbol of a K-symbol distribution costs after quantisation: the most
+    probable symbol keeps at most 2**24 - (K - 1) units.
+
+    >>> round(least_bits(256) * 1e5, 3)
+    2.193
+    """
+    return -math.log2(1 - (K - 1) / (1 << PRECISION))
 _FAMILY = constriction.stream.model.Categorical(perfect=False)
 
 

@@ -31,10 +31,14 @@ OK, ERR_TRUNCATED, ERR_STATE, ERR_TRAILING = 0, 1, 2, 3
 
 
 def normalise(counts: np.ndarray) -> np.ndarray:
-    """Frequencies summing to exactly TOTAL, each present value >= 1, in a fixed integer way.
+    """Frequencies summing to exactly TOTAL, each present value >= 1, none above TOTAL - 1
+    (so every symbol costs some bits: decoding work is bounded by the payload), in a fixed
+    integer way.  A single present value leaves 1 to the next value.
 
     >>> normalise(np.array([1, 0, 3] + [0] * 253))[:3].tolist()
     [1024, 0, 3072]
+    >>> normalise(np.array([0, 5] + [0] * 254))[:3].tolist()
+    [0, 4095, 1]
     """
     counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
@@ -55,13 +59,17 @@ def normalise(counts: np.ndarray) -> np.ndarray:
             freq[s] -= 1
             diff += 1
         i += 1
+    top = int(np.argmax(freq))
+    if freq[top] == TOTAL:
+        freq[top] -= 1
+        freq[(top + 1) % 256] = 1
     return freq
 
 
 def _tables(freq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     freq = np.asarray(freq, dtype=np.int64)
-    if freq.shape != (256,) or freq.min() < 0 or int(freq.sum()) != TOTAL:
-        raise CodingError("order-0 frequencies must be 256 non-negative values summing to 4096")
+    if freq.shape != (256,) or freq.min() < 0 or int(freq.sum()) != TOTAL or int(freq.max()) >= TOTAL:
+        raise CodingError("order-0 frequencies must be 256 values in [0, 4095] summing to 4096")
     cum = np.zeros(257, dtype=np.int64)
     cum[1:] = np.cumsum(freq)
     sym = np.repeat(np.arange(256, dtype=np.uint8), freq)

@@ -152,6 +152,24 @@ def config_args(mode: int, size: int = 1 << 20) -> tuple:
             np.array(apm, dtype=np.float64), _STRETCH, _APM_START)
 
 
+def kernel_memory(size: int) -> int:
+    """The most bytes :func:`encode_stream` / :func:`decode_stream` allocate for a chunk of
+    ``size`` bytes, in any mode (the context tables, the match table, the mixer weights and
+    the maps; the model's arrays and the chunk's own buffers are not included).
+
+    >>> kernel_memory(1 << 20) >> 20, kernel_memory(1000) >> 20
+    (70, 22)
+    """
+    most = 0
+    for mode, (orders, *_rest, apm) in CONFIGS.items():
+        tbits = config_args(mode, size)[2]
+        J = len(orders) + 2
+        rows = 65536 if apm[1] + apm[2] > 0 else 1
+        most = max(most, len(orders) * ((1 << tbits) + 2 * 256 * 8) + 4 * (1 << MATCH_BITS)
+                   + 8 * (N_SETS * J + 3 * 256 + J * 256) + 256 * 33 * 9 + rows * (33 * 9 + 1))
+    return most
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _apm(table, row, p, stretch):
     """An adaptive probability map: p refined by interpolating row ``row`` of table

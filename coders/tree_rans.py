@@ -31,6 +31,8 @@ explicitly ordered partial sums, no exp/log, no BLAS.
 >>> coder.decode(words, 2).tolist()
 [[0, 0, 1], [2, 2, 2]]
 """
+import math
+
 import numba
 import numpy as np
 
@@ -234,6 +236,18 @@ def _rans_encode(starts, widths):
     return out[pos:]
 
 
+def least_bits(K: int) -> float:
+    """The least a symbol costs: every other of the K values keeps a width of at least one,
+    so a symbol's width is at most 2**24 - (K - 1).  A stream of symbols carrying I bits is
+    at least I bits long: the state starts at 2**31 and grows by the symbols' bits, every word
+    moved out of it to the stream takes 32 of them, and its final 63 bits end in two words.
+
+    >>> least_bits(2) > 8e-8
+    True
+    """
+    return -math.log2(1 - (K - 1) / ONE)
+
+
 def lockstep_group(levels: int, M: int) -> int:
     """Records walked in lockstep at once: the message state (2 x levels x M float64 per
     record) stays within 2 x 16 MiB whatever the model, and groups hold at most 4096.
@@ -280,6 +294,7 @@ class TreeCoder:
         for g in range(0, len(X), self.group):
             part = X[g:g + self.group]
             if down.shape[1:2] != (len(part),):          # C-contiguous message arrays
+                down = beta = np.zeros(0)                  # one group's messages at a time
                 down = np.zeros((self.levels, len(part), M))
                 beta = np.zeros_like(down)
             status = _walk(encoding, part, self.order, self.depth, self.parent, self.prior, self.T,

@@ -104,3 +104,28 @@ def read_top(row, e):
     for i in range(W - 1, e - 1, -1):
         D = (D << 1) | window_bit(row, i)
     return D
+
+
+@numba.njit(cache=True, nogil=True)
+def max_window_bytes(W):
+    """The most bytes one W-bit window can decode to, whatever the model: every decision
+    keeps the larger part it can (p1 at a clamp, 1 or 2**16 - 1), every byte after the
+    first gives up its stop unit, and the window ends once fewer than two units are left
+    (the decoder's parsing rule).  Each step keeps the most units it can, and fewer units
+    never decode more bytes, so no window holds more.
+    """
+    R, e = start_range(W)
+    count = 0
+    while True:
+        if count:
+            if R < 2:
+                return count
+            R -= 1
+        for level in range(8):
+            one = split(R, (1 << PROB_BITS) - 1, count == 0, level)     # a 1 at the highest p1
+            zero = R - split(R, 1, count == 0, level)                   # a 0 at the lowest
+            R = max(one, zero)
+            while R < HALF and e > 0:
+                R <<= 1
+                e -= 1
+        count += 1

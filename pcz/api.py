@@ -10,7 +10,8 @@ True
 import io
 from typing import Any
 
-from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream, decompress_stream
+from pcz.engine.pipeline import iter_decompress
+from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream
 
 
 def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
@@ -35,12 +36,15 @@ def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
 
 def decompress(blob: bytes, *, model: Any = None, threads: int = 1,
                memory_limit: int = DEFAULT_MEMORY) -> bytes:
-    """Decompress a pcz stream; raises :class:`pcz.FormatError` (or a subclass) on damage."""
+    """Decompress a pcz stream; raises :class:`pcz.FormatError` (or a subclass) on damage.
+
+    Everything decoding allocates stays within ``memory_limit`` (docs/SECURITY.md), the
+    content returned included: a larger one raises :class:`pcz.LimitError` (decompress to
+    a stream, :func:`pcz.decompress_stream` or :func:`pcz.open`, to hold one chunk at a time).
+    """
     _check_bytes(blob)
-    out = io.BytesIO()
-    decompress_stream(io.BytesIO(blob), out, model=model, threads=threads,
-                      memory_limit=memory_limit)
-    return out.getvalue()
+    return b"".join(iter_decompress(io.BytesIO(blob), model=model, threads=threads,
+                                    memory_limit=memory_limit, retain=2))
 
 
 def _check_bytes(data) -> None:

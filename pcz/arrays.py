@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from pcz.engine import records
-from pcz.engine.pipeline import DEFAULT_CHUNK, DEFAULT_MEMORY
+from pcz.engine.pipeline import DEFAULT_CHUNK, DEFAULT_MEMORY, iter_decompress
 from pcz.errors import InputError, ModelError
 from pcz.methods.choose import choose
-from pcz.streams import decompress_stream
 
 
 def compress_array(array: np.ndarray, model: Any, *, threads: int = 1, embed_model: bool = False,
@@ -46,12 +45,12 @@ def compress_array(array: np.ndarray, model: Any, *, threads: int = 1, embed_mod
 
 def decompress_array(blob: bytes, model: Any = None, *, threads: int = 1,
                      memory_limit: int = DEFAULT_MEMORY) -> np.ndarray:
-    """The array stored by :func:`compress_array` (or any pcz stream of a .npy file)."""
-    out = io.BytesIO()
-    decompress_stream(io.BytesIO(blob), out, model=model, threads=threads, memory_limit=memory_limit)
-    out.seek(0)
+    """The array stored by :func:`compress_array` (or any pcz stream of a .npy file); the
+    array counts against ``memory_limit`` as :func:`pcz.decompress`'s content does."""
+    data = b"".join(iter_decompress(io.BytesIO(blob), model=model, threads=threads,
+                                    memory_limit=memory_limit, retain=2))
     try:
-        return np.lib.format.read_array(out, allow_pickle=False)
+        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
     except ValueError as e:
         raise InputError(f"the stream does not hold a .npy array ({e})") from None
 

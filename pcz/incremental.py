@@ -79,6 +79,7 @@ class Decompressor:
 
     def __init__(self, *, model: Any = None, memory_limit: int = DEFAULT_MEMORY):
         self._caps = caps(memory_limit)
+        self._memory_limit = memory_limit
         self._model = model
         self._in = bytearray()
         self._feed = _Feed(self._in)
@@ -137,7 +138,8 @@ class Decompressor:
         return True
 
     def _decode(self):
-        yield from iter_member(container.open_reader(self._feed, **self._caps), model=self._model)
+        yield from iter_member(container.open_reader(self._feed, **self._caps), model=self._model,
+                               memory_limit=self._memory_limit)
 
     def _end(self) -> None:
         self._ended = True

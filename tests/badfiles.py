@@ -393,8 +393,28 @@ def _compact_cases(name: str, blob: bytes, options: dict):
         yield case_name, forged, options
 
 
+def attack_files():
+    """Yield (name, blob, options): the hostile files of docs/SECURITY.md ("Untrusted .pcz
+    files"), forged by pcz.bench.experiments.security_probe; each is refused before the
+    work or memory it asks for is spent."""
+    from pcz.bench.experiments import security_probe as forge
+    from pcz.format.method_ids import ORDER0
+    yield "attack-model-bomb", forge.model_bomb(), {}
+    yield "attack-cpu-bomb", forge.cpu_bomb(), {}
+    yield "attack-cpu-bomb-64m", forge.cpu_bomb(chunks=1, size=64 << 20), {}
+    short = forge.zero_chunk_payload(1 << 20)[:36]      # the table and too few coded bytes
+    yield "attack-zero-chunks-short", forge.container([(ORDER0, 64 << 20, 0, short)] * 8), {}
+
+
+def attack_seeds() -> list[bytes]:
+    """Fuzzing seeds: the attacks, and the legitimate file of large zero chunks."""
+    from pcz.bench.experiments import security_probe as forge
+    return [blob for _, blob, _ in attack_files()] + [forge.zero_chunks(chunks=2)]
+
+
 def bad_files():
     """Yield (name, blob, options) for every case of the corpus."""
+    yield from attack_files()
     for name, (blob, options) in base_files().items():
         if name.endswith("referenced"):
             yield f"{name}-missing-model", blob, {}

@@ -21,6 +21,7 @@ from pcz.format.fields import model_id
 from pcz.models import short_id
 from pcz.runtime import fileio
 from pcz.cli.transfer import run_each
+from pcz.streams import DEFAULT_MEMORY
 
 
 def _model_line(header) -> str:
@@ -78,8 +79,9 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
 
 
 def describe_model(data: bytes, name: str) -> str:
-    """A human-readable description of a model file (validated by loading it)."""
-    model = models.load(data)
+    """A human-readable description of a model file (validated by loading it, within the
+    default memory limit of decoding: a model file is untrusted input too)."""
+    model = models.load(data, budget=DEFAULT_MEMORY)
     lines = [name, f"  {models.kind_of(data).summary}", f"  model id:    {model_id(data).hex()}",
              f"  size:        {len(data)} bytes"]
     return "\n".join(lines + [model.describe()])

@@ -4,8 +4,9 @@ Input is cut into segments (fixed-size chunks of a byte stream, or the header
 and record batches of a record file: :mod:`pcz.engine.record_files`); each segment is
 coded by the candidate method that gives the smallest payload, or stored raw
 when nothing beats its size, in worker processes when ``threads`` > 1.  Which
-model and which candidates is decided by :func:`pcz.methods.choose`.  Memory
-stays bounded by a few chunks per worker.
+model and which candidates is decided by :func:`pcz.methods.choose`.  Compressing
+holds a few chunks per worker; decoding stays within its memory limit, in all its
+processes together (:mod:`pcz.engine.budget`).
 
 >>> import io
 >>> out = io.BytesIO()
@@ -14,11 +15,13 @@ stays bounded by a few chunks per worker.
 >>> b"".join(iter_decompress(io.BytesIO(out.getvalue())))
 b'hello hello hello'
 """
+import itertools
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from pcz import methods, models
+from pcz.engine import budget
 from pcz.format import container
 from pcz.format.container import Writer
 from pcz.format.fields import MAX_CHUNK, Header, Record, content_digest, model_id
@@ -74,8 +77,8 @@ def read_chunks(src: BinaryIO, size: int) -> Iterator[bytes]:
             return
 
 
-def _load_model(model_bytes: bytes | None) -> Any:
-    return None if model_bytes is None else models.load(model_bytes)
+def _load_model(model_bytes: bytes | None, budget: int | None = None) -> Any:
+    return None if model_bytes is None else models.load(model_bytes, budget)
 
 
 def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
@@ -91,11 +94,16 @@ def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
 
 
 def decode_record(item: tuple[Record, bytes], model: Any) -> bytes:
-    """Decode one chunk and check it against its CRC32 (compact files have one for the whole content)."""
+    """Decode one chunk and check it against its CRC32 (compact files have one for the whole content).
+
+    A payload too short for the size its record states is refused before decoding
+    (:func:`pcz.methods.check_payload`): the work a chunk costs stays in proportion to its bytes.
+    """
     record, payload = item
     method = methods.get(record.method)
     if method.needs_model and model is None:
         raise ModelError(f"chunk method {method.name} needs a model but the file names none")
+    methods.check_payload(method, record.size, len(payload), model)
     data = method.decode(payload, record.size, model)
     if len(data) != record.size or (record.crc is not None and zlib.crc32(data) != record.crc):
         raise ChecksumError("chunk checksum mismatch after decoding (file is damaged)")
@@ -156,8 +164,8 @@ def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = N
 
 def caps(memory_limit: int) -> dict:
     """The reader caps (``max_chunk``, ``max_model``) that a memory limit allows."""
-    if memory_limit < 16 << 20:
-        raise LimitError("memory limit below the 16 MiB minimum")
+    if memory_limit < budget.MIN_MEMORY:
+        raise LimitError(f"memory limit below the {budget.MIN_MEMORY >> 20} MiB minimum")
     return {"max_chunk": memory_limit // 8, "max_model": memory_limit // 4}
 
 
@@ -166,21 +174,52 @@ def open_reader(src: BinaryIO, memory_limit: int = DEFAULT_MEMORY):
     return container.open_reader(src, **caps(memory_limit))
 
 
+def _decode_chunks(reader, model_bytes: bytes | None, threads: int, memory_limit: int,
+                   kept: list[int]) -> tuple[budget.Plan, Iterator[bytes]]:
+    """The plan for the reader's chunks (:func:`pcz.engine.budget.plan`, on the first record) and
+    their decoded bytes, held within its room less what the caller keeps (``kept[0]``)."""
+    records = reader.records()
+    first = next(records, None)
+    plan = budget.plan(memory_limit, model_bytes, threads, None if first is None else first[0])
+
+    def cost(item: tuple[Record, bytes]) -> int:
+        record, payload = item
+        methods.check_payload(methods.get(record.method), record.size, len(payload))
+        return budget.chunk_cost(record, plan.workers)
+
+    # a worker loads the model within what the plan charged for it; this process, within the limit
+    # less the reader and the model file (the plan has refused a model that leaves no room for a chunk)
+    if plan.workers > 1:
+        model_budget = plan.model_cost
+    else:
+        model_budget = memory_limit - budget.READER - len(model_bytes or b"")
+    items = itertools.chain([first] if first is not None else [], records)
+    return plan, ordered_map(decode_record, items, plan.workers, _load_model, (model_bytes, model_budget),
+                             cost=cost, room=lambda: plan.room - kept[0])
+
+
 def iter_member(reader, *, model: Any = None, threads: int = 1, stats: Stats | None = None,
-                digest=None) -> Iterator[bytes]:
+                digest=None, memory_limit: int = DEFAULT_MEMORY, retain: int = 0,
+                kept_before: int = 0) -> Iterator[bytes]:
     """Yield the decompressed chunks of the one pcz stream ``reader`` reads, checked as
     :func:`iter_decompress` says; the model is resolved from the stream's header.
-    ``digest``: the BLAKE2b-128 hash object to fill (a new one if not given)."""
+    ``digest``: the BLAKE2b-128 hash object to fill (a new one if not given);
+    ``kept_before``: bytes the caller already keeps from earlier streams."""
     stats = Stats() if stats is None else stats
     digest = content_digest() if digest is None else digest
     stats.model = models.resolve(reader.header, models.as_bytes(model))
-    chunks = ordered_map(decode_record, reader.records(), 1 if reader.compact else threads,
-                         _load_model, (stats.model,))
+    kept = [kept_before + (reader.total if reader.compact else 0) * max(retain, 1)]   # compact: held whole
+    plan, chunks = _decode_chunks(reader, stats.model, 1 if reader.compact else threads, memory_limit, kept)
     if reader.compact:
         chunks = list(chunks)
         if zlib.crc32(b"".join(chunks)) != reader.content_crc:
             raise ChecksumError("content checksum mismatch (file is damaged)")
     for data in chunks:
+        if retain and not reader.compact:
+            kept[0] += retain * len(data)
+            if kept[0] > plan.room:
+                raise LimitError(f"the content is larger than the memory limit allows to keep "
+                                 f"({memory_limit} bytes; decompress to a stream instead)")
         digest.update(data)
         stats.original += len(data)
         stats.chunks += 1
@@ -191,7 +230,8 @@ def iter_member(reader, *, model: Any = None, threads: int = 1, stats: Stats | N
 
 
 def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
-                    memory_limit: int = DEFAULT_MEMORY, stats: Stats | None = None) -> Iterator[bytes]:
+                    memory_limit: int = DEFAULT_MEMORY, stats: Stats | None = None,
+                    retain: int = 0) -> Iterator[bytes]:
     """Yield the decompressed chunks of src in order; pcz streams that follow one another
     (``cat a.pcz b.pcz``) decode one after the other, each with the model it names.
 
@@ -201,6 +241,10 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     checked whole before anything of it is yielded.  Bytes after a stream that
     are not another pcz stream are an error.  ``stats``, if given, is filled in
     as decoding goes (``digest``: of the whole output; ``members``: streams read).
+    Everything decoding allocates, in all its processes, stays within
+    ``memory_limit`` (:mod:`pcz.engine.budget`), fewer workers running when it
+    must; ``retain`` is how many bytes per content byte the caller keeps (2 to
+    build the whole content as one bytes object), charged too.
     """
     stats = Stats() if stats is None else stats
     limits = caps(memory_limit)
@@ -208,7 +252,9 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
     whole = None          # the digest of everything from the second stream on
     while reader is not None:
         member = content_digest()
-        for data in iter_member(reader, model=model, threads=threads, stats=stats, digest=member):
+        for data in iter_member(reader, model=model, threads=threads, stats=stats, digest=member,
+                                memory_limit=memory_limit, retain=retain,
+                                kept_before=retain * stats.original):
             if whole is not None:
                 whole.update(data)
             yield data

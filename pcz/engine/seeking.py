@@ -47,6 +47,7 @@ class Index:
 
     def __init__(self, src: BinaryIO, memory_limit: int = DEFAULT_MEMORY, origin: int = 0):
         self.limits = caps(memory_limit)
+        self.memory_limit = memory_limit
         self.streams: list[Stream] = []
         self.units: list[Unit] = []
         total = 0
@@ -87,7 +88,7 @@ class Index:
     def _rest_of(self, src: BinaryIO, stream: Stream, number: int, model: Any) -> Iterator[bytes]:
         """From chunk ``number`` of a chunked stream to its end, then the streams after it."""
         model_bytes = models.resolve(stream.header, models.as_bytes(model))
-        loaded = None if model_bytes is None else models.load(model_bytes)
+        loaded = None if model_bytes is None else models.load(model_bytes, self.memory_limit)
         while True:
             item = chunked.read_record(src, self.limits["max_chunk"], number)
             if item is None:
@@ -101,5 +102,5 @@ class Index:
         """Every stream from the one starting at src's position, each checked whole."""
         reader = container.next_reader(src, **self.limits)
         while reader is not None:
-            yield from iter_member(reader, model=model)
+            yield from iter_member(reader, model=model, memory_limit=self.memory_limit)
             reader = container.next_reader(src, **self.limits)

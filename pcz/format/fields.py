@@ -40,15 +40,21 @@ def content_digest(data: bytes = b"") -> "hashlib._Hash":
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
 
 
-@lru_cache(maxsize=4)
 def model_id(model_bytes: bytes) -> bytes:
     """A model is named by the SHA-256 of its file bytes (remembered for the last 4
-    models, as :func:`pcz.models.load` keeps them: coding many small items with one
-    model hashes it once).
+    models up to 16 MiB, as :func:`pcz.models.load` keeps them: coding many small items
+    with one model hashes it once; larger ones are not kept alive by this).
 
     >>> model_id(b"").hex()[:16]
     'e3b0c44298fc1c14'
     """
+    if len(model_bytes) <= 16 << 20:
+        return _cached_id(bytes(model_bytes))
+    return hashlib.sha256(model_bytes).digest()
+
+
+@lru_cache(maxsize=4)
+def _cached_id(model_bytes: bytes) -> bytes:
     return hashlib.sha256(model_bytes).digest()
 
 

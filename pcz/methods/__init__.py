@@ -6,7 +6,7 @@
 'order0'
 """
 from pcz.methods.registry import (HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, ORDER0_RANS, RAW, WINDOWS,
-                                  Method, get, register)
+                                  Method, check_payload, get, register)
 
 __all__ = ["RAW", "ORDER0", "HCLT", "HMM", "WINDOWS", "HCLT_RANS", "HMM_MIX", "NPY_HEADER", "ORDER0_RANS", "Method",
-           "get", "register"]
+           "check_payload", "get", "register"]

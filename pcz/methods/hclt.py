@@ -13,6 +13,10 @@ code on the model's dequantised parameters, so they compute identical floats.
   O(M^2 + M log K) per symbol); about 5x faster, and the default
   (docs/HCLT.md has the measurements).
 
+Both coders quantise to 24 bits and leave every other value a unit, and a model's
+emissions give every value at least ``2**-qbits``, so a value costs at least
+:func:`min_bits` of payload.
+
 >>> import numpy as np
 >>> from pcz.models.hclt import HcltModel
 >>> model = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
@@ -22,14 +26,15 @@ code on the model's dequantised parameters, so they compute identical floats.
 >>> decode(payload, len(data), model) == data
 True
 """
+import math
 import weakref
 
 import numpy as np
 
 from pcz import methods
 from pcz.coders.errors import CodingError
-from pcz.coders.range_coder import Decoder, Encoder
-from pcz.coders.tree_rans import TreeCoder, lockstep_group
+from pcz.coders.range_coder import Decoder, Encoder, least_bits
+from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
 from pcz.models.hclt import HcltModel
 
@@ -78,6 +83,7 @@ def encode(data: bytes, model) -> bytes:
             x = X[start:stop, v]
             enc.encode(x, walk.probs(i))
             walk.observe(i, x)
+        del walk
     return enc.finish()
 
 
@@ -99,6 +105,7 @@ def _decode(dec: Decoder, X: np.ndarray, model) -> bytes:
             x = dec.decode(walk.probs(i))
             walk.observe(i, x)
             X[start:stop, v] = x
+        del walk                # one group's messages at a time
     return X.tobytes()
 
 
@@ -139,6 +146,34 @@ def decode_rans(payload: bytes, size: int, model) -> bytes:
     return X.tobytes()
 
 
-methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_model=True))
+def min_bits(model) -> float:
+    """The least payload bits per value with this model: no conditional exceeds
+    ``1 - (K - 1) 2**-qbits`` (every emission entry is at least ``2**-qbits``), and
+    quantising it to 24 bits widens it by at most 3 units (2**-22 covers them); nor
+    does a quantised one exceed ``1 - (K - 1) 2**-24`` (both coders' floor).
+
+    >>> from pcz.models.hclt import HcltModel
+    >>> m = HcltModel.from_float([-1], [1.0], np.ones((1, 1, 1)), [[[1.0, 0.0]]])
+    >>> round(min_bits(m) * 1e5, 2)
+    2.17
+    """
+    _require(model)
+    return max(least_bits(model.K), -math.log2(min(1.0, 1 - (model.K - 1) / model.one + 2.0 ** -22)))
+
+
+def decode_memory(size: int, stored: int) -> int:
+    """What :func:`decode` allocates: the records twice, the words twice, and the
+    conditionals of a lockstep group (at most 4096 records of 256 values, twice)."""
+    return 2 * size + 2 * stored + 2 * 8 * GROUP_RECORDS * 256
+
+
+def rans_memory(size: int, stored: int) -> int:
+    """What :func:`decode_rans` allocates: the records twice and the words' copy."""
+    return 2 * size + stored
+
+
+methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_model=True,
+                                min_bits=least_bits(2), memory=decode_memory, model_bits=min_bits))
 methods.register(methods.Method(methods.HCLT_RANS, "hclt-rans", encode_rans, decode_rans,
-                                needs_model=True))
+                                needs_model=True, min_bits=least_bits(2), memory=rans_memory,
+                                model_bits=min_bits))

@@ -88,4 +88,12 @@ def decode(payload: bytes, size: int, model: Any) -> bytes:
     return out
 
 
-methods.register(methods.Method(methods.NPY_HEADER, "npy-header", encode, decode))
+def _header_memory(size: int, stored: int) -> int:
+    return 4096       # a header of at most 64 dimensions, whatever the size claimed
+
+
+# A header is at least 128 bytes for a 1-byte payload (no dimensions) and every dimension
+# adds at least a byte of payload for at most 21 characters: 8 bits per 128 bytes at least.
+MIN_BITS = 1 / 16
+methods.register(methods.Method(methods.NPY_HEADER, "npy-header", encode, decode, min_bits=MIN_BITS,
+                                memory=_header_memory))

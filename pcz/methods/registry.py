@@ -4,8 +4,20 @@ A method encodes a chunk's bytes to a payload (or returns None when it does
 not apply) and decodes a payload back given the original size.  Methods that
 need a model receive the loaded model object named in the file header.
 
+Each method also states what decoding a chunk costs, so that a decoder can refuse a
+hostile chunk before doing the work (docs/SECURITY.md): ``min_bits``, the fewest
+payload bits its coder can spend per original byte, derived from the coder's
+probability floor (``model_bits`` may tighten it for a given model), and
+``memory``, the most bytes its decoder allocates for a chunk (its output included,
+the model not).  :func:`check_payload` refuses a payload shorter than the least
+its stated size needs.
+
 >>> get(RAW).decode(b"xyz", 3, None)
 b'xyz'
+>>> check_payload(get(RAW), 100, 2)
+Traceback (most recent call last):
+...
+pcz.errors.FormatError: raw chunk of 2 bytes is too short for 100 bytes of content (file is damaged)
 >>> get(200)
 Traceback (most recent call last):
 ...
@@ -20,6 +32,14 @@ from pcz.format.method_ids import HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORD
 from pcz.methods import order0
 
 
+SLACK_BITS = 64   # what a coder may hold back from its stream (constriction's 64-bit state)
+
+
+def output_twice(size: int, stored: int) -> int:
+    """The default decoding memory: the output array and the bytes made of it."""
+    return 2 * size
+
+
 @dataclass(frozen=True)
 class Method:
     id: int
@@ -27,6 +47,26 @@ class Method:
     encode: Callable[[bytes, Any], bytes | None]
     decode: Callable[[bytes, int, Any], bytes]
     needs_model: bool = False
+    min_bits: float = 0.0               # least payload bits per original byte, whatever the model
+    memory: Callable[[int, int], int] = output_twice   # (size, stored) -> most bytes decoding allocates
+    model_bits: Callable[[Any], float] | None = None    # a tighter min_bits for a given model
+
+
+def least_payload_bits(method: Method, size: int, model: Any = None) -> float:
+    """The fewest payload bits a chunk of ``size`` original bytes can have with this method
+    (``SLACK_BITS`` already taken off)."""
+    per_byte = method.min_bits
+    if model is not None and method.model_bits is not None:
+        per_byte = max(per_byte, method.model_bits(model))
+    return size * per_byte - SLACK_BITS
+
+
+def check_payload(method: Method, size: int, stored: int, model: Any = None) -> None:
+    """FormatError when ``stored`` payload bytes are too few for ``size`` original bytes: no
+    encoder writes such a chunk, and decoding it would cost work out of proportion to its input."""
+    if 8 * stored < least_payload_bits(method, size, model):
+        raise FormatError(f"{method.name} chunk of {stored} bytes is too short for {size} bytes "
+                          "of content (file is damaged)")
 
 
 _REGISTRY: dict[int, Method] = {}
@@ -60,8 +100,32 @@ def _raw_decode(payload: bytes, size: int, model: Any) -> bytes:
     return payload
 
 
-register(Method(RAW, "raw", lambda data, model: data, _raw_decode))
-register(Method(ORDER0, "order0", lambda data, model: order0.encode(data),
-                lambda payload, size, model: order0.decode(payload, size)))
-register(Method(ORDER0_RANS, "order0-rans", lambda data, model: order0.encode_rans(data),
-                lambda payload, size, model: order0.decode_rans(payload, size)))
+def _raw_encode(data: bytes, model: Any) -> bytes:
+    return data
+
+
+def _no_buffers(size: int, stored: int) -> int:
+    return 0
+
+
+def _order0_encode(data: bytes, model: Any) -> bytes:
+    return order0.encode(data)
+
+
+def _order0_decode(payload: bytes, size: int, model: Any) -> bytes:
+    return order0.decode(payload, size)
+
+
+def _order0_rans_encode(data: bytes, model: Any) -> bytes:
+    return order0.encode_rans(data)
+
+
+def _order0_rans_decode(payload: bytes, size: int, model: Any) -> bytes:
+    return order0.decode_rans(payload, size)
+
+
+register(Method(RAW, "raw", _raw_encode, _raw_decode, min_bits=8.0, memory=_no_buffers))
+register(Method(ORDER0, "order0", _order0_encode, _order0_decode, min_bits=order0.MIN_BITS,
+                memory=order0.decode_memory))
+register(Method(ORDER0_RANS, "order0-rans", _order0_rans_encode, _order0_rans_decode,
+                min_bits=order0.RANS_MIN_BITS, memory=order0.decode_rans_memory))

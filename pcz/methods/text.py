@@ -11,6 +11,12 @@ its own, with the model restarted.  ``hmm-mix`` payload: one mode byte (a
 configuration of :data:`pcz.coders.text_mix.CONFIGS`), then the binary coder's
 stream (:mod:`pcz.coders.text_mix`).
 
+Each byte is 8 decisions of the binary coder, so a byte costs at least
+``8 * LEAST_BITS`` of payload (:data:`pcz.coders.binary_coder.LEAST_BITS`) in
+``hmm`` and ``hmm-mix``; a W-bit window holds at most
+:func:`pcz.coders.window_coder.max_window_bytes` (W) bytes, which gives
+``windows`` its floor, :data:`WINDOW_MIN_BITS`.
+
 The default text model ships as ``pcz/models/data/text-*.pczm`` and is found by id like
 any built-in model (:func:`pcz.models.resolve`).
 
@@ -38,6 +44,9 @@ ADAPT_RATE = 1.0 / 16      # chosen on held-out text (docs/TEXT.md)
 _RATES = {MODE_STATIC: 0.0, MODE_ADAPTIVE: ADAPT_RATE}
 MIX_MODE = 1             # the configuration hmm-mix uses when compressing
 SNIFF_BYTES = 4096
+BYTE_MIN_BITS = 1.7610e-4        # 8 decisions of at least LEAST_BITS each, rounded down (tests check it)
+# min over W of W / max_window_bytes(W): 128 / 704682 bits per byte, rounded down (tests check it)
+WINDOW_MIN_BITS = 1.8164e-4
 MODEL_ID_COST = 32     # bytes a file pays to name its model
 PROBE_FACTOR = 16      # chunks above 16 sniffs are first probed on their first bytes
 
@@ -171,8 +180,7 @@ def _windows_decode(payload: bytes, size: int, model) -> bytes:
 def windows_method(W: int) -> methods.Method:
     """The windows method set to W bits per window (the decoder reads W from the payload)."""
     check_window_bits(W)
-    return methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=W),
-                          _windows_decode, needs_model=True)
+    return _windows(partial(_windows_payload, W=W))
 
 
 def _spread_sample(data: bytes, pieces: int = 4) -> bytes:
@@ -206,7 +214,25 @@ def text_model_pays(data: bytes, model: HMM, cost: int = MODEL_ID_COST) -> bool:
     return mix_trial(data, model, cost)[0]
 
 
-methods.register(methods.Method(methods.HMM, "hmm", encode_hmm, decode_hmm, needs_model=True))
-methods.register(methods.Method(methods.HMM_MIX, "hmm-mix", encode_mix, decode_mix, needs_model=True))
-methods.register(methods.Method(methods.WINDOWS, "windows", partial(_windows_payload, W=64),
-                                _windows_decode, needs_model=True))
+def mix_memory(size: int, stored: int) -> int:
+    """What :func:`decode_mix` allocates: the kernel's tables, the output twice, the payload's copy."""
+    from pcz.coders.text_mix import kernel_memory
+    return kernel_memory(size) + 2 * size + stored
+
+
+def windows_memory(size: int, stored: int) -> int:
+    """What :func:`_windows_decode` allocates: the output twice and the end of each window
+    (8 bytes per window of at least 2 bytes)."""
+    return 2 * size + 4 * stored
+
+
+def _windows(encode) -> methods.Method:
+    return methods.Method(methods.WINDOWS, "windows", encode, _windows_decode, needs_model=True,
+                          min_bits=WINDOW_MIN_BITS, memory=windows_memory)
+
+
+methods.register(methods.Method(methods.HMM, "hmm", encode_hmm, decode_hmm, needs_model=True,
+                                min_bits=BYTE_MIN_BITS))
+methods.register(methods.Method(methods.HMM_MIX, "hmm-mix", encode_mix, decode_mix, needs_model=True,
+                                min_bits=BYTE_MIN_BITS, memory=mix_memory))
+methods.register(_windows(partial(_windows_payload, W=64)))

@@ -6,8 +6,8 @@ the HCLT record model (:mod:`pcz.models.hclt`), the HMM byte model
 >>> [(k.name, k.records) for k in models.kinds()][:2]
 [('hclt', True), ('hmm', False)]
 """
-from pcz.models.registry import (MAGIC_SIZE, Kind, as_bytes, builtin_models, is_model, kind_of, kinds, load,
-                                 register, resolve, shipped, short_id)
+from pcz.models.registry import (MAGIC_SIZE, Kind, as_bytes, builtin_models, footprint, is_model, kind_of, kinds,
+                                 load, register, resolve, shipped, short_id)
 
-__all__ = ["MAGIC_SIZE", "Kind", "as_bytes", "builtin_models", "is_model", "kind_of", "kinds", "load", "register",
-           "resolve", "shipped", "short_id"]
+__all__ = ["MAGIC_SIZE", "Kind", "as_bytes", "builtin_models", "footprint", "is_model", "kind_of", "kinds", "load",
+           "register", "resolve", "shipped", "short_id"]

@@ -42,6 +42,7 @@ MAX_D = 1 << 20
 MAX_K = 256
 MAX_M = 1024
 MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
+GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
 _VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
@@ -191,25 +192,16 @@ class HcltModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "HcltModel":
-        """Parse and validate a model file; ModelError on anything wrong."""
+        """Parse and validate a model file; ModelError on anything wrong.
+
+        The parameters are inflated to exactly the size the header states, never
+        more; :func:`footprint` tells from the header alone what loading costs.
+        """
         data = bytes(data)
-        if len(data) < _HEAD.size + 8:
-            raise ModelError("HCLT model file is truncated")
-        magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
-        if magic != MAGIC:
-            raise ModelError("not an HCLT model file")
-        if version not in (1, VERSION):
-            raise ModelError(f"unsupported HCLT model version {version}")
-        if (flags & ~FLAG_VALIDATION or not MIN_QBITS <= qbits <= MAX_QBITS
-                or (version == 1 and (qbits != QBITS or flags))):
-            raise ModelError("HCLT model uses unknown flags or precision")
+        version, flags, D, K, M, qbits, ndim = _head(data)
         if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(data[:-4]):
             raise ModelError("HCLT model file is damaged (CRC mismatch)")
-        if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):
-            raise ModelError("HCLT model sizes out of range")
         n_values = M + (D - 1) * M * M + D * M * K
-        if n_values > MAX_VALUES:
-            raise ModelError("HCLT model too large")
         pos = _HEAD.size
         try:
             shape = struct.unpack_from(f"<{ndim}I", data, pos)
@@ -243,14 +235,8 @@ class HcltModel:
             raise ModelError("HCLT model parameters are damaged") from None
         if len(body) != n_bytes or not inflater.eof or inflater.unconsumed_tail:
             raise ModelError("HCLT model parameters have the wrong size")
-        if version == 1:
-            values = np.frombuffer(body, "<u2").astype(np.int32) + 1
-        else:
-            planes = np.frombuffer(body, np.uint8).reshape(-1, n_values).astype(np.int32)
-            values = np.zeros(n_values, np.int32)
-            for plane in planes:                          # high byte first
-                values = (values << 8) + plane
-            values += 1
+        values = _values(body, n_values, version)
+        del body
         prior_q = values[:M]
         trans_q = np.full((D, M, M), 0, dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
@@ -286,6 +272,60 @@ class HcltModel:
         ] + ([] if self.validation is None else [
             f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
             "held-out records (measured when trained)"]))
+
+
+def _values(body: bytes, n_values: int, version: int) -> np.ndarray:
+    """The quantised parameters (q >= 1) from the inflated body, built in place."""
+    if version == 1:
+        values = np.frombuffer(body, "<u2").astype(np.int32)
+    else:
+        values = np.zeros(n_values, np.int32)
+        for plane in np.frombuffer(body, np.uint8).reshape(-1, n_values):   # high byte first
+            values <<= 8
+            values += plane
+    values += 1
+    return values
+
+
+def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
+    """(version, flags, D, K, M, qbits, ndim) from the fixed header, checked against the caps."""
+    if len(data) < _HEAD.size + 8:
+        raise ModelError("HCLT model file is truncated")
+    magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
+    if magic != MAGIC:
+        raise ModelError("not an HCLT model file")
+    if version not in (1, VERSION):
+        raise ModelError(f"unsupported HCLT model version {version}")
+    if (flags & ~FLAG_VALIDATION or not MIN_QBITS <= qbits <= MAX_QBITS
+            or (version == 1 and (qbits != QBITS or flags))):
+        raise ModelError("HCLT model uses unknown flags or precision")
+    if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):
+        raise ModelError("HCLT model sizes out of range")
+    if M + (D - 1) * M * M + D * M * K > MAX_VALUES:
+        raise ModelError("HCLT model too large")
+    return version, flags, D, K, M, qbits, ndim
+
+
+def footprint(data: bytes) -> int:
+    """The most bytes loading this model and coding with it take, from the header's D, K,
+    M and qbits alone (nothing is inflated): the file, the inflated parameters, the
+    quantised and dequantised arrays, the coders' tables (:class:`pcz.coders.tree_rans.TreeCoder`
+    and the reference walk's transposed transitions), the messages of a lockstep group, and
+    the tree's order.  ModelError when the header is invalid.
+
+    >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
+    >>> footprint(m.to_bytes()) >> 20
+    32
+    """
+    version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
+    n = M + (D - 1) * M * M + D * M * K
+    trans, emit, cdf = D * M * M, D * M * K, D * (K + 1) * M
+    body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
+    kept = 4 * n + 4 * trans + 8 * trans + 8 * emit + 200 * D           # quantised, dequantised, order
+    coders = 8 * trans + 4 * cdf + 8 * trans                            # TreeCoder's Tt and CDFs, TreeWalk's Tt
+    building = 8 * emit + 8 * cdf + 8 * emit                            # TreeCoder: E, C and the cumulative sum
+    messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
+    return len(data) + kept + max(body, coders + building + messages)
 
 
 def load(data: bytes) -> HcltModel:

@@ -136,15 +136,9 @@ class HMM:
     def from_bytes(cls, data: bytes) -> "HMM":
         """Parse and validate a model file (raises ModelError)."""
         data = bytes(data)
-        if data[:8] != MAGIC:
-            raise ModelError("not an HMM model file")
-        if len(data) < 8 + _HEAD.size + 4:
+        if len(data) < 8 + _HEAD.size + 4 and data[:8] == MAGIC:
             raise ModelError("truncated HMM model file")
-        H, k, C = _HEAD.unpack_from(data, 8)
-        if k != K or not 1 <= C <= MAX_SLOTS or not 1 <= H <= MAX_HIDDEN:
-            raise ModelError(f"unsupported HMM model (H={H}, K={k}, C={C})")
-        if C * H * (H + 3 * K) > MAX_FLOATS:     # T, E and the bit tree (2K rows) in float64
-            raise ModelError(f"HMM model too large to load (H={H}, C={C})")
+        H, C = _sizes(data)
         n = H + C * H * H + C * H * K
         start = 8 + _HEAD.size + K
         if len(data) != start + n + 4:
@@ -187,6 +181,38 @@ class HMM:
             f"  slots:       {self.slots} (byte classes, each with its own transitions and emissions)",
             f"  parameters:  {self.prior.size + self.T.size + self.E.size} (8-bit log-quantised)",
         ])
+
+
+def footprint(data: bytes) -> int:
+    """The most bytes loading this model and coding with it take, from H and C in its header
+    alone: the file, the dequantised prior, T and E with the temporaries of
+    :func:`dequantise_log_rows`, the bit tree, the float32 transitions, and the kernels' copy
+    of the bit tree that adapts while coding.  ModelError when the header is invalid.
+
+    >>> m = HMM.from_probs(np.full(2, 0.5), np.array([[0.9, 0.1], [0.2, 0.8]]), np.full((2, 256), 1 / 256))
+    >>> footprint(m.to_bytes()) < 1 << 20
+    True
+    """
+    H, C = _sizes(bytes(data[:8 + _HEAD.size]))
+    trans, emit, tree = C * H * H, C * H * K, C * 2 * K * H
+    kept = 8 * (H + trans + emit)                   # prior, T, E (the quantised ones are views)
+    loading = 32 * max(trans, emit)                 # temporaries of one dequantisation
+    coding = 2 * 8 * tree + 4 * trans               # the bit tree, the kernels' copy, T in float32
+    return len(data) + kept + max(loading, coding)
+
+
+def _sizes(data: bytes) -> tuple[int, int]:
+    """(H, C) from the header, checked against the caps."""
+    if data[:8] != MAGIC:
+        raise ModelError("not an HMM model file")
+    if len(data) < 8 + _HEAD.size:
+        raise ModelError("truncated HMM model file")
+    H, k, C = _HEAD.unpack_from(data, 8)
+    if k != K or not 1 <= C <= MAX_SLOTS or not 1 <= H <= MAX_HIDDEN:
+        raise ModelError(f"unsupported HMM model (H={H}, K={k}, C={C})")
+    if C * H * (H + 3 * K) > MAX_FLOATS:     # T, E and the bit tree (2K rows) in float64
+        raise ModelError(f"HMM model too large to load (H={H}, C={C})")
+    return H, C
 
 
 def load(data: bytes) -> HMM:

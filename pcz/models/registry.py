@@ -4,8 +4,10 @@ naming by hash, and resolving the model a stream needs.
 A model file is untrusted input: each loader parses plain arrays and validates
 them (never pickle).  Each model kind is one :class:`Kind` entry: its 8-byte
 magic, where its loader lives (imported on first use, so start-up stays light),
-the chunk methods it codes with, whether it codes fixed-size records, and the
-line the CLI shows for it.  Models shipped inside the package
+the chunk methods it codes with, whether it codes fixed-size records, the
+line the CLI shows for it, and where its ``footprint`` lives: the most memory
+loading a model of the kind and coding with it takes, read from the file's header
+alone, so that :func:`load` refuses a model over its budget before allocating.  Models shipped inside the package
 (``pcz/models/data/*.pczm``) are found by id, as zstd finds a dictionary.
 
 >>> load(b"not a model")
@@ -14,15 +16,20 @@ Traceback (most recent call last):
 pcz.errors.ModelError: not a pcz model file (unknown magic)
 >>> kind_of(b"\\x89PCZhclt...").records
 True
+>>> load(shipped("text-en.pczm"), budget=16 << 20)
+Traceback (most recent call last):
+...
+pcz.errors.LimitError: the model needs 48 MiB of memory to load and code with, more than the 16 MiB the memory limit leaves
 """
 import importlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from pcz.errors import ModelError
+from pcz.errors import LimitError, ModelError
 from pcz.format import method_ids as ids
 from pcz.format.fields import Header, model_id
 
@@ -38,13 +45,22 @@ class Kind:
     methods: tuple[int, ...]            # chunk methods tried with this model, in order
     records: bool                       # codes fixed-size records (.npy, IDX) rather than byte streams
     summary: str                        # what the CLI says about a model of this kind
+    footprint: str | Callable[[bytes], int] | None = None   # "module:function": bytes loading and coding take
 
     def load(self, model_bytes: bytes) -> Any:
-        loader = self.loader
-        if isinstance(loader, str):
-            module, _, name = loader.partition(":")
-            loader = getattr(importlib.import_module(module), name)
-        return loader(model_bytes)
+        return _resolve(self.loader)(model_bytes)
+
+    def cost(self, model_bytes: bytes) -> int:
+        """The most bytes loading the model and coding with it take (its file's size when
+        the kind states no footprint); ModelError when the header is invalid."""
+        return len(model_bytes) if self.footprint is None else _resolve(self.footprint)(model_bytes)
+
+
+def _resolve(function: str | Callable) -> Callable:
+    if isinstance(function, str):
+        module, _, name = function.partition(":")
+        function = getattr(importlib.import_module(module), name)
+    return function
 
 
 _KINDS: dict[bytes, Kind] = {}
@@ -72,21 +88,56 @@ def kind_of(model: Any) -> Kind | None:
     return _KINDS.get(head)
 
 
-def load(model_bytes: bytes) -> Any:
+def footprint(model_bytes: bytes) -> int:
+    """The most bytes loading this model file and coding with it take, from its header alone.
+
+    >>> footprint(shipped("text-en.pczm")) >> 20
+    47
+    """
+    return _kind(model_bytes).cost(model_bytes)
+
+
+def load(model_bytes: bytes, budget: int | None = None) -> Any:
     """Parse and validate a model file's bytes into a model object.
 
-    The last few models loaded are kept, so decoding many small files with one
-    model parses it once; model objects are therefore never modified after loading.
+    With a ``budget`` (bytes), a model whose :func:`footprint` exceeds it is refused
+    (LimitError) before anything is allocated.  The last few models loaded are kept,
+    so decoding many small files with one model parses it once (model objects are
+    therefore never modified after loading); with a budget, older ones are dropped
+    until those kept and the new one fit in it together.
     """
-    return _load_cached(bytes(model_bytes))
+    model_bytes = bytes(model_bytes)
+    key = model_id(model_bytes)
+    kind = _kind(model_bytes)
+    cost = _CACHE[key][1] if key in _CACHE else kind.cost(model_bytes)
+    if budget is not None and cost > budget:
+        raise LimitError(f"the model needs {_mib(cost)} of memory to load and code with, "
+                         f"more than the {_mib(budget)} the memory limit leaves")
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key][0]
+    while budget is not None and _CACHE and sum(c for _, c in _CACHE.values()) + cost > budget:
+        _CACHE.popitem(last=False)
+    model = kind.load(model_bytes)
+    _CACHE[key] = (model, cost)
+    while len(_CACHE) > CACHED_MODELS:
+        _CACHE.popitem(last=False)
+    return model
 
 
-@lru_cache(maxsize=4)
-def _load_cached(model_bytes: bytes) -> Any:
+CACHED_MODELS = 4
+_CACHE: "OrderedDict[bytes, tuple[Any, int]]" = OrderedDict()   # model id -> (model, footprint)
+
+
+def _kind(model_bytes: bytes) -> Kind:
     kind = kind_of(model_bytes)
     if kind is None:
         raise ModelError("not a pcz model file (unknown magic)")
-    return kind.load(model_bytes)
+    return kind
+
+
+def _mib(n: int) -> str:
+    return f"{-(-n >> 20)} MiB"
 
 
 def is_model(head: bytes) -> bool:
@@ -146,6 +197,8 @@ def resolve(header: Header, given: bytes | None) -> bytes | None:
 
 
 register(Kind("hclt", b"\x89PCZhclt", "pcz.models.hclt:load", (ids.HCLT_RANS,), records=True,
-              summary="HCLT record model: codes .npy and IDX files of fixed-size records"))
+              summary="HCLT record model: codes .npy and IDX files of fixed-size records",
+              footprint="pcz.models.hclt:footprint"))
 register(Kind("hmm", b"PCZHMM\x00\x01", "pcz.models.hmm:load", (ids.ORDER0, ids.HMM_MIX), records=False,
-              summary="HMM text model: codes byte streams, mixed with adaptive context models"))
+              summary="HMM text model: codes byte streams, mixed with adaptive context models",
+              footprint="pcz.models.hmm:footprint"))

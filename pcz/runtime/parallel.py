@@ -4,9 +4,20 @@ Results come back in input order, so output never depends on the number of
 workers.  constriction holds the GIL, hence processes, not threads.  Each
 worker builds a context once (e.g. loads the model) and every call gets it.
 
+Memory can be bounded too: given what each item costs while it is held (its
+input from the moment it is read, its result until the item after it has been
+handed on), items wait for earlier ones to finish so that those held together
+never cost more than the room given.  The first error, in any item, ends the map
+at once: items not started are cancelled and the worker processes killed, so
+no time is spent on chunks whose output will never be used.
+
 >>> def double(item, ctx): return ctx * item
 >>> list(ordered_map(double, [1, 2, 3], workers=1, make_context=int, context_args=(2,)))
 [2, 4, 6]
+>>> list(ordered_map(double, [1, 2, 3], make_context=int, context_args=(2,), cost=lambda i: 10 * i, room=40))
+Traceback (most recent call last):
+...
+pcz.errors.LimitError: a chunk needs 30 bytes of memory (50 bytes with the one before it, which is still held), more than the 40 bytes the memory limit leaves
 """
 import contextlib
 import ctypes
@@ -15,26 +26,28 @@ import os
 import signal
 import weakref
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
-from pcz.errors import PczError
+from pcz.errors import LimitError, PczError
 
 _CONTEXT: Any = None
+_FAILED: Exception | None = None     # why the context could not be made, raised by every call
 GUARD = ('worker processes (threads > 1) start by importing the main script again, which then '
          'starts workers itself: put the code the script runs under `if __name__ == "__main__":` '
          '(or use threads=1)')
-
-
 _POOLS: "weakref.WeakSet[ProcessPoolExecutor]" = weakref.WeakSet()     # pools running now
 
 
 def _init_worker(make_context: Callable, context_args: tuple, parent: int) -> None:
-    global _CONTEXT
+    global _CONTEXT, _FAILED
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and cleans up
     _die_with_parent(parent)
-    _CONTEXT = make_context(*context_args)
+    try:
+        _CONTEXT = make_context(*context_args)
+    except Exception as e:       # e.g. an invalid model: the parent gets the error, not a broken pool
+        _FAILED = e
 
 
 def _die_with_parent(parent: int) -> None:
@@ -51,10 +64,12 @@ def stop_workers() -> None:
     """Terminate the worker processes of every pool still running (after an interrupt,
     whatever was iterating the pool may never be resumed or closed)."""
     for pool in list(_POOLS):
-        _stop(pool)
+        _stop(pool, deque())
 
 
 def _call(func: Callable, item: Any) -> Any:
+    if _FAILED is not None:
+        raise _FAILED
     return func(item, _CONTEXT)
 
 
@@ -62,17 +77,41 @@ def _none(*args) -> None:
     return None
 
 
+def _zero(item: Any) -> int:
+    return 0
+
+
+def describe_bytes(n: int) -> str:
+    """A byte count as people read it.
+
+    >>> describe_bytes(100), describe_bytes(3 << 20), describe_bytes((3 << 20) + 1)
+    ('100 bytes', '3 MiB', '4 MiB')
+    """
+    return f"{n} bytes" if n < 1 << 20 else f"{-(-n >> 20)} MiB"
+
+
+def _refuse(cost: int, held: int, room: int) -> LimitError:
+    also = f" ({describe_bytes(cost + held)} with the one before it, which is still held)" if held else ""
+    return LimitError(f"a chunk needs {describe_bytes(cost)} of memory{also}, "
+                      f"more than the {describe_bytes(room)} the memory limit leaves")
+
+
 def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int = 1,
-                make_context: Callable = _none, context_args: tuple = ()) -> Iterator:
+                make_context: Callable = _none, context_args: tuple = (),
+                cost: Callable[[Any], int] = _zero, room: "int | Callable[[], int] | None" = None) -> Iterator:
     """Yield func(item, context) for each item, computed by up to ``workers`` processes.
 
-    At most 2 * workers items are in flight, which bounds memory.  With more
-    than one worker, ``func`` and ``make_context`` must be module-level functions.
+    At most 2 * workers items are in flight.  ``cost(item)`` is what an item takes
+    from when it is read until the item after it has been yielded; with ``room``,
+    the items held at once never take more together: an item waits until earlier
+    ones are done, and one that cannot fit beside the item before it raises
+    LimitError (``room`` may be a function, asked before each item: what the
+    consumer keeps can shrink it).  With more than one worker, ``func`` and
+    ``make_context`` must be module-level functions.
     """
+    space = room if callable(room) else (lambda: float("inf") if room is None else room)
     if workers <= 1:
-        context = make_context(*context_args)
-        for item in items:
-            yield func(item, context)
+        yield from _in_process(func, items, make_context(*context_args), cost, space)
         return
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         # a worker being started is importing a main script that has no __main__ guard
@@ -82,24 +121,29 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(make_context, context_args, os.getpid()))
     _POOLS.add(pool)
-    pending: deque = deque()
+    pending: deque[tuple[Future, int]] = deque()
     try:
+        held = 0            # the cost of the item yielded last, still with the consumer
         for item in items:
+            need = cost(item)
+            while pending and (held + sum(c for _, c in pending) + need > space() or len(pending) >= 2 * workers):
+                result, held_next = _next(pending)
+                yield result
+                held = held_next
+            if held + need > space():
+                raise _refuse(need, held, space())
             with _no_sigint():
-                pending.append(pool.submit(_call, func, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+                pending.append((pool.submit(_call, func, item), need))
         while pending:
-            yield pending.popleft().result()
+            yield _next(pending)[0]
     except BrokenProcessPool:
+        _stop(pool, pending)
         raise PczError(f"a worker process ended abruptly (killed, out of memory, or it could not start: "
                        f"{GUARD})") from None
     except BaseException:
-        _stop(pool)             # an interrupt or error: no need to let running chunks finish
+        _stop(pool, pending)    # an error or interrupt: no need to let running chunks finish
         raise
     finally:
-        for fut in pending:
-            fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         _POOLS.discard(pool)
 
@@ -116,8 +160,33 @@ def _no_sigint():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Terminate the workers at once (SIGTERM: they exit silently)."""
+def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, space: Callable) -> Iterator:
+    held = 0
+    for item in items:
+        need = cost(item)
+        if held + need > space():
+            raise _refuse(need, held, space())
+        result = func(item, context)
+        yield result
+        held = need
+
+
+def _next(pending: deque) -> tuple[Any, int]:
+    """The first pending result and its cost; as soon as any pending item fails, its error."""
+    head = pending[0][0]
+    while not head.done():
+        wait([f for f, _ in pending if not f.done()], return_when=FIRST_COMPLETED)
+        for future, _ in pending:
+            if future.done() and future.exception() is not None:
+                future.result()
+    future, need = pending.popleft()
+    return future.result(), need
+
+
+def _stop(pool: ProcessPoolExecutor, pending: deque) -> None:
+    """Cancel what has not started and kill the workers: running tasks are not waited for."""
+    for future, _ in pending:
+        future.cancel()
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         if process.is_alive():
             process.terminate()

@@ -8,8 +8,8 @@ hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text mode
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
 stream (pcz.open reading arbitrary bytes).  Seeds are generated from
-tests/badfiles.py (both framings: compact and not) into a temporary folder when no
-corpus folder is given.
+tests/badfiles.py (both framings: compact and not, and the forged attacks of
+docs/SECURITY.md) into a temporary folder when no corpus folder is given.
 A crash is any exception that is not a pcz error, or a wrong round trip.
 
 Short runs are part of the test suite (tests/test_fuzz.py); a longer run:
@@ -44,7 +44,7 @@ with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact nam
 
 import badfiles  # noqa: E402
 
-MEMORY = 16 << 20
+MEMORY = 128 << 20      # room for the shipped text model and its tables (docs/SECURITY.md)
 
 
 def container_target(data: bytes) -> None:
@@ -120,13 +120,16 @@ def seeds(target: str) -> list[bytes]:
         import badmodels
         return list(badmodels.valid_models().values())
     files = [blob for blob, _ in badfiles.base_files().values()]
+    if target == "roundtrip":
+        return files
+    files += badfiles.attack_seeds()
     if target != "methods":
         return files
     out = []
     for blob in files:
         for method, size, payload in badfiles.parse(blob).chunks():
             if method in METHOD_IDS:
-                out.append(bytes([METHOD_IDS.index(method)]) + size.to_bytes(3, "little") + payload)
+                out.append(bytes([METHOD_IDS.index(method)]) + (size % (1 << 24)).to_bytes(3, "little") + payload)
     text = b"Windows of text decode on their own. " * 8
     for W in (16, 32, 64, 128):
         from pcz.methods.text import windows_method

@@ -1,0 +1,89 @@
+"""The ordered process map: order, the memory room shared by the items in flight, and the
+first error ending the map at once (docs/SECURITY.md)."""
+import time
+
+import psutil
+import pytest
+
+from pcz.errors import LimitError
+from pcz.runtime.parallel import ordered_map
+
+
+def _timed(item, ctx):
+    """(item, start, end) after sleeping item[1] seconds; item[2] set: raise instead."""
+    start = time.monotonic()
+    if item[2]:
+        raise ValueError(f"item {item[0]} failed")
+    time.sleep(item[1])
+    return item[0], start, time.monotonic()
+
+
+def _overlap(spans) -> int:
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def _workers_alive(before: set) -> list:
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_results_keep_their_order_and_the_room_limits_what_is_in_flight():
+    items = [(i, 0.3, False) for i in range(8)]
+    # each item costs 10; room 30: the item just handed on and at most two more at once
+    bounded = list(ordered_map(_timed, items, workers=4, cost=lambda item: 10, room=30))
+    assert [r[0] for r in bounded] == list(range(8)) and _overlap([r[1:] for r in bounded]) <= 3
+
+
+def test_an_item_that_cannot_fit_is_refused():
+    with pytest.raises(LimitError, match="a chunk needs 40 bytes"):
+        list(ordered_map(_timed, [(0, 0, False)], workers=2, cost=lambda item: 40, room=30))
+    done = []
+    with pytest.raises(LimitError, match="with the one before it"):
+        for r in ordered_map(_timed, [(0, 0, False), (1, 0, False)], workers=1,
+                             cost=lambda item: 20, room=30):
+            done.append(r[0])
+    assert done == [0]
+
+
+def test_room_can_shrink_as_the_consumer_keeps_results():
+    kept = [0]
+
+    def room():
+        return 50 - kept[0]
+    with pytest.raises(LimitError):
+        for _ in ordered_map(_timed, [(i, 0, False) for i in range(5)], workers=2, cost=lambda i: 10, room=room):
+            kept[0] += 10
+
+
+def test_the_first_error_stops_everything_at_once():
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    items = [(0, 30.0, False), (1, 0.0, True), (2, 30.0, False), (3, 30.0, False)]
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="item 1 failed"):
+        list(ordered_map(_timed, items, workers=2))
+    assert time.monotonic() - t0 < 20          # not the 30 s the first item would take
+    assert not _workers_alive(before)          # killed, not left running
+
+
+def test_a_consumer_that_stops_early_stops_the_workers():
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    t0 = time.monotonic()
+    results = ordered_map(_timed, [(0, 0.0, False)] + [(i, 30.0, False) for i in range(1, 5)], workers=2)
+    assert next(results)[0] == 0
+    results.close()
+    assert time.monotonic() - t0 < 20 and not _workers_alive(before)
+
+
+def _no_context(reason):
+    raise ValueError(reason)
+
+
+def test_a_context_that_cannot_be_made_is_the_callers_error_not_a_broken_pool():
+    with pytest.raises(ValueError, match="invalid model"):
+        list(ordered_map(_timed, [(0, 0, False), (1, 0, False)], workers=2, make_context=_no_context,
+                         context_args=("invalid model",)))
