@@ -92,7 +92,7 @@ def decompress(**kw):
 @_decompress_options
 def test_(files, model_path, threads, quiet, verbose, memory, recursive, progress):
     """Check the integrity of pcz FILES (decode fully, write nothing)."""
-    opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path),
+    opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path, memory),
             "recursive": recursive, "progress": progress}
 
     def job(source, opts):

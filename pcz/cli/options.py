@@ -11,6 +11,7 @@ from pcz import models
 from pcz.errors import LimitError, PczError
 from pcz.format.fields import MAX_MODEL
 from pcz.runtime.fileio import PathError
+from pcz.streams import DEFAULT_MEMORY
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPT = 1, 2, 130
 
@@ -38,8 +39,10 @@ def say(ctx_opts: dict, level: int, message: str) -> None:
         click.echo(message, err=True)
 
 
-def read_model(path: str | None) -> bytes | None:
-    """The bytes of the model file at path, checked by loading it; errors name the file."""
+def read_model(path: str | None, memory: int = DEFAULT_MEMORY) -> bytes | None:
+    """The bytes of the model file at path, checked by loading it within ``memory`` (a model
+    file is untrusted input: its footprint is checked before anything is inflated);
+    errors name the file."""
     if path is None:
         return None
     if os.path.getsize(path) > MAX_MODEL:
@@ -47,7 +50,7 @@ def read_model(path: str | None) -> bytes | None:
     with open(path, "rb") as f:
         data = f.read()
     try:
-        models.load(data)
+        models.load(data, budget=memory)
     except PczError as e:
         raise PathError(f"{path}: {e}") from None
     return data
@@ -94,5 +97,5 @@ def options(kw: dict) -> dict:
     kw["verbosity"] = 1 + kw.pop("verbose") - kw.pop("quiet")
     kw["threads"] = kw["threads"] or os.cpu_count() or 1
     kw["files"] = list(kw["files"]) or ["-"]
-    kw["model"] = read_model(kw.pop("model_path"))
+    kw["model"] = read_model(kw.pop("model_path"), kw.get("memory", DEFAULT_MEMORY))
     return kw

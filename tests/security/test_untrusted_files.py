@@ -78,7 +78,7 @@ def test_deflate_bomb_model_given_with_model_is_refused_too(tmp_path):
     path = tmp_path / "refs.pcz"
     path.write_bytes(blob)
     result = forge.run(["decompress", "-c", "--memory", "64M", "--model", str(model), str(path)])
-    _one_line_error(result, "MiB for its model")
+    _one_line_error(result, "the model needs", str(model))     # refused when --model is read
     _check_bounded(result, 64, 1, len(blob) + model.stat().st_size)
     result = forge.run(["info", str(model)])
     _one_line_error(result, "the model needs")
