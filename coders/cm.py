@@ -1,0 +1,351 @@
+"""A lean context-mixing byte model (lpaq-style) fused with the binary arithmetic coder.
+
+Each byte is coded as 8 binary decisions, most significant bit first, down the
+byte's bit tree.  At every decision these models each give a prediction:
+
+- context models, one per entry of ``orders`` (k previous bytes, k = 1..8, or the
+  pseudo-order :data:`WORD`: the letters of the current word, case-folded, with the
+  previous word and byte): a hash table of 16-byte slots, one per (context,
+  nibble), holding a check byte and the bit histories of the nibble's 15 tree
+  nodes, so a model costs about one cache line per nibble (order 1 is indexed
+  directly).  A bit history is a count state ``(n0, n1)``, 0..15 each (a bit
+  increments its count; the other count halves when above 2), mapped to a
+  probability by an adaptive table per model (:func:`state_tables`);
+- a match model: the byte that followed the last occurrence of the previous
+  ``MATCH_MIN`` bytes, while it keeps matching; its expected bit and the match
+  length select an adaptive probability.
+
+A small logistic mixer combines them: inputs are stretched probabilities
+``st(p) = ln(p / (1 - p))`` (integers in 1/256), two weight sets (one selected by
+how many context models know the context and the match length, one by the bits
+of the byte so far) each give ``sum w_i st_i``; their mean is squashed back to a
+probability and refined by two adaptive probability maps (APMs, by the partial
+byte and by the previous byte).  Weights are int32 in 1/65536 and learn by
+``w += st_i * err * rate >> 16``; every table starts empty per call.
+
+Determinism: integers only on the coding path; the stretch and squash tables are
+built once from exact decimal arithmetic (:func:`squash_table`), so they are the
+same on every machine; hashes are 32-bit integer arithmetic.  Memory: at most
+``2**MAX_TABLE_BITS`` bytes per context model, a match table of at most 2**22
+positions and APMs of at most 2**16 rows of 33 entries, sized from the chunk.
+
+>>> import numpy as np
+>>> src = np.frombuffer(b"abracadabra, abracadabra, abracadabra", dtype=np.uint8)
+>>> blob = encode(src, 1)
+>>> len(blob) < len(src)
+True
+>>> decode(blob, len(src), 1).tobytes()
+b'abracadabra, abracadabra, abracadabra'
+"""
+import decimal
+from functools import lru_cache
+
+import numba
+import numpy as np
+
+from pcz.coders.binary_coder import dec_bit, dec_init, enc_bit, enc_flush
+from pcz.coders.errors import CodingError
+
+M32 = 0xFFFFFFFF
+WORD = 100            # pseudo-order: the current word (letters, case-folded)
+MAX_TABLE_BITS = 22   # per context model: at most 2**22 bytes
+MIN_TABLE_BITS = 17   # order 1 is direct: 256 x 17 slots of 16 bytes
+MATCH_MAX_BITS = 22
+APM_MAX_BITS = 16
+MAX_INPUTS = 12
+
+# Configurations by mode byte (part of the format: never change one, add a new mode).
+# orders, match minimum, mixer rate, state-map count limit, APM rate (shift),
+# APM shares (out of 4: mixer, apm by partial byte, apm by previous byte)
+CONFIGS = {1: dict(orders=(1, 2, 3, 4, 6, WORD), match_min=6, rate=12, limit=255, apm_rate=7,
+                   shares=(1, 1, 2))}
+
+
+def squash_table() -> np.ndarray:
+    """``squash(d) = 65536 / (1 + exp(-d / 256))`` for d = -2047..2047, rounded and clamped
+    to [1, 65535], from exact decimal arithmetic (the same on every machine).
+
+    >>> sq = squash_table()
+    >>> int(sq[0]), int(sq[2047]), int(sq[4094]), bool((np.diff(sq) >= 0).all())
+    (22, 32768, 65514, True)
+    """
+    ctx = decimal.Context(prec=50)
+    step = ctx.exp(decimal.Decimal(1) / 256)            # e^(1/256), correctly rounded
+    out = np.zeros(4095, dtype=np.int64)
+    e = ctx.power(step, 2047)                          # e^(2047/256) = exp(-d/256) at d = -2047
+    for i in range(4095):
+        p = ctx.divide(65536, ctx.add(1, e))
+        out[i] = min(65535, max(1, int(p.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))))
+        e = ctx.divide(e, step)
+    return out
+
+
+def stretch_table(sq: np.ndarray) -> np.ndarray:
+    """The inverse of ``sq`` on 12-bit probabilities: for p = 0..4095 the d (-2047..2047)
+    whose squash is nearest above ``16 p + 8``.
+
+    >>> st = stretch_table(squash_table())
+    >>> int(st[0]), int(st[2048]), int(st[4095]), bool((np.diff(st) >= 0).all())
+    (-2047, 2, 2047, True)
+    """
+    d = np.searchsorted(sq, 16 * np.arange(4096) + 8) - 2047
+    return np.clip(d, -2047, 2047).astype(np.int64)
+
+
+def state_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(next state (256, 2), total count per state, initial 22-bit probability per state)
+    for count states ``16 n0 + n1``.
+
+    >>> nxt, total, p0 = state_tables()
+    >>> int(nxt[0, 1]), int(nxt[16 * 5, 1]), int(total[16 * 5 + 1]), int(p0[0]) == 1 << 21
+    (1, 49, 6, True)
+    """
+    nxt = np.zeros((256, 2), dtype=np.int64)
+    total = np.zeros(256, dtype=np.int64)
+    p0 = np.zeros(256, dtype=np.int64)
+    for n0 in range(16):
+        for n1 in range(16):
+            s = 16 * n0 + n1
+            total[s] = n0 + n1
+            p0[s] = ((5 * n1 + 2) << 22) // (5 * (n0 + n1) + 4)
+            for b in (0, 1):
+                c = [n0, n1]
+                c[b] = min(c[b] + 1, 15)
+                if c[1 - b] > 2:
+                    c[1 - b] = (c[1 - b] + 1) // 2
+                nxt[s, b] = 16 * c[0] + c[1]
+    return nxt, total, p0
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple:
+    """The constant tables of the kernel, built once per process."""
+    sq = squash_table()
+    nxt, total, p0 = state_tables()
+    rate = np.array([(1 << 17) // (2 * n + 3) for n in range(1024)], dtype=np.int64)   # 2/(2n+3) in 1/65536
+    return sq, stretch_table(sq), nxt, total, p0, rate
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hash(x, k):
+    h = ((x & M32) * 0x9E3779B1 + k * 0x632BE5AB) & M32
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & M32
+    return h ^ (h >> 13)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _slot(T, k, h, mask, total):
+    """Offset of the slot of hash h in table k: the one of 3 neighbours (same cache line)
+    whose check byte matches, else the least used of them, cleared."""
+    chk = h >> 24
+    i = h & mask
+    best, low = 0, 1 << 30
+    for d in range(3):
+        b = (i ^ d) << 4
+        if T[k, b] == chk:
+            return b
+        pr = total[T[k, b + 1]]
+        if pr < low:
+            best, low = b, pr
+    T[k, best:best + 16] = 0
+    T[k, best] = chk
+    return best
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _apm(A, row, d, y, rate, update):
+    """Interpolated APM output (16 bits) for stretch d at row; with update, moves the nearer knot to y."""
+    s = d + 2048
+    j, wt = s >> 7, s & 127
+    r = row * 33 + j
+    if update:
+        k = r + (wt >> 6)
+        A[k] += ((y << 16) - A[k]) >> rate
+        return 0
+    return (A[r] * (128 - wt) + A[r + 1] * wt) >> 7
+
+
+@numba.njit(cache=True, nogil=True)
+def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, sq, st, nxt, total, rate_t):
+    K = orders.shape[0]
+    match_min, lr, limit, apm_rate, s0, s1, s2 = params[0], params[1], params[2], params[3], params[4], \
+        params[5], params[6]
+    tmask = (T.shape[1] >> 4) - 1
+    a2mask = A2.shape[0] // 33 - 1
+    mmask = MT.shape[0] - 1
+    NI = K + 2
+    NS1 = (K + 1) * 4
+    state = np.zeros(4, dtype=np.int64)
+    if encoding:
+        state[1] = M32
+    else:
+        dec_init(state, stream)
+    base = np.zeros(K, dtype=np.int64)
+    hk = np.zeros(K, dtype=np.int64)
+    x = np.zeros(NI, dtype=np.int64)
+    sidx = np.zeros(K, dtype=np.int64)
+    sink = np.zeros(1, dtype=np.int64)
+    c4, c8, wh, pwh = 0, 0, 0, 0
+    mlen, mptr, mi = 0, 0, 0
+    for i in range(n):
+        # contexts of this byte
+        c1 = c4 & 255
+        for k in range(K):
+            o = orders[k]
+            if o == WORD:
+                hk[k] = _hash(wh + pwh * 0x2F0F3D5, 0x5E3 + c1 * (wh == 0))
+            elif o <= 4:
+                hk[k] = _hash(c4 & ((1 << (8 * o)) - 1), o)
+            else:
+                hk[k] = _hash(c4 ^ _hash(c8 & ((1 << (8 * (o - 4))) - 1), o), o)
+        mbyte = (buf[mptr] | 256) if mlen > 0 else 0
+        mb = 0 if mlen == 0 else (mlen if mlen < 16 else (16 + (mlen - 16) // 4 if mlen < 64 else 28))
+        c0, j, y = 1, 1, 0
+        byte = buf[i] if encoding else 0
+        for bit in range(8):
+            if bit == 0 or bit == 4:
+                if bit == 4:
+                    for k in range(K):
+                        hk[k] = _hash(hk[k] + c0 * 0x3C6EF372, 77)
+                touch = 0
+                for k in range(K):            # independent loads first: the cache misses overlap
+                    touch += T[k, (hk[k] & tmask) << 4]
+                sink[0] += touch
+                for k in range(K):
+                    if orders[k] == 1:
+                        base[k] = (c1 * 17 + (0 if bit == 0 else c0 - 15)) << 4
+                    else:
+                        base[k] = _slot(T, k, hk[k], tmask, total)
+                j = 1
+            conf = 0
+            for k in range(K):
+                s = T[k, base[k] + j]
+                conf += s != 0
+                sidx[k] = k * 256 + s
+                x[k] = st[smp[sidx[k]] >> 10]
+            expect = -1
+            if mbyte and (mbyte >> (8 - bit)) == c0:
+                expect = (mbyte >> (7 - bit)) & 1
+                mi = K * 256 + mb * 2 + expect
+                x[K] = st[smp[mi] >> 10]
+            else:
+                x[K] = 0
+            x[K + 1] = 256
+            w1 = (conf + (K + 1) * (0 if expect < 0 else (1 if mlen < 16 else (2 if mlen < 32 else 3)))) * NI
+            w2 = (NS1 + c0) * NI
+            d1, d2 = 0, 0
+            for m in range(NI):
+                d1 += x[m] * W[w1 + m]
+                d2 += x[m] * W[w2 + m]
+            d1 = min(2047, max(-2047, d1 >> 16))
+            d2 = min(2047, max(-2047, d2 >> 16))
+            dm = (d1 + d2) >> 1
+            pm = sq[dm + 2047]
+            r2 = (c0 | (c1 << 8)) & a2mask
+            p = (s0 * pm + s1 * _apm(A1, c0, dm, 0, 0, False) + s2 * _apm(A2, r2, dm, 0, 0, False)) >> 2
+            p = min(65535, max(1, p))
+            if encoding:
+                y = (byte >> (7 - bit)) & 1
+                enc_bit(state, stream, y, p)
+            else:
+                y = dec_bit(state, stream, p)
+            # learn
+            e1 = ((y << 12) - (sq[d1 + 2047] >> 4)) * lr
+            e2 = ((y << 12) - (sq[d2 + 2047] >> 4)) * lr
+            for m in range(NI):
+                W[w1 + m] += (x[m] * e1) >> 16
+                W[w2 + m] += (x[m] * e2) >> 16
+            _apm(A1, c0, dm, y, apm_rate, True)
+            _apm(A2, r2, dm, y, apm_rate, True)
+            for k in range(K):
+                q = sidx[k]
+                c = smn[q]
+                smp[q] += (((y << 22) - smp[q]) * rate_t[c]) >> 16
+                if c < limit:
+                    smn[q] = c + 1
+                a = base[k] + j
+                T[k, a] = nxt[T[k, a], y]
+            if expect >= 0:
+                c = smn[mi]
+                smp[mi] += (((y << 22) - smp[mi]) * rate_t[c]) >> 16
+                if c < limit:
+                    smn[mi] = c + 1
+                if expect != y:
+                    mlen = 0
+            c0 = (c0 << 1) | y
+            j = (j << 1) | y
+            if j >= 16:
+                j = 1
+        c = c0 & 255
+        if not encoding:
+            buf[i] = c
+        # after the byte: histories, word hash, match model
+        c8 = ((c8 << 8) | (c4 >> 24)) & M32
+        c4 = ((c4 << 8) | c) & M32
+        lc = c | 32
+        if 97 <= lc <= 122:
+            wh = ((wh + lc + 1) * 0x3D4D51CB) & M32
+        elif wh != 0:
+            pwh, wh = wh, 0
+        if mlen > 0:
+            mlen = mlen + 1 if mlen < 65535 else mlen
+            mptr += 1
+        if i + 1 >= match_min:
+            hm = _hash(c4 ^ _hash(c8 & ((1 << (8 * max(0, match_min - 4))) - 1), 9), 11) & mmask
+            if mlen == 0:
+                cand = MT[hm]
+                if cand > 0:
+                    L = 0
+                    while L < 32 and cand - 1 - L >= 0 and buf[cand - 1 - L] == buf[i - L]:
+                        L += 1
+                    if L >= match_min:
+                        mlen, mptr = L, cand
+            MT[hm] = i + 1
+    if encoding:
+        return enc_flush(state, stream)
+    return state[2]
+
+
+def _bits(n: int, extra: int, low: int, high: int) -> int:
+    return min(high, max(low, max(n, 1).bit_length() + extra))
+
+
+def _setup(n: int, mode: int):
+    cfg = CONFIGS[mode]
+    sq, st, nxt, total, p0, rate_t = tables()
+    orders = np.array(cfg["orders"], dtype=np.int64)
+    K = len(orders)
+    params = np.array([cfg["match_min"], cfg["rate"], cfg["limit"], cfg["apm_rate"], *cfg["shares"]], dtype=np.int64)
+    T = np.zeros((K, 1 << _bits(n, 5, MIN_TABLE_BITS, MAX_TABLE_BITS)), dtype=np.uint8)
+    smp = np.concatenate([np.tile(p0, K), np.full(64, 1 << 21, dtype=np.int64)]).astype(np.int32)
+    smn = np.zeros(len(smp), dtype=np.int32)
+    NI = K + 2
+    W = np.full(((K + 1) * 4 + 256) * NI, (1 << 16) * 3 // 10, dtype=np.int32)
+    row = sq[np.clip(np.arange(33) * 128 - 2048, -2047, 2047) + 2047].astype(np.int32)
+    A1 = np.tile(row, 256)
+    A2 = np.tile(row, 1 << _bits(n, 0, 8, APM_MAX_BITS))
+    MT = np.zeros(1 << _bits(n, 1, 10, MATCH_MAX_BITS), dtype=np.int32)
+    return orders, params, T, smp, smn, W, A1, A2, MT, sq, st, nxt, total, rate_t
+
+
+def encode(src: np.ndarray, mode: int) -> bytes | None:
+    """Code the uint8 array ``src`` with configuration ``mode``; the coder's stream, or None
+    when it is not shorter than ``src``."""
+    n = len(src)
+    out = np.zeros(n + 8, dtype=np.uint8)
+    m = _code(np.array(src, dtype=np.uint8), n, out, True, *_setup(n, mode))
+    return None if m >= n + 8 else out[:m].tobytes()
+
+
+def decode(stream: bytes, n: int, mode: int) -> np.ndarray:
+    """Decode n bytes coded with configuration ``mode``; CodingError when the stream does not
+    end exactly where the coder's does (damaged or truncated)."""
+    if mode not in CONFIGS:
+        raise CodingError(f"unknown cm mode {mode}")
+    data = np.array(np.frombuffer(stream, dtype=np.uint8))   # writable: one compiled kernel both ways
+    out = np.zeros(n, dtype=np.uint8)
+    used = _code(out, n, data, False, *_setup(n, mode))
+    if used != len(data):
+        raise CodingError("cm stream does not end where the coder does (damaged data)")
+    return out
