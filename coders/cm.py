@@ -52,7 +52,7 @@ MAX_TABLE_BITS = 22   # per context model: at most 2**22 bytes
 MIN_TABLE_BITS = 17   # order 1 is direct: 256 x 17 slots of 16 bytes
 MATCH_MAX_BITS = 22
 APM_MAX_BITS = 16
-MAX_INPUTS = 12
+N_MODELS = 6          # context models (a constant: the compiler unrolls their loops)
 
 # Configurations by mode byte (part of the format: never change one, add a new mode).
 # orders, match minimum, mixer rate, state-map count limit, APM rate (shift),
@@ -137,20 +137,34 @@ def _hash(x, k):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _slot(T, k, h, mask, total):
     """Offset of the slot of hash h in table k: the one of 3 neighbours (same cache line)
-    whose check byte matches, else the least used of them, cleared."""
+    whose check byte matches, else the least used of them, cleared.  Branch-free selects:
+    whether a context is known is unpredictable, and mispredictions cost more than the loads."""
     chk = h >> 24
     i = h & mask
-    best, low = 0, 1 << 30
-    for d in range(3):
-        b = (i ^ d) << 4
-        if T[k, b] == chk:
-            return b
-        pr = total[T[k, b + 1]]
-        if pr < low:
-            best, low = b, pr
-    T[k, best:best + 16] = 0
-    T[k, best] = chk
-    return best
+    b0, b1, b2 = i << 4, (i ^ 1) << 4, (i ^ 2) << 4
+    m0 = np.int64(T[k, b0] == chk)
+    m1 = np.int64(T[k, b1] == chk)
+    m2 = np.int64(T[k, b2] == chk)
+    if m0 | m1 | m2:
+        return m0 * b0 + (1 - m0) * (m1 * b1 + (1 - m1) * b2)
+    p0, p1, p2 = total[T[k, b0 + 1]], total[T[k, b1 + 1]], total[T[k, b2 + 1]]
+    s0 = np.int64((p0 <= p1) & (p0 <= p2))
+    s1 = np.int64(p1 <= p2)
+    b = s0 * b0 + (1 - s0) * (s1 * b1 + (1 - s1) * b2)
+    for q in range(1, 16):
+        T[k, b + q] = 0
+    T[k, b] = chk
+    return b
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _learn(sm, q, y, limit, rate_t):
+    """Move state map entry q (22-bit probability << 10 | count) towards bit y by 2 / (2 count + 3)."""
+    v = sm[q]
+    n = v & 1023
+    p = v >> 10
+    p += (((y << 22) - p) * rate_t[n]) >> 16
+    sm[q] = (p << 10) | (n + (n < limit))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -167,10 +181,11 @@ def _apm(A, row, d, y, rate, update):
 
 
 @numba.njit(cache=True, nogil=True)
-def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, sq, st, nxt, total, rate_t):
-    K = orders.shape[0]
+def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st, nxt, total, rate_t):
+    K = N_MODELS
     match_min, lr, limit, apm_rate, s0, s1, s2 = params[0], params[1], params[2], params[3], params[4], \
         params[5], params[6]
+    fl2, flapm, fl3 = params[7], params[8], params[9]
     tmask = (T.shape[1] >> 4) - 1
     a2mask = A2.shape[0] // 33 - 1
     mmask = MT.shape[0] - 1
@@ -184,7 +199,7 @@ def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, 
     base = np.zeros(K, dtype=np.int64)
     hk = np.zeros(K, dtype=np.int64)
     x = np.zeros(NI, dtype=np.int64)
-    sidx = np.zeros(K, dtype=np.int64)
+    sk = np.zeros(K, dtype=np.int64)
     sink = np.zeros(1, dtype=np.int64)
     c4, c8, wh, pwh = 0, 0, 0, 0
     mlen, mptr, mi = 0, 0, 0
@@ -220,15 +235,15 @@ def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, 
                 j = 1
             conf = 0
             for k in range(K):
-                s = T[k, base[k] + j]
-                conf += s != 0
-                sidx[k] = k * 256 + s
-                x[k] = st[smp[sidx[k]] >> 10]
+                v = T[k, base[k] + j]
+                sk[k] = (k << 8) | v
+                conf += v != 0
+                x[k] = st[sm[sk[k]] >> 20]
             expect = -1
             if mbyte and (mbyte >> (8 - bit)) == c0:
                 expect = (mbyte >> (7 - bit)) & 1
-                mi = K * 256 + mb * 2 + expect
-                x[K] = st[smp[mi] >> 10]
+                mi = (K << 8) + mb * 2 + expect
+                x[K] = st[sm[mi] >> 20]
             else:
                 x[K] = 0
             x[K + 1] = 256
@@ -237,13 +252,17 @@ def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, 
             d1, d2 = 0, 0
             for m in range(NI):
                 d1 += x[m] * W[w1 + m]
-                d2 += x[m] * W[w2 + m]
+                if fl2:
+                    d2 += x[m] * W[w2 + m]
             d1 = min(2047, max(-2047, d1 >> 16))
             d2 = min(2047, max(-2047, d2 >> 16))
-            dm = (d1 + d2) >> 1
+            dm = (d1 + d2) >> 1 if fl2 else d1
             pm = sq[dm + 2047]
             r2 = (c0 | (c1 << 8)) & a2mask
-            p = (s0 * pm + s1 * _apm(A1, c0, dm, 0, 0, False) + s2 * _apm(A2, r2, dm, 0, 0, False)) >> 2
+            if flapm:
+                p = (s0 * pm + s1 * _apm(A1, c0, dm, 0, 0, False) + s2 * _apm(A2, r2, dm, 0, 0, False)) >> 2
+            else:
+                p = pm
             p = min(65535, max(1, p))
             if encoding:
                 y = (byte >> (7 - bit)) & 1
@@ -255,22 +274,17 @@ def _code(buf, n, stream, encoding, orders, params, T, smp, smn, W, A1, A2, MT, 
             e2 = ((y << 12) - (sq[d2 + 2047] >> 4)) * lr
             for m in range(NI):
                 W[w1 + m] += (x[m] * e1) >> 16
-                W[w2 + m] += (x[m] * e2) >> 16
-            _apm(A1, c0, dm, y, apm_rate, True)
-            _apm(A2, r2, dm, y, apm_rate, True)
+                if fl2:
+                    W[w2 + m] += (x[m] * e2) >> 16
+            if flapm:
+                _apm(A1, c0, dm, y, apm_rate, True)
+                _apm(A2, r2, dm, y, apm_rate, True)
             for k in range(K):
-                q = sidx[k]
-                c = smn[q]
-                smp[q] += (((y << 22) - smp[q]) * rate_t[c]) >> 16
-                if c < limit:
-                    smn[q] = c + 1
-                a = base[k] + j
-                T[k, a] = nxt[T[k, a], y]
+                q = sk[k]
+                _learn(sm, q, y, limit, rate_t)
+                T[k, base[k] + j] = nxt[q & 255, y]
             if expect >= 0:
-                c = smn[mi]
-                smp[mi] += (((y << 22) - smp[mi]) * rate_t[c]) >> 16
-                if c < limit:
-                    smn[mi] = c + 1
+                _learn(sm, mi, y, limit, rate_t)
                 if expect != y:
                     mlen = 0
             c0 = (c0 << 1) | y
@@ -315,18 +329,17 @@ def _setup(n: int, mode: int):
     cfg = CONFIGS[mode]
     sq, st, nxt, total, p0, rate_t = tables()
     orders = np.array(cfg["orders"], dtype=np.int64)
-    K = len(orders)
-    params = np.array([cfg["match_min"], cfg["rate"], cfg["limit"], cfg["apm_rate"], *cfg["shares"]], dtype=np.int64)
+    K = N_MODELS
+    params = np.array([cfg["match_min"], cfg["rate"], cfg["limit"], cfg["apm_rate"], *cfg["shares"], cfg.get("fl2", 1), cfg.get("flapm", 1), cfg.get("fl3", 0)], dtype=np.int64)
     T = np.zeros((K, 1 << _bits(n, 5, MIN_TABLE_BITS, MAX_TABLE_BITS)), dtype=np.uint8)
-    smp = np.concatenate([np.tile(p0, K), np.full(64, 1 << 21, dtype=np.int64)]).astype(np.int32)
-    smn = np.zeros(len(smp), dtype=np.int32)
+    sm = np.concatenate([np.tile(p0, K), np.full(64, 1 << 21, dtype=np.int64)]) << 10
     NI = K + 2
     W = np.full(((K + 1) * 4 + 256) * NI, (1 << 16) * 3 // 10, dtype=np.int32)
     row = sq[np.clip(np.arange(33) * 128 - 2048, -2047, 2047) + 2047].astype(np.int32)
     A1 = np.tile(row, 256)
     A2 = np.tile(row, 1 << _bits(n, 0, 8, APM_MAX_BITS))
     MT = np.zeros(1 << _bits(n, 1, 10, MATCH_MAX_BITS), dtype=np.int32)
-    return orders, params, T, smp, smn, W, A1, A2, MT, sq, st, nxt, total, rate_t
+    return orders, params, T, sm, W, A1, A2, MT, sq, st, nxt, total, rate_t
 
 
 def encode(src: np.ndarray, mode: int) -> bytes | None:
