@@ -1,33 +1,39 @@
 """A lean context-mixing byte model (lpaq-style) fused with the binary arithmetic coder.
 
 Each byte is coded as 8 binary decisions, most significant bit first, down the
-byte's bit tree.  At every decision these models each give a prediction:
+byte's bit tree (:mod:`pcz.coders.binary_coder`, 16-bit probabilities).  At every
+decision these models each give a prediction:
 
-- context models, one per entry of ``orders`` (k previous bytes, k = 1..8, or the
-  pseudo-order :data:`WORD`: the letters of the current word, case-folded, with the
-  previous word and byte): a hash table of 16-byte slots, one per (context,
-  nibble), holding a check byte and the bit histories of the nibble's 15 tree
-  nodes, so a model costs about one cache line per nibble (order 1 is indexed
-  directly).  A bit history is a count state ``(n0, n1)``, 0..15 each (a bit
-  increments its count; the other count halves when above 2), mapped to a
-  probability by an adaptive table per model (:func:`state_tables`);
+- six context models, one per entry of ``orders`` (the k previous bytes, k = 1..8,
+  or the pseudo-order :data:`WORD`: the letters of the current word, case-folded,
+  or between words the previous word and byte): a hash table of 16-byte slots, one
+  per (context, nibble), holding a check byte and the bit histories of the
+  nibble's 15 tree nodes, so a model costs one cache line per nibble; a lookup
+  tries 3 neighbouring slots and otherwise replaces the least used (order 1 is
+  indexed directly).  A bit history is a count state ``(n0, n1)``, 0..15 each (a
+  bit increments its count; the other count halves when above ``half``), mapped to
+  a probability by an adaptive table per model (22-bit probability and a count:
+  it moves by 2 / (2 count + 3), :func:`state_tables`);
 - a match model: the byte that followed the last occurrence of the previous
-  ``MATCH_MIN`` bytes, while it keeps matching; its expected bit and the match
+  ``match_min`` bytes, while it keeps matching; its expected bit and the match
   length select an adaptive probability.
 
 A small logistic mixer combines them: inputs are stretched probabilities
-``st(p) = ln(p / (1 - p))`` (integers in 1/256), two weight sets (one selected by
-how many context models know the context and the match length, one by the bits
-of the byte so far) each give ``sum w_i st_i``; their mean is squashed back to a
-probability and refined by two adaptive probability maps (APMs, by the partial
-byte and by the previous byte).  Weights are int32 in 1/65536 and learn by
-``w += st_i * err * rate >> 16``; every table starts empty per call.
+``st(p) = ln(p / (1 - p))`` (integers in 1/256, clamped to +-8) and a bias; one
+weight set, selected by how many context models know their context, the match
+state, the bit position and the previous byte's top 2 bits, gives
+``d = sum w_i st_i``; ``squash(d)`` is refined by an adaptive probability map
+(APM: 33 knots over d, by the partial byte and the previous byte's top 3 bits)
+and the coded probability is ``(squash(d) + 3 apm) / 4``.  Weights are int32 in
+1/65536 and learn by ``w += st_i * err * rate >> 16``.  Every table starts empty per
+call (per chunk), so chunks decode independently.
 
-Determinism: integers only on the coding path; the stretch and squash tables are
-built once from exact decimal arithmetic (:func:`squash_table`), so they are the
-same on every machine; hashes are 32-bit integer arithmetic.  Memory: at most
-``2**MAX_TABLE_BITS`` bytes per context model, a match table of at most 2**22
-positions and APMs of at most 2**16 rows of 33 entries, sized from the chunk.
+Determinism: integers only on the coding path (no float, no exp/log): the squash and
+stretch tables are built once from exact decimal arithmetic (:func:`squash_table`);
+hashes are 32-bit integer arithmetic.  Memory is bounded whatever the input: six
+tables of at most ``2**MAX_TABLE_BITS`` bytes (log2 of the chunk size + ``extra``
+bits, so small chunks set up fast), a match table of at most 2**22 int32 positions,
+the APM (2048 x 33 int32) and the mixer (7168 int32).
 
 >>> import numpy as np
 >>> src = np.frombuffer(b"abracadabra, abracadabra, abracadabra", dtype=np.uint8)
@@ -51,14 +57,20 @@ WORD = 100            # pseudo-order: the current word (letters, case-folded)
 MAX_TABLE_BITS = 22   # per context model: at most 2**22 bytes
 MIN_TABLE_BITS = 17   # order 1 is direct: 256 x 17 slots of 16 bytes
 MATCH_MAX_BITS = 22
-APM_MAX_BITS = 16
+APM_ROWS = 2048       # the APM's context: the partial byte and the previous byte's top 3 bits
 N_MODELS = 6          # context models (a constant: the compiler unrolls their loops)
+W_SETS = (N_MODELS + 1) * 4 * 8 * 4   # mixer weight sets: known contexts x match x bit x c1 >> 6
 
 # Configurations by mode byte (part of the format: never change one, add a new mode).
-# orders, match minimum, mixer rate, state-map count limit, APM rate (shift),
-# APM shares (out of 4: mixer, apm by partial byte, apm by previous byte)
-CONFIGS = {1: dict(orders=(1, 2, 3, 4, 6, WORD), match_min=6, rate=12, limit=255, apm_rate=7,
-                   shares=(1, 1, 2))}
+# orders: the context models; match_min: bytes a match must share; rate, boost: the mixer's
+# step (rate + boost * 65536 / (bytes so far + 4096), in 1/65536 of err * input); limit: the
+# state maps' count limit; apm_rate: the APM's step (shift); apm_share: the APM's part of
+# the final probability, out of 4; extra: table size, log2(chunk size) + extra bits;
+# half: count states halve the other count above this.
+CONFIGS = {1: dict(orders=(1, 2, 3, 4, 6, WORD), match_min=6, rate=12, boost=4, limit=255, apm_rate=6,
+                   apm_share=3, extra=3, half=2)}
+assert all(len(c["orders"]) == N_MODELS for c in CONFIGS.values())
+PROBE = 1 << 16       # the encoder gives up when the first PROBE bytes of a larger chunk save nothing
 
 
 def squash_table() -> np.ndarray:
@@ -86,13 +98,13 @@ def stretch_table(sq: np.ndarray) -> np.ndarray:
 
     >>> st = stretch_table(squash_table())
     >>> int(st[0]), int(st[2048]), int(st[4095]), bool((np.diff(st) >= 0).all())
-    (-2047, 2, 2047, True)
+    (-2047, 1, 2047, True)
     """
     d = np.searchsorted(sq, 16 * np.arange(4096) + 8) - 2047
     return np.clip(d, -2047, 2047).astype(np.int64)
 
 
-def state_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def state_tables(half: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(next state (256, 2), total count per state, initial 22-bit probability per state)
     for count states ``16 n0 + n1``.
 
@@ -111,17 +123,17 @@ def state_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             for b in (0, 1):
                 c = [n0, n1]
                 c[b] = min(c[b] + 1, 15)
-                if c[1 - b] > 2:
+                if c[1 - b] > half:
                     c[1 - b] = (c[1 - b] + 1) // 2
                 nxt[s, b] = 16 * c[0] + c[1]
     return nxt, total, p0
 
 
-@lru_cache(maxsize=1)
-def tables() -> tuple:
+@lru_cache(maxsize=4)
+def tables(half: int = 2) -> tuple:
     """The constant tables of the kernel, built once per process."""
     sq = squash_table()
-    nxt, total, p0 = state_tables()
+    nxt, total, p0 = state_tables(half)
     rate = np.array([(1 << 17) // (2 * n + 3) for n in range(1024)], dtype=np.int64)   # 2/(2n+3) in 1/65536
     return sq, stretch_table(sq), nxt, total, p0, rate
 
@@ -181,16 +193,12 @@ def _apm(A, row, d, y, rate, update):
 
 
 @numba.njit(cache=True, nogil=True)
-def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st, nxt, total, rate_t):
+def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, st, nxt, total, rate_t):
     K = N_MODELS
-    match_min, lr, limit, apm_rate, s0, s1, s2 = params[0], params[1], params[2], params[3], params[4], \
-        params[5], params[6]
-    fl2, flapm, fl3 = params[7], params[8], params[9]
+    match_min, lr, boost, limit, apm_rate, share = params[0], params[1], params[2], params[3], params[4], params[5]
     tmask = (T.shape[1] >> 4) - 1
-    a2mask = A2.shape[0] // 33 - 1
     mmask = MT.shape[0] - 1
     NI = K + 2
-    NS1 = (K + 1) * 4
     state = np.zeros(4, dtype=np.int64)
     if encoding:
         state[1] = M32
@@ -200,10 +208,12 @@ def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st
     hk = np.zeros(K, dtype=np.int64)
     x = np.zeros(NI, dtype=np.int64)
     sk = np.zeros(K, dtype=np.int64)
-    sink = np.zeros(1, dtype=np.int64)
+    sink = np.zeros(1, dtype=np.int64)   # keeps the prefetching loads from being optimised away
     c4, c8, wh, pwh = 0, 0, 0, 0
     mlen, mptr, mi = 0, 0, 0
     for i in range(n):
+        if i == probe and state[2] + 16 >= i:
+            return -1            # incompressible so far: not worth the time
         # contexts of this byte
         c1 = c4 & 255
         for k in range(K):
@@ -218,6 +228,7 @@ def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st
         mb = 0 if mlen == 0 else (mlen if mlen < 16 else (16 + (mlen - 16) // 4 if mlen < 64 else 28))
         c0, j, y = 1, 1, 0
         byte = buf[i] if encoding else 0
+        rate = lr + (boost << 16) // (i + 4096)       # the mixer learns faster at first
         for bit in range(8):
             if bit == 0 or bit == 4:
                 if bit == 4:
@@ -247,22 +258,15 @@ def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st
             else:
                 x[K] = 0
             x[K + 1] = 256
-            w1 = (conf + (K + 1) * (0 if expect < 0 else (1 if mlen < 16 else (2 if mlen < 32 else 3)))) * NI
-            w2 = (NS1 + c0) * NI
-            d1, d2 = 0, 0
+            mstate = 0 if expect < 0 else (1 if mlen < 16 else (2 if mlen < 32 else 3))
+            w1 = ((((conf + (K + 1) * mstate) << 3) + bit) * 4 + (c1 >> 6)) * NI
+            d1 = 0
             for m in range(NI):
                 d1 += x[m] * W[w1 + m]
-                if fl2:
-                    d2 += x[m] * W[w2 + m]
             d1 = min(2047, max(-2047, d1 >> 16))
-            d2 = min(2047, max(-2047, d2 >> 16))
-            dm = (d1 + d2) >> 1 if fl2 else d1
-            pm = sq[dm + 2047]
-            r2 = (c0 | (c1 << 8)) & a2mask
-            if flapm:
-                p = (s0 * pm + s1 * _apm(A1, c0, dm, 0, 0, False) + s2 * _apm(A2, r2, dm, 0, 0, False)) >> 2
-            else:
-                p = pm
+            pm = sq[d1 + 2047]
+            r2 = c0 | ((c1 >> 5) << 8)
+            p = ((4 - share) * pm + share * _apm(A, r2, d1, 0, 0, False)) >> 2
             p = min(65535, max(1, p))
             if encoding:
                 y = (byte >> (7 - bit)) & 1
@@ -270,15 +274,10 @@ def _code(buf, n, stream, encoding, orders, params, T, sm, W, A1, A2, MT, sq, st
             else:
                 y = dec_bit(state, stream, p)
             # learn
-            e1 = ((y << 12) - (sq[d1 + 2047] >> 4)) * lr
-            e2 = ((y << 12) - (sq[d2 + 2047] >> 4)) * lr
+            e1 = ((y << 12) - (pm >> 4)) * rate
             for m in range(NI):
                 W[w1 + m] += (x[m] * e1) >> 16
-                if fl2:
-                    W[w2 + m] += (x[m] * e2) >> 16
-            if flapm:
-                _apm(A1, c0, dm, y, apm_rate, True)
-                _apm(A2, r2, dm, y, apm_rate, True)
+            _apm(A, r2, d1, y, apm_rate, True)
             for k in range(K):
                 q = sk[k]
                 _learn(sm, q, y, limit, rate_t)
@@ -325,30 +324,34 @@ def _bits(n: int, extra: int, low: int, high: int) -> int:
     return min(high, max(low, max(n, 1).bit_length() + extra))
 
 
-def _setup(n: int, mode: int):
+def _setup(n: int, mode: int) -> tuple:
+    """The kernel's arguments after ``probe`` for a chunk of n bytes: tables start empty."""
     cfg = CONFIGS[mode]
-    sq, st, nxt, total, p0, rate_t = tables()
+    sq, st, nxt, total, p0, rate_t = tables(cfg["half"])
     orders = np.array(cfg["orders"], dtype=np.int64)
-    K = N_MODELS
-    params = np.array([cfg["match_min"], cfg["rate"], cfg["limit"], cfg["apm_rate"], *cfg["shares"], cfg.get("fl2", 1), cfg.get("flapm", 1), cfg.get("fl3", 0)], dtype=np.int64)
-    T = np.zeros((K, 1 << _bits(n, 5, MIN_TABLE_BITS, MAX_TABLE_BITS)), dtype=np.uint8)
-    sm = np.concatenate([np.tile(p0, K), np.full(64, 1 << 21, dtype=np.int64)]) << 10
-    NI = K + 2
-    W = np.full(((K + 1) * 4 + 256) * NI, (1 << 16) * 3 // 10, dtype=np.int32)
-    row = sq[np.clip(np.arange(33) * 128 - 2048, -2047, 2047) + 2047].astype(np.int32)
-    A1 = np.tile(row, 256)
-    A2 = np.tile(row, 1 << _bits(n, 0, 8, APM_MAX_BITS))
+    params = np.array([cfg[k] for k in ("match_min", "rate", "boost", "limit", "apm_rate", "apm_share")],
+                      dtype=np.int64)
+    T = np.zeros((N_MODELS, 1 << _bits(n, cfg["extra"], MIN_TABLE_BITS, MAX_TABLE_BITS)), dtype=np.uint8)
+    sm = np.concatenate([np.tile(p0, N_MODELS), np.full(64, 1 << 21, dtype=np.int64)]) << 10
+    W = np.full(W_SETS * (N_MODELS + 2), (1 << 16) * 3 // 10, dtype=np.int32)
+    A = np.tile(sq[np.clip(np.arange(33) * 128 - 2048, -2047, 2047) + 2047].astype(np.int32), APM_ROWS)
     MT = np.zeros(1 << _bits(n, 1, 10, MATCH_MAX_BITS), dtype=np.int32)
-    return orders, params, T, sm, W, A1, A2, MT, sq, st, nxt, total, rate_t
+    return orders, params, T, sm, W, A, MT, sq, st, nxt, total, rate_t
 
 
-def encode(src: np.ndarray, mode: int) -> bytes | None:
+def encode(src: np.ndarray, mode: int, probe: bool = True) -> bytes | None:
     """Code the uint8 array ``src`` with configuration ``mode``; the coder's stream, or None
-    when it is not shorter than ``src``."""
+    when it is not shorter than ``src`` (with ``probe``, also when a chunk over 2 * PROBE
+    bytes saves nothing on its first PROBE bytes: random or already compressed data).
+
+    >>> encode(np.random.default_rng(0).integers(0, 256, 3 * PROBE, dtype=np.uint8), 1) is None
+    True
+    """
     n = len(src)
     out = np.zeros(n + 8, dtype=np.uint8)
-    m = _code(np.array(src, dtype=np.uint8), n, out, True, *_setup(n, mode))
-    return None if m >= n + 8 else out[:m].tobytes()
+    at = PROBE if probe and n >= 2 * PROBE else -1
+    m = _code(np.array(src, dtype=np.uint8), n, out, True, at, *_setup(n, mode))
+    return None if m < 0 or m >= n + 8 else out[:m].tobytes()
 
 
 def decode(stream: bytes, n: int, mode: int) -> np.ndarray:
@@ -358,7 +361,7 @@ def decode(stream: bytes, n: int, mode: int) -> np.ndarray:
         raise CodingError(f"unknown cm mode {mode}")
     data = np.array(np.frombuffer(stream, dtype=np.uint8))   # writable: one compiled kernel both ways
     out = np.zeros(n, dtype=np.uint8)
-    used = _code(out, n, data, False, *_setup(n, mode))
+    used = _code(out, n, data, False, -1, *_setup(n, mode))
     if used != len(data):
         raise CodingError("cm stream does not end where the coder does (damaged data)")
     return out
