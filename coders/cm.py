@@ -6,7 +6,7 @@ decision these models each give a prediction:
 
 - six context models, one per entry of ``orders`` (the k previous bytes, k = 1..8,
   or the pseudo-order :data:`WORD`: the letters of the current word, case-folded,
-  or between words the previous word and byte): a hash table of 16-byte slots, one
+  or between words the two bytes before the last, a sparse context): a hash table of 16-byte slots, one
   per (context, nibble), holding a check byte and the bit histories of the
   nibble's 15 tree nodes, so a model costs one cache line per nibble; a lookup
   tries 3 neighbouring slots and otherwise replaces the least used (order 1 is
@@ -209,7 +209,7 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
     x = np.zeros(NI, dtype=np.int64)
     sk = np.zeros(K, dtype=np.int64)
     sink = np.zeros(1, dtype=np.int64)   # keeps the prefetching loads from being optimised away
-    c4, c8, wh, pwh = 0, 0, 0, 0
+    c4, c8, wh = 0, 0, 0
     mlen, mptr, mi = 0, 0, 0
     for i in range(n):
         if i == probe and state[2] + 16 >= i:
@@ -219,7 +219,7 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
         for k in range(K):
             o = orders[k]
             if o == WORD:
-                hk[k] = _hash(wh + pwh * 0x2F0F3D5, 0x5E3 + c1 * (wh == 0))
+                hk[k] = _hash(wh if wh else (c4 >> 8) & 0xFFFF, 0x5E3 + (wh == 0))   # between words: c2, c3
             elif o <= 4:
                 hk[k] = _hash(c4 & ((1 << (8 * o)) - 1), o)
             else:
@@ -299,8 +299,8 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
         lc = c | 32
         if 97 <= lc <= 122:
             wh = ((wh + lc + 1) * 0x3D4D51CB) & M32
-        elif wh != 0:
-            pwh, wh = wh, 0
+        else:
+            wh = 0
         if mlen > 0:
             mlen = mlen + 1 if mlen < 65535 else mlen
             mptr += 1
