@@ -79,7 +79,7 @@ def test_damaged_payloads_raise_format_error():
 
 def test_golden_bitstreams():
     """The exact bytes: a change is deliberate (a new mode byte, old modes still decode).
-    Regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/methods/test_cm.py``."""
+    Regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/methods/test_cm_method.py``."""
     got = {name: {"payload": cm.encode(data).hex(), "file": compress_cm(data).hex()} for name, data in CASES.items()}
     if os.environ.get("PCZ_REGEN_GOLDEN"):
         with open(GOLDEN, "w") as f:
