@@ -154,9 +154,9 @@ def _slot(T, k, h, mask, total):
     chk = h >> 24
     i = h & mask
     b0, b1, b2 = i << 4, (i ^ 1) << 4, (i ^ 2) << 4
-    m0 = np.int64(T[k, b0] == chk)
-    m1 = np.int64(T[k, b1] == chk)
-    m2 = np.int64(T[k, b2] == chk)
+    m0 = np.int64(T[k, np.uint64(b0)] == chk)      # (unsigned indices: no negative-index fix-up)
+    m1 = np.int64(T[k, np.uint64(b1)] == chk)
+    m2 = np.int64(T[k, np.uint64(b2)] == chk)
     if m0 | m1 | m2:
         return m0 * b0 + (1 - m0) * (m1 * b1 + (1 - m1) * b2)
     p0, p1, p2 = total[T[k, b0 + 1]], total[T[k, b1 + 1]], total[T[k, b2 + 1]]
@@ -172,11 +172,11 @@ def _slot(T, k, h, mask, total):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _learn(sm, q, y, limit, rate_t):
     """Move state map entry q (22-bit probability << 10 | count) towards bit y by 2 / (2 count + 3)."""
-    v = sm[q]
+    v = sm[np.uint64(q)]
     n = v & 1023
     p = v >> 10
-    p += (((y << 22) - p) * rate_t[n]) >> 16
-    sm[q] = (p << 10) | (n + (n < limit))
+    p += (((y << 22) - p) * rate_t[np.uint64(n)]) >> 16
+    sm[np.uint64(q)] = (p << 10) | (n + (n < limit))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -186,10 +186,10 @@ def _apm(A, row, d, y, rate, update):
     j, wt = s >> 7, s & 127
     r = row * 33 + j
     if update:
-        k = r + (wt >> 6)
+        k = np.uint64(r + (wt >> 6))
         A[k] += ((y << 16) - A[k]) >> rate
         return 0
-    return (A[r] * (128 - wt) + A[r + 1] * wt) >> 7
+    return (A[np.uint64(r)] * (128 - wt) + A[np.uint64(r + 1)] * wt) >> 7
 
 
 @numba.njit(cache=True, nogil=True)
@@ -224,7 +224,7 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
                 hk[k] = _hash(c4 & ((1 << (8 * o)) - 1), o)
             else:
                 hk[k] = _hash(c4 ^ _hash(c8 & ((1 << (8 * (o - 4))) - 1), o), o)
-        mbyte = (buf[mptr] | 256) if mlen > 0 else 0
+        mbyte = (buf[np.uint64(mptr)] | 256) if mlen > 0 else 0
         mb = 0 if mlen == 0 else (mlen if mlen < 16 else (16 + (mlen - 16) // 4 if mlen < 64 else 28))
         c0, j, y = 1, 1, 0
         byte = buf[i] if encoding else 0
@@ -236,7 +236,7 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
                         hk[k] = _hash(hk[k] + c0 * 0x3C6EF372, 77)
                 touch = 0
                 for k in range(K):            # independent loads first: the cache misses overlap
-                    touch += T[k, (hk[k] & tmask) << 4]
+                    touch += T[k, np.uint64((hk[k] & tmask) << 4)]
                 sink[0] += touch
                 for k in range(K):
                     if orders[k] == 1:
@@ -246,15 +246,15 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
                 j = 1
             conf = 0
             for k in range(K):
-                v = T[k, base[k] + j]
+                v = T[k, np.uint64(base[k] + j)]
                 sk[k] = (k << 8) | v
                 conf += v != 0
-                x[k] = st[sm[sk[k]] >> 20]
+                x[k] = st[np.uint64(sm[np.uint64(sk[k])] >> 20)]
             expect = -1
             if mbyte and (mbyte >> (8 - bit)) == c0:
                 expect = (mbyte >> (7 - bit)) & 1
                 mi = (K << 8) + mb * 2 + expect
-                x[K] = st[sm[mi] >> 20]
+                x[K] = st[np.uint64(sm[np.uint64(mi)] >> 20)]
             else:
                 x[K] = 0
             x[K + 1] = 256
@@ -262,9 +262,9 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
             w1 = ((((conf + (K + 1) * mstate) << 3) + bit) * 4 + (c1 >> 6)) * NI
             d1 = 0
             for m in range(NI):
-                d1 += x[m] * W[w1 + m]
+                d1 += x[m] * W[np.uint64(w1 + m)]
             d1 = min(2047, max(-2047, d1 >> 16))
-            pm = sq[d1 + 2047]
+            pm = sq[np.uint64(d1 + 2047)]
             r2 = c0 | ((c1 >> 5) << 8)
             p = ((4 - share) * pm + share * _apm(A, r2, d1, 0, 0, False)) >> 2
             p = min(65535, max(1, p))
@@ -276,12 +276,12 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
             # learn
             e1 = ((y << 12) - (pm >> 4)) * rate
             for m in range(NI):
-                W[w1 + m] += (x[m] * e1) >> 16
+                W[np.uint64(w1 + m)] += (x[m] * e1) >> 16
             _apm(A, r2, d1, y, apm_rate, True)
             for k in range(K):
                 q = sk[k]
                 _learn(sm, q, y, limit, rate_t)
-                T[k, base[k] + j] = nxt[q & 255, y]
+                T[k, np.uint64(base[k] + j)] = nxt[np.uint64(q & 255), np.uint64(y)]
             if expect >= 0:
                 _learn(sm, mi, y, limit, rate_t)
                 if expect != y:
@@ -307,14 +307,14 @@ def _code(buf, n, stream, encoding, probe, orders, params, T, sm, W, A, MT, sq, 
         if i + 1 >= match_min:
             hm = _hash(c4 ^ _hash(c8 & ((1 << (8 * max(0, match_min - 4))) - 1), 9), 11) & mmask
             if mlen == 0:
-                cand = MT[hm]
+                cand = MT[np.uint64(hm)]
                 if cand > 0:
                     L = 0
                     while L < 32 and cand - 1 - L >= 0 and buf[cand - 1 - L] == buf[i - L]:
                         L += 1
                     if L >= match_min:
                         mlen, mptr = L, cand
-            MT[hm] = i + 1
+            MT[np.uint64(hm)] = i + 1
     if encoding:
         return enc_flush(state, stream)
     return state[2]
