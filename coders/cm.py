@@ -131,7 +131,13 @@ def state_tables(half: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=4)
 def tables(half: int = 2) -> tuple:
-    """The constant tables of the kernel, built once per process."""
+    """The constant tables of the kernel, built once per process: squash, stretch, next
+    state, total count and initial probability per state, and the state maps' step per count.
+
+    >>> sq, st, nxt, total, p0, step = tables()
+    >>> len(sq), len(st), nxt.shape, int(step[0]), int(step[255])
+    (4095, 4096, (256, 2), 43690, 255)
+    """
     sq = squash_table()
     nxt, total, p0 = state_tables(half)
     rate = np.array([(1 << 17) // (2 * n + 3) for n in range(1024)], dtype=np.int64)   # 2/(2n+3) in 1/65536
@@ -356,7 +362,16 @@ def encode(src: np.ndarray, mode: int, probe: bool = True) -> bytes | None:
 
 def decode(stream: bytes, n: int, mode: int) -> np.ndarray:
     """Decode n bytes coded with configuration ``mode``; CodingError when the stream does not
-    end exactly where the coder's does (damaged or truncated)."""
+    end exactly where the coder's does (damaged or truncated).
+
+    >>> blob = encode(np.frombuffer(b"to be or not to be, " * 9, dtype=np.uint8), 1)
+    >>> decode(blob, 180, 1)[:12].tobytes()
+    b'to be or not'
+    >>> decode(blob[:-1], 180, 1)
+    Traceback (most recent call last):
+    ...
+    pcz.coders.errors.CodingError: cm stream does not end where the coder does (damaged data)
+    """
     if mode not in CONFIGS:
         raise CodingError(f"unknown cm mode {mode}")
     data = np.array(np.frombuffer(stream, dtype=np.uint8))   # writable: one compiled kernel both ways

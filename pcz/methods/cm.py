@@ -26,7 +26,11 @@ MODE = 1          # the configuration written when compressing
 
 
 def encode(data: bytes, model=None, mode: int = MODE) -> bytes | None:
-    """Code a chunk; None when it is empty or nothing is saved (the model is not used)."""
+    """Code a chunk; None when it is empty or nothing is saved (the model is not used).
+
+    >>> encode(b""), encode(b"ab"), len(encode(b"ab" * 500)) < 40
+    (None, None, True)
+    """
     from pcz.coders import cm          # numba: imported when this method runs
     if not data:
         return None
@@ -37,7 +41,15 @@ def encode(data: bytes, model=None, mode: int = MODE) -> bytes | None:
 
 
 def decode(payload: bytes, size: int, model=None) -> bytes:
-    """Invert :func:`encode` for a chunk of ``size`` bytes; FormatError on a damaged payload."""
+    """Invert :func:`encode` for a chunk of ``size`` bytes; FormatError on a damaged payload.
+
+    >>> decode(encode(b"ab" * 500), 1000) == b"ab" * 500
+    True
+    >>> decode(b"\x07abc", 10)
+    Traceback (most recent call last):
+    ...
+    pcz.errors.FormatError: unknown cm chunk mode 7
+    """
     from pcz.coders import cm
     if not payload:
         raise FormatError("empty cm chunk")
