@@ -7,7 +7,7 @@ their model's size; modes with a model report its theoretical rate.  A new
 mode is one :func:`register` call.
 
 >>> sorted(MODES)
-['pcz', 'pcz-fast', 'pcz-hclt', 'pcz-hmm', 'pcz-hmm-mix', 'pcz-order0']
+['pcz', 'pcz-cm', 'pcz-fast', 'pcz-hclt', 'pcz-hmm', 'pcz-hmm-mix', 'pcz-order0']
 >>> codec = MODES["pcz"].build()
 >>> item = np.frombuffer(b"abracadabra" * 50, dtype=np.uint8)
 >>> bool((codec.decode(codec.encode(item), item.shape) == item).all())
@@ -175,6 +175,7 @@ def _has_api(*names: str) -> Callable[[], str | None]:
 register(Mode("pcz", "pcz default (pcz.compress)", lambda: None,
               lambda: StreamCodec("pcz", f"pcz default, pcz.compress (best method per 1 MiB chunk): {_version()}")))
 register(method_mode(methods.ORDER0_RANS, "pcz-fast", "pcz --fast: order-0 with the numba rANS coder"))
+register(method_mode(methods.CM, "pcz-cm", "pcz lean context mixing (method 9, no model file)"))
 register(method_mode(methods.ORDER0, "pcz-order0", "pcz core order-0 byte model (theoretical: ideal "
                      "code length under the stored tables)", theoretical=order0_bits))
 register(Mode("pcz-hclt", "pcz HCLT record model", _has_api("train", "compress_array", "decompress_array"),

@@ -5,8 +5,8 @@
 >>> methods.get(methods.ORDER0).name
 'order0'
 """
-from pcz.methods.registry import (HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, ORDER0_RANS, RAW, WINDOWS,
-                                  Method, check_payload, get, register)
+from pcz.methods.registry import (CM, HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, ORDER0_RANS, RAW,
+                                  WINDOWS, Method, check_payload, get, register)
 
-__all__ = ["RAW", "ORDER0", "HCLT", "HMM", "WINDOWS", "HCLT_RANS", "HMM_MIX", "NPY_HEADER", "ORDER0_RANS", "Method",
-           "check_payload", "get", "register"]
+__all__ = ["RAW", "ORDER0", "HCLT", "HMM", "WINDOWS", "HCLT_RANS", "HMM_MIX", "NPY_HEADER", "ORDER0_RANS", "CM",
+           "Method", "check_payload", "get", "register"]

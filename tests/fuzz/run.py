@@ -32,13 +32,13 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 # numba kernels (pcz.coders) cannot be instrumented: atheris' hooks are not typable
 # in nopython mode; they are fuzzed through their instrumented callers.
-KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "hmm_chain", "range_coder", "tree_pc",
+KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "cm", "hmm_chain", "range_coder", "tree_pc",
                                               "tree_rans", "window_coder")]
 with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact names only
     import pcz
     from pcz import methods, models, tokens  # noqa: F401
     from pcz.format import compact  # noqa: F401  (lazily loaded otherwise)
-    from pcz.methods import hclt, npy_header, text  # noqa: F401
+    from pcz.methods import cm, hclt, npy_header, text  # noqa: F401
     from pcz.models import hclt as hclt_model, hmm  # noqa: F401
     from pcz.errors import PczError
 
@@ -62,7 +62,7 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 9)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, cm
 _MODELS = {}
 
 
@@ -134,6 +134,8 @@ def seeds(target: str) -> list[bytes]:
     for W in (16, 32, 64, 128):
         from pcz.methods.text import windows_method
         out.append(bytes([4]) + len(text).to_bytes(3, "little") + windows_method(W).encode(text, _model_for(4)))
+    for data in (text, bytes(range(256)) * 2 + text):
+        out.append(bytes([METHOD_IDS.index(9)]) + len(data).to_bytes(3, "little") + cm.encode(data))
     return out
 
 

@@ -134,3 +134,10 @@ def test_a_chunk_one_bit_short_is_refused_before_decoding():
     methods.check_payload(method, size, least)
     with pytest.raises(FormatError, match="too short"):
         methods.check_payload(method, size, least - 1)
+
+
+def test_cm_constants():
+    from pcz.methods import cm
+    method = methods.get(methods.CM)
+    for data in (bytes(1 << 20), b"\xff" * 100_000, b"ab" * 50_000):
+        _meets_floor(method, len(data), cm.encode(data))
