@@ -15,11 +15,15 @@ __version__ = "0.1.0"
 _API = {"compress": "pcz.api", "decompress": "pcz.api",
         "compress_stream": "pcz.streams", "decompress_stream": "pcz.streams",
         "open": "pcz.pczfile",
-        "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays"}
+        "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays",
+        "pack": "pcz.dataset.pack", "unpack": "pcz.dataset.unpack", "open_dataset": "pcz.dataset.reader"}
+_MODULES = {"zarr"}     # submodules reached as attributes (pcz.zarr.PczCodec); need the dataset extra
 __all__ = [*_API, "PczError", "FormatError", "ChecksumError", "ModelError", "LimitError", "InputError"]
 
 
 def __getattr__(name: str):
+    if name in _MODULES:
+        return importlib.import_module(f"pcz.{name}")
     if name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
         globals()[name] = value
@@ -28,4 +32,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted([*globals(), *_API])
+    return sorted([*globals(), *_API, *_MODULES])
