@@ -8,8 +8,8 @@ model are known from the array's metadata, so the payload carries neither:
 - n > 1: one byte ``w`` (1 to 4), then n little-endian ``w``-byte counts of words,
   one per record, then the records' words one after the other.
 
-A reader wanting records a..b reads byte 0, then the ``n * w`` bytes of counts, then
-only the words of those records (:func:`plan`).
+A reader wanting records a..b reads the first ``1 + 4n`` bytes (which always hold the head:
+every record has at least two words), then only the words of those records (:func:`plan`).
 
 >>> import numpy as np
 >>> from pcz.models.hclt import HcltModel

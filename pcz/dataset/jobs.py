@@ -7,9 +7,11 @@ runs the tasks here, one after the other (small jobs, tests, no Dask needed).  E
 task is submitted with retries, and the scheduler reruns the tasks of a worker that
 died; a task must therefore be idempotent (write the same bytes to the same keys).
 
+>>> def square(x):
+...     return {"square": x * x}
 >>> with Runner(scheduler="synchronous") as run:
-...     run.map(pow, [(2, 3), (3, 2)], units=[1, 1])
-[8, 9]
+...     [r["square"] for r in run.map(square, [(2,), (3,)], units=[1, 1])]
+[4, 9]
 """
 import logging
 import os
@@ -21,6 +23,7 @@ from typing import Callable, Sequence
 from pcz.dataset import require
 from pcz.errors import PczError
 
+require("zarr")         # the dataset extra: tasks write through zarr
 RETRIES = 3
 
 
@@ -29,8 +32,25 @@ def worker_stats() -> dict:
     return {"pid": os.getpid(), "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
+def task(func: Callable, *args) -> tuple[str, object]:
+    """Run a task in a worker: ("ok", result and its CPU seconds), or ("error", e) for a
+    :class:`PczError` (bad input: retrying would fail again, so it is not raised there).
+    zarr codes one chunk at a time inside a task (a worker is one core; its memory is
+    bounded by one chunk's coding, not ten)."""
+    zarr = require("zarr")
+    start = time.process_time()
+    try:
+        with zarr.config.set({"async.concurrency": 1}):
+            out = func(*args)
+    except PczError as e:
+        return "error", e
+    return "ok", out | {"cpu_seconds": time.process_time() - start}
+
+
 class Runner:
-    """Maps a function over task arguments on Dask workers or in this process."""
+    """Maps a function over task arguments on Dask workers or in this process.  ``scheduler``:
+    None (a LocalCluster of ``workers`` processes), an address, a ``distributed.Client``
+    (used as it is), or ``"synchronous"``."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None,
                  worker_memory: int | str | None = None):
@@ -38,6 +58,7 @@ class Runner:
         self.scheduler = scheduler
         self.worker_memory = worker_memory or "auto"
         self.client = self.cluster = None
+        self.own_client = True
 
     @property
     def synchronous(self) -> bool:
@@ -48,9 +69,14 @@ class Runner:
             return self
         require("dask")
         distributed = require("distributed")
+        if isinstance(self.scheduler, distributed.Client):        # the caller's client: used, not closed
+            self.client, self.own_client = self.scheduler, False
+            self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            return self
         try:
             if self.scheduler:
                 self.client = distributed.Client(self.scheduler, timeout="20s")
+                self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
             else:
                 self.cluster = distributed.LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True,
@@ -63,7 +89,7 @@ class Runner:
         return self
 
     def __exit__(self, *exc) -> None:
-        for part in (self.client, self.cluster):
+        for part in (self.client if self.own_client else None, self.cluster):
             if part is not None:
                 try:
                     part.close()
@@ -82,13 +108,13 @@ class Runner:
         if self.client is None:
             out = []
             for args, n in zip(tasks, units):
-                out.append(func(*args))
+                out.append(_result(task(func, *args)))
                 if progress:
                     progress(n, sum(units))
             return out
         distributed = require("distributed")
         token = secrets.token_hex(4)
-        futures = [self.client.submit(func, *args, key=f"pcz-{token}-{i}", retries=RETRIES, pure=False)
+        futures = [self.client.submit(task, func, *args, key=f"pcz-{token}-{i}", retries=RETRIES, pure=False)
                    for i, args in enumerate(tasks)]
         index = {f.key: i for i, f in enumerate(futures)}
         out = [None] * len(futures)
@@ -96,7 +122,7 @@ class Runner:
             for future in distributed.as_completed(futures):
                 i = index[future.key]
                 try:
-                    out[i] = future.result()
+                    out[i] = _result(future.result())
                 except distributed.KilledWorker:
                     raise PczError(f"task {i} killed {RETRIES + 1} workers (out of memory? "
                                    "try a larger --worker-memory)") from None
@@ -105,6 +131,13 @@ class Runner:
         finally:
             self.client.cancel([f for f in futures if not f.done()])
         return out
+
+
+def _result(outcome: tuple[str, object]):
+    status, value = outcome
+    if status == "error":
+        raise value
+    return value
 
 
 def chunk_tasks(N: int, chunk_records: int, record_size: int, workers: int,

@@ -128,15 +128,15 @@ def _write_files(root: str, results: list[dict], chunk_records: int) -> int:
     return int(np.sum(forms == images.VERBATIM))
 
 
-def pack(source: str, store: str, model, *, workers: int | None = None, scheduler: str | None = None,
+def pack(source: str, store: str, model, *, workers: int | None = None, scheduler=None,
          chunk_records: int | None = None, embed_model: bool = True, force: bool = False,
          progress=None, worker_memory: int | str | None = None, task_bytes: int = 32 << 20,
          model_store: str | None = None) -> dict:
     """Pack ``source`` (a .npy/IDX file, ``file.h5:/dataset``, a zarr array or a folder of
     PNG/PGM images) into the store folder ``store`` with a record model (path, id, bytes
     or object).  ``workers`` Dask worker processes on this machine (default: one per
-    core), or ``scheduler``: an existing cluster's address, or ``"synchronous"`` to run
-    here.  ``progress(records, total)`` is called as tasks finish.  The model is stored in the
+    core), or ``scheduler``: an existing cluster's address or a ``distributed.Client``, or
+    ``"synchronous"`` to run here.  ``progress(records, total)`` is called as tasks finish.  The model is stored in the
     store (unless ``embed_model`` is false) and added to the model store (the folder
     ``model_store``, else the first of :func:`pcz.models.store.folders`), so a fresh
     process opening the store's array finds it.  Returns figures about the run."""
@@ -159,7 +159,9 @@ def pack(source: str, store: str, model, *, workers: int | None = None, schedule
             ranges = jobs.chunk_tasks(src.N, chunk_records, src.record_size, runner.workers, task_bytes)
             job = _Job(replace(src, names=()), tmp, model_path)
             tasks = [(job, a, b, src.names[a:b]) for a, b in ranges]
+            started = timer()
             results = runner.map(_pack_task, tasks, [b - a for a, b in ranges], progress)
+            task_seconds = timer() - started
         verbatim = _write_files(tmp, results, chunk_records) if src.kind == "images" else 0
         layout.clean_partial(tmp)
         layout.remove(os.path.join(tmp, "source.records"))
@@ -173,6 +175,8 @@ def pack(source: str, store: str, model, *, workers: int | None = None, schedule
                  "bits_per_value": 8 * records_bytes / max(1, raw), "model": hex_id,
                  "model_values": model_obj.D, "chunk_records": chunk_records, "tasks": len(ranges),
                  "workers": runner.workers if not runner.synchronous else 0, "seconds": seconds,
+                 "task_seconds": task_seconds,
+                 "cpu_seconds": sum(r["cpu_seconds"] for r in results),
                  "mb_per_s": raw / 1e6 / max(seconds, 1e-9), "verbatim_files": verbatim,
                  "peak_rss_per_worker": _peaks(results)}
         group_meta = dict(meta, complete=True, stats={k: stats[k] for k in ("raw_bytes", "records_bytes")})

@@ -129,7 +129,7 @@ def _to_hdf5(raw: str, target: str, dataset: str, shape: tuple, step: int) -> No
                 (stop - start, *shape[1:]))
 
 
-def unpack(store: str, dest: str, *, workers: int | None = None, scheduler: str | None = None,
+def unpack(store: str, dest: str, *, workers: int | None = None, scheduler=None,
            force: bool = False, progress=None, worker_memory: int | str | None = None,
            task_bytes: int = 32 << 20) -> dict:
     """Restore what ``store`` holds to ``dest`` (a file, folder, zarr array or
@@ -152,8 +152,10 @@ def unpack(store: str, dest: str, *, workers: int | None = None, scheduler: str 
                    meta["source"].get("mode"))
         with jobs.Runner(workers, scheduler, worker_memory) as runner:
             ranges = jobs.chunk_tasks(shape[0], meta["chunk_records"], size, runner.workers, task_bytes)
+            started = timer()
             results = runner.map(_unpack_task, [(job, a, b) for a, b in ranges],
                                  [b - a for a, b in ranges], progress)
+            task_seconds = timer() - started
         if kind == "hdf5":
             dataset = _split_h5(dest, meta)[1]
             _to_hdf5(out, os.path.join(tmp, "out.h5"), dataset, shape, max(1, (ranges[0][1] if ranges else 1)))
@@ -168,7 +170,9 @@ def unpack(store: str, dest: str, *, workers: int | None = None, scheduler: str 
         peaks: dict[int, int] = {}
         for r in results:
             peaks[r["pid"]] = max(peaks.get(r["pid"], 0), r["peak_rss"])
-        return {"records": shape[0], "raw_bytes": raw, "seconds": seconds, "tasks": len(ranges),
+        return {"records": shape[0], "raw_bytes": raw, "seconds": seconds, "task_seconds": task_seconds,
+                "cpu_seconds": sum(r["cpu_seconds"] for r in results),
+                "tasks": len(ranges),
                 "mb_per_s": raw / 1e6 / max(seconds, 1e-9), "peak_rss_per_worker": peaks,
                 "workers": runner.workers if not runner.synchronous else 0, "kind": kind}
     except BaseException:

@@ -8,8 +8,8 @@ a process finds it with :func:`pcz.models.store.find` (given models, ``PCZ_MODEL
 ``~/.cache/pcz/models``, the shipped models).  zarr finds the codec by the ``zarr.codecs``
 entry point ``pcz``, so a fresh process that imports only zarr opens such arrays.
 
-Reading part of a chunk decodes only the records asked for (partial decoding: byte 0,
-the record counts, then those records' words), so ``a[17]`` costs one record with
+Reading part of a chunk decodes only the records asked for (partial decoding: one read
+of the chunk's head, one of those records' words), so ``a[17]`` costs one record with
 chunks of any size, or use ``chunks=(1, ...)`` inside ``shards=``.  Give
 ``compressors=None``: the payload is already entropy coded, and a bytes-to-bytes codec
 after it disables partial decoding.
@@ -143,11 +143,10 @@ class PczCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
                 return None
             return chunk_spec.prototype.nd_buffer.from_numpy_array(
                 (await asyncio.to_thread(self._decode, payload.to_bytes(), shape))[selection])
-        lead = await byte_getter.get(prototype=chunk_spec.prototype, byte_range=RangeByteRequest(0, 1))
-        if lead is None or len(lead) == 0:
+        # every record has at least two words, so the first 1 + 4n bytes hold the whole head
+        head = await byte_getter.get(prototype=chunk_spec.prototype, byte_range=RangeByteRequest(0, 1 + 4 * n))
+        if head is None or len(head) == 0:
             return None
-        size = chunks.head_size(lead.to_bytes()[0], n)
-        head = await byte_getter.get(prototype=chunk_spec.prototype, byte_range=RangeByteRequest(0, size))
         start, end, lengths = chunks.plan(head.to_bytes(), n, first, stop)
         body = await byte_getter.get(prototype=chunk_spec.prototype, byte_range=RangeByteRequest(start, end))
         model = _model_for(self.model, shape)

@@ -47,14 +47,14 @@ def test_a_killed_worker_still_yields_a_correct_store(tmp_path, cluster):
             busy = [w for w, keys in client.processing().items() if keys] or list(before)
             seen["killed"] = (busy[0], seen["done"], total)
             os.kill(before[busy[0]], signal.SIGKILL)
-    stats = pcz.pack(str(tmp_path / "a.idx"), str(tmp_path / "s.zarr"), MODEL, scheduler=cluster.scheduler_address,
+    stats = pcz.pack(str(tmp_path / "a.idx"), str(tmp_path / "s.zarr"), MODEL, scheduler=client,
                      chunk_records=8, task_bytes=1, progress=kill_one_mid_run)
     worker, done_then, total = seen["killed"]
     assert done_then < total == N and stats["tasks"] == N // 8           # killed while work remained
     assert np.array_equal(pcz.open_dataset(str(tmp_path / "s.zarr"))[:], X)
     client.wait_for_workers(2, timeout=60)                                # the nanny restarted it
     assert before[worker] not in client.run(os.getpid).values()
-    pcz.unpack(str(tmp_path / "s.zarr"), str(tmp_path / "b.idx"), scheduler=cluster.scheduler_address)
+    pcz.unpack(str(tmp_path / "s.zarr"), str(tmp_path / "b.idx"), scheduler=client)
     assert (tmp_path / "b.idx").read_bytes() == idx_bytes(X)
 
 
