@@ -83,23 +83,30 @@ def sizes(X: np.ndarray, work: str, model: bytes) -> list[dict]:
     return rows
 
 
-def speed(all70k: str, work: str, model: bytes) -> list[dict]:
+def speed(all70k: str, work: str, model: bytes, repeats: int) -> list[dict]:
+    """Pack and unpack with 1 and 2 workers, alternating, ``repeats`` times; the fastest of each."""
     import pcz
+    best: dict = {}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            store = os.path.join(work, f"all-{workers}.zarr")
+            packed = pcz.pack(all70k, store, model, workers=workers, force=True)
+            out = os.path.join(work, f"all-{workers}.npy")
+            unpacked = pcz.unpack(store, out, workers=workers, force=True)
+            same = open(out, "rb").read() == open(all70k, "rb").read()
+            os.unlink(out)
+            for what, s in (("pack", packed), ("unpack", unpacked)):
+                if (what, workers) not in best or s["seconds"] < best[what, workers][0]["seconds"]:
+                    best[what, workers] = (s, same)
     rows = []
-    for workers in (1, 2):
-        store = os.path.join(work, f"all-{workers}.zarr")
-        packed = pcz.pack(all70k, store, model, workers=workers, force=True)
-        out = os.path.join(work, f"all-{workers}.npy")
-        unpacked = pcz.unpack(store, out, workers=workers, force=True)
-        same = open(out, "rb").read() == open(all70k, "rb").read()
-        for what, s in (("pack", packed), ("unpack", unpacked)):
-            rows.append({"op": what, "workers": workers, "records": s["records"], "seconds": s["seconds"],
-                         "task_seconds": s["task_seconds"], "mb_per_s": s["mb_per_s"],
-                         "task_mb_per_s": s["raw_bytes"] / 1e6 / s["task_seconds"], "tasks": s["tasks"],
-                         "peak_rss_mib": max(s["peak_rss_per_worker"].values()) / 2**20,
-                         "us_per_record_per_worker": 1e6 * s["task_seconds"] * workers / s["records"],
-                         "identical": same})
-        os.unlink(out)
+    for (what, workers), (s, same) in sorted(best.items(), key=lambda kv: (kv[0][0] == "unpack", kv[0][1])):
+        rows.append({"op": what, "workers": workers, "records": s["records"], "seconds": s["seconds"],
+                     "task_seconds": s["task_seconds"], "mb_per_s": s["mb_per_s"],
+                     "task_mb_per_s": s["raw_bytes"] / 1e6 / s["task_seconds"], "tasks": s["tasks"],
+                     "peak_rss_mib": max(s["peak_rss_per_worker"].values()) / 2**20,
+                     "us_per_record_per_worker": 1e6 * s["task_seconds"] * workers / s["records"],
+                     "cpu_us_per_record": 1e6 * s["cpu_seconds"] / s["records"],
+                     "identical": same})
     return rows
 
 
@@ -164,11 +171,13 @@ def markdown(res: dict) -> str:
               f"{res['store']['bits_per_value']:.4f} bits/pixel) also holds the model "
               f"({res['store']['model_bytes']:,} bytes) unless packed with --no-embed-model.", "",
               "## Speed: all 70k images (train + test) as one .npy, LocalCluster", "",
-              "| op | workers | records | wall s | task s | MB/s (wall) | MB/s (tasks) | µs/record/worker | "
-              "peak RSS/worker MiB | identical |", "|---|---|---|---|---|---|---|---|---|---|"]
+              f"Fastest of {res['repeats']} alternating runs. wall: the whole call (cluster start-up included); "
+              "tasks: from the first task submitted to the last result; CPU: worker CPU time in the tasks.", "",
+              "| op | workers | records | wall s | task s | MB/s (wall) | MB/s (tasks) | µs/record/worker (tasks) | "
+              "CPU µs/record | peak RSS/worker MiB | identical |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['op']} | {r['workers']} | {r['records']} | {r['seconds']:.1f} | {r['task_seconds']:.1f} | "
               f"{r['mb_per_s']:.2f} | {r['task_mb_per_s']:.2f} | {r['us_per_record_per_worker']:.0f} | "
-              f"{r['peak_rss_mib']:.0f} | {r['identical']} |" for r in res["speed"]]
+              f"{r['cpu_us_per_record']:.0f} | {r['peak_rss_mib']:.0f} | {r['identical']} |" for r in res["speed"]]
     for op in ("pack", "unpack"):
         one, two = [r for r in res["speed"] if r["op"] == op]
         lines.append(f"\n{op}: speed-up with 2 workers {one['seconds'] / two['seconds']:.2f}x (wall), "
@@ -187,6 +196,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, help="Results path without extension.")
     parser.add_argument("--no-speed", action="store_true", help="Skip the 70k speed runs.")
+    parser.add_argument("--repeats", type=int, default=2, help="Speed runs per setting (the fastest is kept).")
     args = parser.parse_args(argv)
     from pcz.engine.record_files import load_array
     import pcz
@@ -211,7 +221,8 @@ def main(argv=None):
             train = load_array(os.path.join(FMNIST, "train-images-idx3-ubyte.gz"))
             all70k = os.path.join(work, "all70k.npy")
             np.save(all70k, np.concatenate([train, test]))
-            res["speed"] = speed(all70k, work, model)
+            res["speed"] = speed(all70k, work, model, args.repeats)
+            res["repeats"] = args.repeats
         res["load_after"] = [round(x, 1) for x in os.getloadavg()]
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -66,10 +66,13 @@ def _run_options(func):
               help="The record model: a model file or a model id in the model store.")
 @click.option("--chunk-records", type=click.IntRange(1, 1 << 24),
               help="Records per chunk (default: about 1 MiB of records).")
+@click.option("--shard-records", type=click.IntRange(1, 1 << 30),
+              help="Group chunks into zarr shards of this many records (a multiple of --chunk-records).")
 @click.option("--no-embed-model", is_flag=True,
               help="Leave the model out of the store (readers then find it in their model store).")
 @_run_options
-def pack(source, output, model, chunk_records, no_embed_model, workers, scheduler, worker_memory, force, quiet):
+def pack(source, output, model, chunk_records, shard_records, no_embed_model, workers, scheduler, worker_memory,
+         force, quiet):
     """Pack SOURCE into a zarr store of pcz-coded records.
 
     SOURCE: a .npy or IDX file, FILE.h5:/DATASET, a zarr array, or a folder of same-size
@@ -80,7 +83,8 @@ def pack(source, output, model, chunk_records, no_embed_model, workers, schedule
     bar = _Bar(verbosity, "packing")
     try:
         stats = run(source, output, model, workers=_workers(workers), scheduler=scheduler,
-                    chunk_records=chunk_records, embed_model=not no_embed_model, force=force,
+                    chunk_records=chunk_records, shard_records=shard_records, embed_model=not no_embed_model,
+                    force=force,
                     progress=bar, worker_memory=worker_memory)
     finally:
         bar.close()

@@ -101,13 +101,16 @@ def _check_model(data: bytes, source: Source):
     return model
 
 
-def _create(root: str, source: Source, hex_id: str, chunk_records: int, meta: dict) -> None:
+def _create(root: str, source: Source, hex_id: str, chunk_records: int, shard_records: int | None,
+            meta: dict) -> None:
     zarr = require("zarr")
     from pcz.dataset.zarr3 import PczCodec
     group = zarr.open_group(root, mode="a", zarr_format=3)     # root: our new folder
     group.attrs[layout.ATTR] = meta
+    shards = (shard_records, *source.shape[1:]) if shard_records else None
     group.create_array(layout.RECORDS, shape=source.shape, chunks=(chunk_records, *source.shape[1:]),
-                       dtype="u1", serializer=PczCodec(model=hex_id), compressors=None, fill_value=0)
+                       shards=shards, dtype="u1", serializer=PczCodec(model=hex_id), compressors=None,
+                       fill_value=0)
     if source.kind == "images":
         files = group.create_group(layout.FILES)
         files.create_array("name", shape=(source.N,), chunks=(chunk_records,), dtype=str)[:] = np.array(source.names)
@@ -129,12 +132,15 @@ def _write_files(root: str, results: list[dict], chunk_records: int) -> int:
 
 
 def pack(source: str, store: str, model, *, workers: int | None = None, scheduler=None,
-         chunk_records: int | None = None, embed_model: bool = True, force: bool = False,
+         chunk_records: int | None = None, shard_records: int | None = None,
+         embed_model: bool = True, force: bool = False,
          progress=None, worker_memory: int | str | None = None, task_bytes: int = 32 << 20,
          model_store: str | None = None) -> dict:
     """Pack ``source`` (a .npy/IDX file, ``file.h5:/dataset``, a zarr array or a folder of
     PNG/PGM images) into the store folder ``store`` with a record model (path, id, bytes
-    or object).  ``workers`` Dask worker processes on this machine (default: one per
+    or object), in chunks of ``chunk_records`` records (default: about 1 MiB of records),
+    grouped into zarr shards of ``shard_records`` if given (fewer, larger objects; a record
+    still decodes alone).  ``workers`` Dask worker processes on this machine (default: one per
     core), or ``scheduler``: an existing cluster's address or a ``distributed.Client``, or
     ``"synchronous"`` to run here.  ``progress(records, total)`` is called as tasks finish.  The model is stored in the
     store (unless ``embed_model`` is false) and added to the model store (the folder
@@ -150,13 +156,17 @@ def pack(source: str, store: str, model, *, workers: int | None = None, schedule
         model_obj = _check_model(data, src)
         hex_id = mstore.remember(data)
         chunk_records = chunk_records or default_chunk_records(src.record_size)
+        if shard_records is not None and (shard_records < chunk_records or shard_records % chunk_records):
+            raise InputError(f"shards of {shard_records} records must hold whole chunks of {chunk_records}")
+        unit = shard_records or chunk_records      # what one task writes whole (no shared shards)
         meta = {"format": layout.FORMAT, "complete": False, "model": hex_id, "records": src.N,
                 "record_shape": list(src.shape[1:]), "chunk_records": chunk_records,
+                "shard_records": shard_records,
                 "source": {"kind": src.kind, "name": os.path.basename(src.path.rstrip("/")), **src.meta}}
-        _create(tmp, src, hex_id, chunk_records, meta)
+        _create(tmp, src, hex_id, chunk_records, shard_records, meta)
         model_path = layout.write_model(tmp, data)
         with jobs.Runner(workers, scheduler, worker_memory) as runner:
-            ranges = jobs.chunk_tasks(src.N, chunk_records, src.record_size, runner.workers, task_bytes)
+            ranges = jobs.chunk_tasks(src.N, unit, src.record_size, runner.workers, task_bytes)
             job = _Job(replace(src, names=()), tmp, model_path)
             tasks = [(job, a, b, src.names[a:b]) for a, b in ranges]
             started = timer()

@@ -205,3 +205,25 @@ def test_unsafe_names_in_a_store_are_refused(tmp_path):
     with pytest.raises(InputError, match="unsafe file name"):
         pcz.unpack(str(tmp_path / "s.zarr"), str(tmp_path / "out"), scheduler="synchronous")
     assert not (tmp_path / "escape.png").exists() and not (tmp_path / "out").exists()
+
+
+def test_shards_group_chunks_and_a_record_still_decodes_alone(tmp_path, monkeypatch):
+    X = records(N)
+    np.save(tmp_path / "a.npy", X)
+    stats = pcz.pack(str(tmp_path / "a.npy"), str(tmp_path / "s.zarr"), MODEL, scheduler="synchronous",
+                     chunk_records=4, shard_records=16)
+    assert stats["tasks"] == 3 and sorted(os.listdir(tmp_path / "s.zarr" / "records" / "c")) == ["0", "1", "2"]
+    from pcz.dataset import chunks
+    decoded, real = [], chunks.decode_words
+
+    def counting(body, lengths, model):
+        decoded.append(len(lengths))
+        return real(body, lengths, model)
+    monkeypatch.setattr(chunks, "decode_words", counting)
+    ds = pcz.open_dataset(str(tmp_path / "s.zarr"))
+    assert np.array_equal(ds[21], X[21]) and decoded == [1]
+    pcz.unpack(str(tmp_path / "s.zarr"), str(tmp_path / "b.npy"), scheduler="synchronous")
+    assert (tmp_path / "b.npy").read_bytes() == (tmp_path / "a.npy").read_bytes()
+    with pytest.raises(InputError, match="whole chunks"):
+        pcz.pack(str(tmp_path / "a.npy"), str(tmp_path / "t.zarr"), MODEL, scheduler="synchronous",
+                 chunk_records=4, shard_records=10)
