@@ -163,7 +163,8 @@ def markdown(res: dict) -> str:
     lines = [f"# Data sets at scale: Fashion-MNIST ({res['date']})", "",
              f"Command: `{res['command']}`", "",
              f"Machine: {res['cpus']} cores shared with other jobs (load average {res['load_before']} before, "
-             f"{res['load_after']} after); figures are single runs.", "",
+             f"{res['load_after']} after): sizes are exact, speeds the fastest of the runs, random access "
+             "medians.", "",
              "## Size: the 10k test images (t10k), shipped model (trained on train 500..59999)", "",
              "| codec | layout | bytes | bits/pixel |", "|---|---|---|---|"]
     lines += [f"| {r['codec']} | {r['layout']} | {r['bytes']:,} | {r['bpp']:.4f} |" for r in res["sizes"]]

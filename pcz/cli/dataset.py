@@ -1,8 +1,17 @@
 """``pcz pack``, ``pcz unpack`` and ``pcz models``: data sets as pcz-coded zarr stores
 (docs/SCALE.md).  These need the ``dataset`` extra; without it they say so in one line.
 
+>>> import tempfile
 >>> from pcz.cli import main
->>> main(["models", "list", "--store", "/nonexistent-pcz-store"])
+>>> from pcz.models.hclt import HcltModel
+>>> folder = tempfile.mkdtemp()
+>>> with open(f"{folder}/m.pczm", "wb") as f:
+...     _ = f.write(HcltModel.from_float([-1], [1.0], [[[1.0]]], [[[0.5, 0.5]]]).to_bytes())
+>>> main(["models", "add", "--store", f"{folder}/store", f"{folder}/m.pczm"])       # doctest: +ELLIPSIS
+22650c0363b8...  .../m.pczm
+0
+>>> main(["models", "list", "--store", f"{folder}/store"])       # doctest: +ELLIPSIS
+22650c0363b8...          56  .../store/22650c0363b8...pczm
 0
 """
 import os
@@ -140,7 +149,7 @@ def models_add(files, folder):
 
 
 @models.command("list")
-@click.option("--store", "folder", type=click.Path(file_okay=False), help="Also look in this folder (first).")
+@click.option("--store", "folder", type=click.Path(file_okay=False), help="List this folder only.")
 def models_list(folder):
     """List the models in the model store folders: id, size, file."""
     from pcz.models import store

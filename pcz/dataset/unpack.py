@@ -144,6 +144,10 @@ def unpack(store: str, dest: str, *, workers: int | None = None, scheduler=None,
     store = os.path.abspath(store)
     embedded = os.path.join(store, layout.MODELS, meta["model"] + ".pczm")
     shape = (meta["records"], *meta["record_shape"])
+    records = require("zarr").open_array(os.path.join(store, layout.RECORDS), mode="r")
+    if tuple(records.shape) != shape or records.dtype != np.uint8:      # the store is untrusted input
+        raise InputError(f"{store}: the records array ({records.dtype}, {records.shape}) does not match "
+                         f"the store's metadata {shape}")
     size = int(np.prod(shape[1:], dtype=np.int64))
     final, tmp, offset = _prepare(kind, dest, meta, force)
     try:

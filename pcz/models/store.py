@@ -108,9 +108,10 @@ class Entry:
 
 
 def entries(folder: str | None = None) -> list[Entry]:
-    """The models in the store folders (by name; not read), first folder first."""
+    """The models in ``folder`` alone if given, else in every store folder, first folder
+    first (by name; the files are not read)."""
     out, seen = [], set()
-    for where in folders(folder):
+    for where in [folder] if folder else folders():
         try:
             names = sorted(os.listdir(where))
         except (FileNotFoundError, NotADirectoryError):

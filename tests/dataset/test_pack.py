@@ -227,3 +227,15 @@ def test_shards_group_chunks_and_a_record_still_decodes_alone(tmp_path, monkeypa
     with pytest.raises(InputError, match="whole chunks"):
         pcz.pack(str(tmp_path / "a.npy"), str(tmp_path / "t.zarr"), MODEL, scheduler="synchronous",
                  chunk_records=4, shard_records=10)
+
+
+def test_metadata_that_lies_about_the_records_is_refused(tmp_path):
+    np.save(tmp_path / "a.npy", records(N))
+    pcz.pack(str(tmp_path / "a.npy"), str(tmp_path / "s.zarr"), MODEL, **SYNC)
+    meta_path = tmp_path / "s.zarr" / "zarr.json"
+    meta = json.loads(meta_path.read_text())
+    meta["attributes"]["pcz"]["records"] = 10 ** 12
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="does not match"):
+        pcz.unpack(str(tmp_path / "s.zarr"), str(tmp_path / "b.npy"), scheduler="synchronous")
+    assert not (tmp_path / "b.npy").exists()
