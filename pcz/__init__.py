@@ -17,11 +17,15 @@ _API = {"compress": "pcz.api", "decompress": "pcz.api",
         "open": "pcz.pczfile",
         "compressobj": "pcz.incremental", "decompressobj": "pcz.incremental",
         "Compressor": "pcz.incremental", "Decompressor": "pcz.incremental",
-        "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays"}
+        "train": "pcz.arrays", "compress_array": "pcz.arrays", "decompress_array": "pcz.arrays",
+        "pack": "pcz.dataset.pack", "unpack": "pcz.dataset.unpack", "open_dataset": "pcz.dataset.reader"}
+_MODULES = {"zarr"}     # submodules reached as attributes (pcz.zarr.PczCodec); need the dataset extra
 __all__ = [*_API, "PczError", "FormatError", "ChecksumError", "ModelError", "LimitError", "InputError"]
 
 
 def __getattr__(name: str):
+    if name in _MODULES:
+        return importlib.import_module(f"pcz.{name}")
     if name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
         globals()[name] = value
@@ -30,4 +34,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted([*globals(), *_API])
+    return sorted([*globals(), *_API, *_MODULES])

@@ -18,7 +18,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FOLDERS = {"pcz": "pcz", "coders": "pcz.coders", "learn": "pcz.learn", "bench": "pcz.bench"}
 LAYER = {"pcz.coders": 0, "pcz.errors": 0, "pcz.format": 1, "pcz.runtime": 1, "pcz.models": 2,
-         "pcz.methods": 3, "pcz.engine": 4, "pcz.cli": 6, "pcz.__main__": 6}
+         "pcz.methods": 3, "pcz.engine": 4, "pcz.dataset": 5, "pcz.cli": 6, "pcz.__main__": 6}
 PUBLIC = 5          # pcz/*.py: the public API
 # the only places the product may import training code (lazily, inside a function)
 MAY_TRAIN = {"pcz.cli.train", "pcz.cli.text", "pcz.arrays"}

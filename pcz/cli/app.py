@@ -3,8 +3,8 @@
 
 Commands live one group per module (:mod:`pcz.cli.coding`, :mod:`pcz.cli.info`,
 :mod:`pcz.cli.train`, :mod:`pcz.cli.text`, :mod:`pcz.cli.bench`,
-:mod:`pcz.cli.demo`) and are added here; none imports this module.  zstd-style
-command lines (``pcz -dc F.pcz``) are rewritten into subcommands first
+:mod:`pcz.cli.demo`, :mod:`pcz.cli.dataset`) and are added here; none imports this module.
+zstd-style command lines (``pcz -dc F.pcz``) are rewritten into subcommands first
 (:mod:`pcz.cli.conventions`).
 
 >>> main(["--version"])
@@ -20,7 +20,7 @@ import sys
 import click
 
 import pcz
-from pcz.cli import bench, coding, conventions, demo, info, text, train
+from pcz.cli import bench, coding, conventions, dataset, demo, info, text, train
 from pcz.cli.options import EXIT_ERROR, EXIT_INTERRUPT, EXIT_USAGE
 from pcz.errors import PczError
 from pcz.runtime import interrupts, parallel
@@ -46,7 +46,8 @@ def cli():
 
 
 for command in (coding.compress, coding.decompress, coding.test_, info.info, demo.demo, train.train,
-                bench.bench, text.tokenize, text.detokenize, text.train_text):
+                bench.bench, text.tokenize, text.detokenize, text.train_text,
+                dataset.pack, dataset.unpack, dataset.models):
     cli.add_command(command)
 
 

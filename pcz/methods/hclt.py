@@ -33,6 +33,7 @@ import numpy as np
 
 from pcz import methods
 from pcz.coders.errors import CodingError
+from pcz.coders import tree_rans_each
 from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
@@ -170,6 +171,29 @@ def decode_memory(size: int, stored: int) -> int:
 def rans_memory(size: int, stored: int) -> int:
     """What :func:`decode_rans` allocates: the records twice and the words' copy."""
     return 2 * size + stored
+
+
+def encode_each(X: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
+    """Code each record of X (B, D) as its own rANS stream (:mod:`pcz.coders.tree_rans_each`):
+    (the words of all records, the number of words of each); record b's words are exactly
+    those :func:`encode_rans` gives for it alone.
+
+    >>> from pcz.models.hclt import HcltModel
+    >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 4), 0.25))
+    >>> words, lengths = encode_each(np.array([[0, 1], [2, 3]], dtype=np.uint8), m)
+    >>> decode_each(words, lengths, m).tolist(), words[:lengths[0]].tobytes() == encode_rans(bytes([0, 1]), m)
+    ([[0, 1], [2, 3]], True)
+    """
+    X = np.asarray(X, dtype=np.uint8)
+    return tree_rans_each.encode_each(_coder(model), records(X.tobytes(), model))
+
+
+def decode_each(words: np.ndarray, lengths: np.ndarray, model) -> np.ndarray:
+    """The (B, D) records whose streams of ``lengths[b]`` words follow one another in ``words``."""
+    try:
+        return tree_rans_each.decode_each(_coder(_require(model)), words, lengths)
+    except ValueError as e:
+        raise FormatError(f"corrupt hclt-rans records ({e})") from None
 
 
 methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_model=True,
