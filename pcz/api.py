@@ -16,21 +16,22 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream
 
 def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
              model: Any = None, embed_model: bool = False, fast: bool = False,
-             windows: int | None = None) -> bytes:
+             windows: int | None = None, level: int | None = None) -> bytes:
     """Compress bytes into a pcz stream.
 
     ``threads`` runs chunks in that many processes (the output is identical
     for every value); ``model`` names a model (object or file bytes) that
     chunk methods may use, stored by id or, with ``embed_model``, in full.
     By default the shipped text model's mixture is used wherever it pays (any
-    kind of bytes, ~150 kB/s); ``fast`` uses only the core order-0 model;
+    kind of bytes, ~150 kB/s); ``level`` 1..9 trades speed for size like zstd's
+    (:func:`pcz.methods.choose` has the ladder); ``fast`` is level 1, the core order-0 model;
     ``windows=W`` cuts text into Equal-Info windows of W bits.  A record model
     (HCLT) makes ``data`` a .npy or IDX file of records.
     """
     _check_bytes(data)
     out = io.BytesIO()
     compress_stream(io.BytesIO(data), out, chunk_size=chunk_size, threads=threads, model=model,
-                    embed_model=embed_model, fast=fast, windows=windows)
+                    embed_model=embed_model, fast=fast, windows=windows, level=level)
     return out.getvalue()
 
 

@@ -26,10 +26,10 @@ class Compressor:
     """Compresses data given piece by piece into one pcz stream (:func:`compressobj`)."""
 
     def __init__(self, *, chunk_size: int = DEFAULT_CHUNK, model: Any = None, embed_model: bool = False,
-                 fast: bool = False, windows: int | None = None):
+                 fast: bool = False, windows: int | None = None, level: int | None = None):
         self._out = io.BytesIO()
         self._writer = CompressWriter(self._out, False, chunk_size=chunk_size, model=model,
-                                      embed_model=embed_model, fast=fast, windows=windows)
+                                      embed_model=embed_model, fast=fast, windows=windows, level=level)
 
     def compress(self, data) -> bytes:
         """Take data in; return the compressed bytes ready so far (often none: chunks are

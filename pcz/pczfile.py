@@ -20,7 +20,7 @@ from pcz.errors import ModelError
 from pcz.format.fields import MAX_CHUNK
 from pcz.methods.choose import choose
 
-_WRITE_OPTIONS = ("chunk_size", "embed_model", "fast", "windows")
+_WRITE_OPTIONS = ("chunk_size", "embed_model", "fast", "windows", "level")
 
 
 class _DecompressReader(io.RawIOBase):
@@ -116,11 +116,12 @@ def _seekable(fileobj) -> bool:
 
 class CompressWriter(io.RawIOBase):
     def __init__(self, fileobj: BinaryIO, close_fileobj: bool, chunk_size: int = DEFAULT_CHUNK,
-                 model: Any = None, embed_model: bool = False, fast: bool = False, windows: int | None = None):
+                 model: Any = None, embed_model: bool = False, fast: bool = False, windows: int | None = None,
+                 level: int | None = None):
         if not 1 <= chunk_size <= MAX_CHUNK:
             raise ValueError(f"chunk size must be between 1 and {MAX_CHUNK}")
         self._fileobj, self._close_fileobj = fileobj, close_fileobj
-        self._choice = dict(model=model, fast=fast, windows=windows)
+        self._choice = dict(model=model, fast=fast, windows=windows, level=level)
         choose(**self._choice, sample=lambda: b"")      # refuse bad options before writing anything
         self._embed_model = embed_model
         self._plan = self._model = self._sink = None      # decided on the first chunk
@@ -183,7 +184,7 @@ def open(file: str | os.PathLike | BinaryIO, mode: str = "rb", *, encoding: str 
 
     ``file`` is a path or an existing binary file object.  Writing takes the
     options of :func:`pcz.compress` (``chunk_size``, ``model``, ``embed_model``,
-    ``fast``, ``windows``) and decides how to code as it does, on the first chunk;
+    ``fast``, ``windows``, ``level``) and decides how to code as it does, on the first chunk;
     they are checked before the file is created or truncated.  Appending ("ab")
     adds a new pcz stream after those in the file, which reading then decodes in
     turn.  Read handles can seek (``seek``/``tell``; from a seekable file, at the

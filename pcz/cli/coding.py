@@ -20,6 +20,9 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, d
 @click.option("--embed-model", is_flag=True, help="Store the model inside the output.")
 @click.option("--windows", type=click.Choice(["16", "32", "64", "128"]),
               help="Equal-Info windows of this many bits (text model; every window decodes on its own).")
+@click.option("-L", "--level", type=click.IntRange(1, 9), metavar="1..9",
+              help="Compression level like zstd's -1..-9 (also written -1 .. -9): 1 fastest, 9 smallest; "
+                   "default 7 (see README's table).")
 @click.option("--fast", is_flag=True,
               help="Only the core order-0 byte model: ~90 MB/s instead of ~150 kB/s, larger output.")
 def compress(**kw):
@@ -36,6 +39,8 @@ def compress(**kw):
         raise click.UsageError("--embed-model needs --model")
     if opts["fast"] and (opts["windows"] or opts["model"]):
         raise click.UsageError("--fast takes neither --windows nor --model")
+    if opts["fast"] and opts["level"] not in (None, 1):
+        raise click.UsageError("--fast is level 1; give one or the other")
     windows = int(opts["windows"]) if opts["windows"] else None
     kind = models.kind_of(opts["model"])     # a model file is checked by read_model
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
@@ -44,7 +49,7 @@ def compress(**kw):
         def work(src, dst):
             return compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
                                    model=opts["model"], embed_model=opts["embed_model"],
-                                   fast=opts["fast"], windows=windows)
+                                   fast=opts["fast"], windows=windows, level=opts["level"])
         name_for = record_name if records else fileio.compressed_name
         target, stats = transfer(source, opts, name_for, work, compressing=True, verify=_verify_compressed)
         say(opts, 1 if target != "-" else 2, summary(source, target, stats.original, stats.compressed))

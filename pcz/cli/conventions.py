@@ -12,8 +12,12 @@ command line, from the tables below (a new flag is a new table entry):
 ['compress', '--threads', '4', '--keep', '--quiet', '--output', 'out.pcz', 'in']
 >>> translate(["-l", "a.pcz"], flags), translate(["-tv", "-c", "a.pcz"], flags)
 (['info', 'a.pcz'], ['test', '--verbose', 'a.pcz'])
->>> translate(["-9", "-d", "--", "-d"], flags)            # digits are left alone (levels, later)
-['decompress', '-9', '--', '-d']
+>>> translate(["-9", "-c", "--", "-d"], flags)            # -N is a level
+['compress', '--level=9', '--stdout', '--', '-d']
+>>> translate(["-9", "-d", "F"], flags)                   # ignored when decompressing, as by zstd
+['decompress', 'F']
+>>> translate(["compress", "-3", "F"], flags, ["compress"])
+['compress', '--level=3', 'F']
 >>> translate(["compress", "-d"], flags, {"compress"})          # a subcommand: untouched
 ['compress', '-d']
 >>> translate(["-V"], flags), translate(["-h"], flags), translate(["-d", "-h"], flags)
@@ -36,12 +40,14 @@ SHORT = {
 }
 # flags that mean nothing to a subcommand and that zstd accepts there: dropped
 IGNORED = {
-    "test": {"--stdout", "--keep", "--force"},
-    "info": {"--stdout", "--keep", "--force", "--quiet"},
+    "decompress": {"--level"},
+    "test": {"--stdout", "--keep", "--force", "--level"},
+    "info": {"--stdout", "--keep", "--force", "--quiet", "--level"},
 }
 DEFAULT = "compress"
-# -1 ... -19 are reserved for compression levels: passed on as they are
+# -1 ... -9 are compression levels: --level=N (the subcommand checks the range)
 _DIGITS = re.compile(r"[0-9]+")
+_LEVEL = re.compile(r"-[0-9]+")
 
 
 def translate(argv: list[str], valued: set[str], commands=()) -> list[str]:
@@ -50,7 +56,10 @@ def translate(argv: list[str], valued: set[str], commands=()) -> list[str]:
     ``valued``: the long options that take a value; ``commands``: the subcommand names.
     """
     if argv and (argv[0] in commands or argv[0] in ("--help", "--version")):
-        return list(argv)
+        end = argv.index("--") if "--" in argv else len(argv)
+        takes_value = valued | {"-" + s for s, long in SHORT.items() if long in valued}
+        return [f"--level={t[1:]}" if i < end and _LEVEL.fullmatch(t) and argv[i - 1] not in takes_value else t
+                for i, t in enumerate(argv)]
     mode, words, rest = None, [], []          # words: (token, is_a_flag)
     i = 0
     while i < len(argv):
@@ -78,7 +87,8 @@ def translate(argv: list[str], valued: set[str], commands=()) -> list[str]:
     if "--help" in flags and mode is None:
         return ["--help"]
     command = mode or DEFAULT
-    kept = [token for token, is_flag in words if not (is_flag and token in IGNORED.get(command, ()))]
+    kept = [token for token, is_flag in words
+            if not (is_flag and token.partition("=")[0] in IGNORED.get(command, ()))]
     return [command, *kept, *rest]
 
 
@@ -87,8 +97,8 @@ def _cluster(token: str, argv: list[str], i: int, valued: set[str], words: list,
     j = 1
     while j < len(token):
         digits = _DIGITS.match(token, j)
-        if digits:                                  # reserved: passed on unchanged
-            words.append(("-" + digits.group(), True))
+        if digits:                                  # a level: -9 -> --level=9
+            words.append(("--level=" + digits.group(), True))
             j = digits.end()
             continue
         flag = "-" + token[j]

@@ -17,6 +17,7 @@ from pcz.methods.choose import choose
 
 def compress(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
              model: Any = None, embed_model: bool = False, fast: bool = False, windows: int | None = None,
+             level: int | None = None,
              candidates: tuple | None = None) -> Stats:
     """Compress src into dst as :func:`pcz.methods.choose` decides (a byte stream, or a
     record file when the model codes records); returns :class:`Stats`."""
@@ -29,7 +30,7 @@ def compress(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_CHUNK, t
         first.extend(itertools.islice(chunks, 1))
         return first[0] if first else b""
 
-    plan = choose(model, sample=sample, fast=fast, windows=windows, candidates=candidates)
+    plan = choose(model, sample=sample, fast=fast, windows=windows, candidates=candidates, level=level)
     if plan.records:
         return records.compress_records(src, dst, plan, threads=threads, embed_model=embed_model,
                                         chunk_size=chunk_size)

@@ -4,8 +4,16 @@ chunk methods are tried on each chunk, and whether the input is a record file.
 Every front end (the CLI, :func:`pcz.compress`, :func:`pcz.open`, the streams, the
 array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`.
 
-- ``fast``: the core order-0 model only, no model named: the numba rANS coder, or
-  constriction's for chunks under 64 KiB (no numba start-up).
+- ``level`` 1..9 (like zstd/xz; ``fast`` is level 1), for byte streams without a model:
+
+  ===== ============================================================================
+  1     the core order-0 model only: the numba rANS coder, or constriction's for
+        chunks under 64 KiB (no numba start-up)
+  2-6   order-0 and ``cm`` (context mixing, no model file, 2-3 MB/s), the smaller wins
+  7-8   order-0 and the shipped text model's mixture where it pays (below), else order-0
+  9     as 7-8, with ``cm`` tried too on every chunk
+  ===== ============================================================================
+
 - ``windows=W``: Equal-Info windows of W bits with the given or shipped text model.
 - a model: the methods its kind lists (:class:`pcz.models.Kind`); a record model
   (HCLT) codes ``.npy``/IDX record files.
@@ -27,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pcz import models
 from pcz.errors import ModelError
-from pcz.methods.registry import HMM_MIX, ORDER0, ORDER0_RANS, Method, get
+from pcz.methods.registry import CM, HMM_MIX, ORDER0, ORDER0_RANS, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
 # --fast codes chunks this small with constriction's order-0 coder: loading the numba
@@ -42,7 +50,8 @@ class Plan:
     candidates: Candidates         # tried on every chunk; the smallest payload wins (raw if none)
     records: bool = False          # the input is a record file (.npy, IDX) coded by the model
     known: tuple | None = None     # (chunk, method id, payload) already coded while deciding
-    small: Candidates | None = None  # for chunks under SMALL bytes, if set (no numba start-up)
+    small: Candidates | None = None  # for chunks under ``small_below`` bytes, if set (no numba start-up)
+    small_below: int = SMALL
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[tuple[bytes, Candidates]]:
         """(chunk, candidates) for each chunk of a byte stream; a chunk that was coded while
@@ -51,19 +60,20 @@ class Plan:
             if self.known is not None and chunk == self.known[0]:
                 yield chunk, tuple(_known(self.known[1], self.known[2]) if _id(c) == self.known[1] else c
                                    for c in self.candidates)
-            elif self.small is not None and len(chunk) < SMALL:
+            elif self.small is not None and len(chunk) < self.small_below:
                 yield chunk, self.small
             else:
                 yield chunk, self.candidates
 
 
 def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast: bool = False,
-           windows: int | None = None, candidates: Iterable | None = None) -> Plan:
+           windows: int | None = None, candidates: Iterable | None = None, level: int | None = None) -> Plan:
     """The :class:`Plan` for an input; ``sample()`` returns its first chunk and is called
     only when the decision depends on the data (no model, nothing forced)."""
-    if fast and (windows or model is not None or candidates is not None):
-        raise ValueError("fast takes neither windows, a model nor candidates")
-    if fast:
+    level = check_level(level, fast)
+    if level == 1 and (windows or model is not None or candidates is not None):
+        raise ValueError("fast (level 1) takes neither windows, a model nor candidates")
+    if level == 1:
         return Plan(None, (ORDER0_RANS,), small=(ORDER0,))
     if windows:
         from pcz.methods.text import default_model_bytes, windows_method
@@ -78,22 +88,43 @@ def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast
         return Plan(model_bytes, chosen, kind.records)
     if candidates is not None:
         return Plan(None, tuple(candidates))
-    return _text_or_order0(sample() if sample is not None else b"")
+    if level < 7:
+        return Plan(None, (ORDER0, CM), small=(ORDER0,), small_below=TINY)
+    return _text_or_order0(sample() if sample is not None else b"", level)
 
 
-def _text_or_order0(first: bytes) -> Plan:
+DEFAULT_LEVEL = 7
+TINY = 64    # chunks this short are coded by order-0 alone: loading cm's kernel (~1 s) never pays
+
+
+def check_level(level: int | None, fast: bool = False) -> int:
+    """The level to use: ``level`` (1..9), 1 for ``fast``, else :data:`DEFAULT_LEVEL`.
+
+    >>> check_level(None), check_level(None, fast=True), check_level(9)
+    (7, 1, 9)
+    """
+    if fast and level not in (None, 1):
+        raise ValueError("fast is level 1; give one or the other")
+    level = 1 if fast else DEFAULT_LEVEL if level is None else level
+    if not isinstance(level, int) or not 1 <= level <= 9:
+        raise ValueError(f"compression level must be 1..9, not {level!r}")
+    return level
+
+
+def _text_or_order0(first: bytes, level: int) -> Plan:
     from pcz.methods import text
+    fallback = Plan(None, (ORDER0, CM), small=(ORDER0,), small_below=TINY) if level == 9 else Plan(None, (ORDER0,))
     try:
         model_bytes = text.default_model_bytes()
     except FileNotFoundError:
-        return Plan(None, (ORDER0,))
+        return fallback
     # the mixture must save more than the model id costs: inputs that short never qualify
     worth_trying = len(first) > text.MODEL_ID_COST + 1
     pays, payload = text.mix_trial(first, models.load(model_bytes)) if worth_trying else (False, None)
     if not pays:
-        return Plan(None, (ORDER0,))
-    kind = models.kind_of(model_bytes)
-    return Plan(model_bytes, kind.methods, known=(first, HMM_MIX, payload) if payload else None)
+        return fallback
+    chosen = models.kind_of(model_bytes).methods + ((CM,) if level == 9 else ())
+    return Plan(model_bytes, chosen, known=(first, HMM_MIX, payload) if payload else None)
 
 
 def _id(candidate) -> int:

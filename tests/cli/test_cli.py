@@ -83,7 +83,7 @@ def test_directory_input_refused(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["compress", "--bogus"], ["compress", "-o", "x", "a", "b"],
-                                  ["compress", "-T", "-1"], ["-x"], ["-d", "--bogus"], ["-9"],
+                                  ["compress", "-T", "-1"], ["-x"], ["-d", "--bogus"], ["-0"], ["-10"],
                                   ["compress", "--chunk-size", "0"], ["compress", "--chunk-size", "xyz"]])
 def test_usage_errors_exit_2(run_cli, args):
     assert run_cli(*args).code == 2

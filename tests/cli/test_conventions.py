@@ -64,7 +64,7 @@ def test_help_shows_the_flag_forms(run_cli):
     assert r.code == 0 and b"pcz -d FILE.pcz" in r.out and b"-dcf" in r.out
 
 
-@pytest.mark.parametrize("args", [["-x", "f"], ["-9", "f"], ["-d", "--bogus", "f"], ["-l", "-T2", "f"]])
+@pytest.mark.parametrize("args", [["-x", "f"], ["-0", "f"], ["-12", "f"], ["-d", "--bogus", "f"], ["-l", "-T2", "f"]])
 def test_unknown_or_reserved_flags_are_usage_errors(run_cli, args):
     assert run_cli(*args).code == 2
 
