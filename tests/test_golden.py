@@ -15,6 +15,7 @@ HERE = os.path.join(os.path.dirname(__file__), "golden")
 GOLDEN = os.path.join(HERE, "core-v2.json")
 GOLDEN_V1 = os.path.join(HERE, "core.json")      # format version 1: decode-only, never regenerated
 GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (no APMs): decode-only
+GOLDEN_LEVEL7 = os.path.join(HERE, "core-v2-level7.json")    # made when level 7 was the default: decode-only
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 CASES = {
     "empty": (b"", {}),
@@ -26,6 +27,8 @@ CASES = {
     "large-chunked": (bytes(70000), {"chunk_size": 30000}),
     "fast-small": (TEXT * 8, {"fast": True}),             # order0 (chunks under 64 KiB)
     "fast-large": (TEXT * 400, {"fast": True}),            # order0-rans (method 8)
+    "text-level7": (TEXT, {"level": 7}),                    # the text mixture (hmm-mix)
+    "text-level9": (TEXT * 3, {"level": 9}),
 }
 V1_CASES = ["empty", "one-byte", "all-bytes", "text", "text-chunked"]
 MIX0_CASES = V1_CASES + ["large", "large-chunked"]
@@ -59,3 +62,8 @@ def test_version_1_files_still_decode(name):
 def test_files_of_the_first_mixture_mode_still_decode(name):
     blob = load(GOLDEN_MIX0)[name]
     assert pcz.decompress(blob) == CASES[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(load(GOLDEN_LEVEL7)))
+def test_files_made_when_level_7_was_the_default_still_decode(name):
+    assert pcz.decompress(load(GOLDEN_LEVEL7)[name]) == CASES[name][0]

@@ -22,9 +22,9 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, d
               help="Equal-Info windows of this many bits (text model; every window decodes on its own).")
 @click.option("-L", "--level", type=click.IntRange(1, 9), metavar="1..9",
               help="Compression level like zstd's -1..-9 (also written -1 .. -9): 1 fastest, 9 smallest; "
-                   "default 7 (see README's table).")
+                   "default 3 (see README's table).")
 @click.option("--fast", is_flag=True,
-              help="Only the core order-0 byte model: ~90 MB/s instead of ~150 kB/s, larger output.")
+              help="Level 1: only the core order-0 byte model (about 100 MB/s), larger output.")
 def compress(**kw):
     """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
 

@@ -6,7 +6,7 @@ or a model file (kind, sizes, id).
 x.pcz
   original:    300 bytes
   compressed:  ... bytes (... bits/byte)
-  chunks:      1 (order0: 1)
+  chunks:      1 (cm: 1)
   format:      pcz v2, compact
   model:       none
   checksum:    crc32 ...

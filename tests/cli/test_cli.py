@@ -90,7 +90,7 @@ def test_usage_errors_exit_2(run_cli, args):
 
 
 def test_test_and_info(run_cli, src):
-    run_cli("compress", "-q", str(src))
+    run_cli("compress", "-q", "--level", "7", str(src))
     r = run_cli("test", str(src) + ".pcz")
     assert r.code == 0 and "OK" in r.err
     r = run_cli("info", "-v", str(src) + ".pcz")

@@ -76,14 +76,14 @@ def test_old_hmm_streams_still_decode():
 
 def test_default_model_is_used_for_text_and_pays():
     data = TEXT * 40
-    blob = pcz.compress(data)
+    blob = pcz.compress(data, level=7)
     assert pcz.decompress(blob) == data
     assert len(blob) < len(data) // 2
     assert blob[5] & 1                       # the header names the shipped model
     # binary data, and text too short to pay for the model id, do not name it
     binary = bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))
     for other in (binary, b"hi there\n"):
-        assert pcz.compress(other)[5] & 1 == 0
+        assert pcz.compress(other, level=7)[5] & 1 == 0
 
 
 @pytest.mark.parametrize("data", [
@@ -134,11 +134,11 @@ def test_a_short_input_is_coded_by_the_mixture_once(monkeypatch):
     real = text_mix.encode_stream
     monkeypatch.setattr(text_mix, "encode_stream", lambda *a: calls.append(1) or real(*a))
     data = b"A short note, coded once to choose the model and reused as its chunk. " * 3
-    blob = pcz.compress(data)
+    blob = pcz.compress(data, level=7)
     assert len(calls) == 1 and pcz.decompress(blob) == data
     # the decision's payload serves one chunk only, of the same model, mode and bytes
     model = text.default_model()
-    assert pcz.decompress(pcz.compress(data)) == data and len(calls) == 2
+    assert pcz.decompress(pcz.compress(data, level=7)) == data and len(calls) == 2
     text.encode_mix(data, model)
     text.encode_mix(data, model)
     assert len(calls) == 4                      # coding the same bytes again is timed honestly

@@ -107,7 +107,7 @@ def test_many_chunks_in_flight_share_the_limit(tmp_path):
 
 def test_the_limit_also_refuses_what_it_cannot_hold(tmp_path):
     path = tmp_path / "prose.pcz"
-    path.write_bytes(pcz.compress(b"Plain English prose is coded by the text model's mixture. " * 40))
+    path.write_bytes(pcz.compress(b"Plain English prose is coded by the text model's mixture. " * 40, level=7))
     result = _decompress(path, "64M", 1)            # the text model and its tables need more
     _one_line_error(result, "decoding needs at least", "for its model", "more than the limit of 64 MiB")
     zeros = forge.zero_chunks(chunks=8, size=2 * MIB)
