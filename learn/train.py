@@ -15,6 +15,7 @@ import numpy as np
 
 from pcz.errors import InputError, ModelError
 from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
+from pcz.models.values import array_symbols
 from pcz.runtime.fileio import AtomicOutput
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
@@ -65,9 +66,11 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
           checkpoint: str | None = None, progress: bool = True) -> tuple[HcltModel, dict]:
-    """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
+    """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
+    :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
+    element becomes its bytes, most significant first, as variables of the tree).
 
-    ``values`` (K) defaults to the largest value + 1.  ``init``: start from this
+    ``values`` (K) defaults to the largest symbol (byte) + 1.  ``init``: start from this
     model's tree and parameters (grown to ``latents`` states if it has fewer)
     instead of learning a structure and starting at random.  ``smooth = (sigma,
     weight)`` smooths the emission counts along the value axis in every M step
@@ -83,21 +86,22 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     parameters or likelihoods raise a ModelError (the model is not returned).
     """
     array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 1:
-        raise InputError("training data must be a uint8 array of at least 1 record")
+    if array.ndim < 1 or len(array) < 1:
+        raise InputError("training data must be an array of at least 1 record")
+    X, dtype = array_symbols(array)       # InputError for a type records cannot have
     numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
                "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
     bad = [name for name, value in numbers.items() if not math.isfinite(value)]
     if bad:
         raise InputError(f"training options must be finite ({', '.join(bad)})")
-    X = array.reshape(len(array), -1)
     K = int(X.max()) + 1 if values is None else int(values)
     K = max(K, 2)
     if not MIN_QBITS <= qbits <= MAX_QBITS:
         raise InputError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
     if K > MAX_K or int(X.max()) >= K:
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
-    if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents):
+    if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
+                             or init.dtype != dtype):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                          f"these records (D={X.shape[1]}, K={K}) and {latents} latents")
     t0 = time.perf_counter()
@@ -113,7 +117,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
 
     def stored(params) -> HcltModel:
         """The quantised model, with the bits per value it codes the validation records in."""
-        model = HcltModel.from_float(parent, *params, shape, qbits)
+        model = HcltModel.from_float(parent, *params, shape, qbits, dtype)
         if not len(valid_idx):
             return model
         bits = float(model.nll_bits(X[valid_idx]).mean()) / model.D

@@ -25,11 +25,11 @@ def random_params(rng, parent, M, K, concentration=0.5):
     return prior, T, E
 
 
-def random_model(seed, parent, M, K, shape=None) -> HcltModel:
+def random_model(seed, parent, M, K, shape=None, dtype="u1") -> HcltModel:
     """A quantised HCLT with random parameters."""
     rng = np.random.default_rng(seed)
     parent = np.asarray(parent)
-    return HcltModel.from_float(parent, *random_params(rng, parent, M, K), shape=shape)
+    return HcltModel.from_float(parent, *random_params(rng, parent, M, K), shape=shape, dtype=dtype)
 
 
 def brute_joint(parent, prior, T, E, K):

@@ -9,6 +9,8 @@
 ...       "--full-epochs", "1", "-q"])
 0
 """
+import os
+
 import click
 
 from pcz import models
@@ -18,6 +20,7 @@ from pcz.format.fields import MAX_MODEL, model_id
 from pcz.errors import ModelError
 from pcz.models.hclt import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models import short_id
+from pcz.engine.folders import folder_array
 from pcz.engine.record_files import load_array
 
 
@@ -43,7 +46,7 @@ def parse_atoms(text: str) -> list[int] | None:
 
 
 @click.command()
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.argument("data", type=click.Path(exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model file to write.")
 @click.option("-M", "--latents", type=click.IntRange(1, MAX_M), default=16, show_default=True,
               help="Latent states per variable.")
@@ -84,10 +87,11 @@ def parse_atoms(text: str) -> list[int] | None:
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
           smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, seed, force, quiet):
-    """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
+    """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
+    uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images)."""
     atoms = parse_atoms(atoms)
     fileio.check_writable(output, force)
-    array = load_array(data)
+    array = folder_array(data) if os.path.isdir(data) else load_array(data)
     init = None
     if init_path is not None:
         with open(init_path, "rb") as f:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from pcz.errors import FormatError
-from pcz.format.method_ids import HCLT, HCLT_RANS, HMM, HMM_MIX, NPY_HEADER, ORDER0, ORDER0_RANS, RAW, WINDOWS
+from pcz.format.method_ids import (HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, NPY_HEADER, NPY_HEADER_TYPED,
+                                   ORDER0, ORDER0_RANS, RAW, WINDOWS)
 from pcz.methods import order0
 
 
@@ -34,7 +35,8 @@ _REGISTRY: dict[int, Method] = {}
 # imported; get() imports it on first use so start-up stays light.
 _PROVIDERS: dict[int, str] = {HCLT: "pcz.methods.hclt", HCLT_RANS: "pcz.methods.hclt",
                               HMM: "pcz.methods.text", WINDOWS: "pcz.methods.text", HMM_MIX: "pcz.methods.text",
-                              NPY_HEADER: "pcz.methods.npy_header"}
+                              NPY_HEADER: "pcz.methods.npy_header", HCLT_TYPED: "pcz.methods.hclt",
+                              NPY_HEADER_TYPED: "pcz.methods.npy_header"}
 
 
 def register(method: Method) -> None:

@@ -32,6 +32,7 @@ from functools import cached_property
 import numpy as np
 
 from pcz.errors import ModelError
+from pcz.models.values import CODES, NAMES, planes as element_bytes
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
@@ -44,6 +45,8 @@ MAX_M = 1024
 MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
+FLAG_DTYPE = 2           # the record's element type follows the shape (absent: uint8)
+_DTYPE = struct.Struct("<cB")         # kind ('u', 'i', 'b'), bytes per element
 _VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
 
 
@@ -93,9 +96,10 @@ class HcltModel:
     prior_q: np.ndarray      # (M,) int32, sums to 2**16
     trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
     emit_q: np.ndarray       # (D, M, K) int32
-    shape: tuple[int, ...]   # shape of one record (product D)
+    shape: tuple[int, ...]   # shape of one record in elements (product x planes = D)
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
+    dtype: str = "u1"        # element type (pcz.models.values): each element is planes(dtype) variables
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -109,6 +113,11 @@ class HcltModel:
     @property
     def K(self) -> int:
         return self.emit_q.shape[2]
+
+    @property
+    def elements(self) -> int:
+        """Elements per record (D / bytes per element)."""
+        return self.D // element_bytes(self.dtype)
 
     @property
     def one(self) -> int:
@@ -145,17 +154,22 @@ class HcltModel:
 
     @classmethod
     def from_float(cls, parent, prior, transition, emission, shape=None,
-                   qbits: int = QBITS) -> "HcltModel":
-        """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits."""
+                   qbits: int = QBITS, dtype: str = "u1") -> "HcltModel":
+        """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
+
+        ``dtype``: the records' element type; each element is ``planes(dtype)`` variables, so
+        the record ``shape`` (in elements) times that is the number of variables."""
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
         M = len(prior)
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
-        shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
+        if dtype not in CODES:
+            raise ValueError(f"unknown element type {dtype!r}")
+        shape = (len(parent) // element_bytes(dtype),) if shape is None else tuple(int(s) for s in shape)
         model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
-                              for p in (prior, transition, emission)), shape, qbits)
+                              for p in (prior, transition, emission)), shape, qbits, dtype=dtype)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -177,10 +191,13 @@ class HcltModel:
             planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes()
                       for i in reversed(range(_planes(self.qbits)))]
             packed = zlib.compress(b"".join(planes), 9)
-            flags = 0 if self.validation is None else FLAG_VALIDATION
+            flags = ((0 if self.validation is None else FLAG_VALIDATION)
+                     | (0 if self.dtype == "u1" else FLAG_DTYPE))      # uint8 models: as before
             out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, self.D, self.K, self.M, self.qbits,
                                        len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
+            if flags & FLAG_DTYPE:
+                out += _DTYPE.pack(self.dtype[0].encode(), int(self.dtype[1]))
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
             if self.validation is not None:
@@ -200,7 +217,7 @@ class HcltModel:
             raise ModelError("not an HCLT model file")
         if version not in (1, VERSION):
             raise ModelError(f"unsupported HCLT model version {version}")
-        if (flags & ~FLAG_VALIDATION or not MIN_QBITS <= qbits <= MAX_QBITS
+        if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE) or not MIN_QBITS <= qbits <= MAX_QBITS
                 or (version == 1 and (qbits != QBITS or flags))):
             raise ModelError("HCLT model uses unknown flags or precision")
         if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(data[:-4]):
@@ -214,6 +231,13 @@ class HcltModel:
         try:
             shape = struct.unpack_from(f"<{ndim}I", data, pos)
             pos += 4 * ndim
+            dtype = "u1"
+            if flags & FLAG_DTYPE:
+                kind, size = _DTYPE.unpack_from(data, pos)
+                dtype = kind.decode("latin-1") + str(size)
+                pos += _DTYPE.size
+                if dtype not in CODES or dtype == "u1":
+                    raise ModelError("HCLT model has an unknown record element type")
             parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
             pos += 4 * D
             (packed_len,) = struct.unpack_from("<I", data, pos)
@@ -229,7 +253,7 @@ class HcltModel:
             if records < 1 or not (math.isfinite(bits) and bits >= 0):
                 raise ModelError("HCLT model validation record is invalid")
             validation = (records, bits)
-        if int(np.prod(shape, dtype=np.int64)) != D:
+        if int(np.prod(shape, dtype=np.int64)) * element_bytes(dtype) != D:
             raise ModelError("HCLT model record shape does not match D")
         try:
             preorder(parent)
@@ -259,7 +283,7 @@ class HcltModel:
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation,
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation, dtype,
                    data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
@@ -278,14 +302,19 @@ class HcltModel:
         """A few lines for ``pcz info``."""
         return "\n".join([
             f"  kind:        HCLT v{VERSION} (hidden Chow-Liu tree)",
-            f"  record:      {'x'.join(map(str, self.shape))} = {self.D} variables, values 0..{self.K - 1}",
+            f"  record:      {'x'.join(map(str, self.shape))}"
+            + ("" if self.dtype == "u1" else f" {NAMES[self.dtype]}") + f" = {self.D} variables"
+            + ("" if self.dtype == "u1" else f" ({element_bytes(self.dtype)} bytes per element, "
+               "most significant first)") + f", values 0..{self.K - 1}",
             f"  latents:     {self.M} per variable",
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
             f"({self.qbits}-bit quantised)",
         ] + ([] if self.validation is None else [
             f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
-            "held-out records (measured when trained)"]))
+            "held-out records (measured when trained)"
+            + ("" if element_bytes(self.dtype) == 1 else
+               f"; {self.validation[1] * element_bytes(self.dtype):.4f} bits per element")]))
 
 
 def load(data: bytes) -> HcltModel:

@@ -4,7 +4,8 @@
 
 Targets: container (pcz.decompress on arbitrary bytes), methods (chunk
 payload decoders behind the CRCs, all methods: raw, order0, hclt and
-hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model, npy-header),
+hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model, npy-header,
+hclt-typed with a tiny uint16 model, npy-header-typed),
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
 stream (pcz.open reading arbitrary bytes).  Seeds are generated from
@@ -62,7 +63,8 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header
+# raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, hclt-typed, npy-header-typed
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11)
 _MODELS = {}
 
 
@@ -73,7 +75,9 @@ def _model_for(method_id: int):
         from pcz.methods.text import default_model
         _MODELS["text"] = default_model()
         _MODELS["hclt"] = models.load(badmodels.tiny_hclt())
-    return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
+        _MODELS["hclt-typed"] = models.load(badmodels.tiny_hclt_typed())
+    return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"],
+            10: _MODELS["hclt-typed"]}.get(method_id)
 
 
 def methods_target(data: bytes) -> None:
@@ -127,6 +131,13 @@ def seeds(target: str) -> list[bytes]:
         for method, size, payload in badfiles.parse(blob).chunks():
             if method in METHOD_IDS:
                 out.append(bytes([METHOD_IDS.index(method)]) + size.to_bytes(3, "little") + payload)
+    import numpy as np
+    from pcz.methods.npy_header import header
+    typed = np.array([[1, 770], [0, 515], [3, 2]], ">u2").tobytes()
+    out.append(bytes([METHOD_IDS.index(10)]) + len(typed).to_bytes(3, "little")
+               + hclt.typed_method(">").encode(typed, _model_for(10)))
+    h = header((3, 2), "<i2")
+    out.append(bytes([METHOD_IDS.index(11)]) + len(h).to_bytes(3, "little") + npy_header.encode_typed(h, None))
     text = b"Windows of text decode on their own. " * 8
     for W in (16, 32, 64, 128):
         from pcz.methods.text import windows_method
