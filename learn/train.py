@@ -68,7 +68,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
           checkpoint: str | None = None, progress: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
     :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
-    element becomes its bytes, most significant first, as variables of the tree).
+    element becomes byte variables of the tree, its value above the smallest one cut into
+    planes from the top).
 
     ``values`` (K) defaults to the largest symbol (byte) + 1.  ``init``: start from this
     model's tree and parameters (grown to ``latents`` states if it has fewer)
@@ -88,20 +89,24 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     array = np.asarray(array)
     if array.ndim < 1 or len(array) < 1:
         raise InputError("training data must be an array of at least 1 record")
-    X, dtype = array_symbols(array)       # InputError for a type records cannot have
+    X, layout = array_symbols(array)      # InputError for a type records cannot have
+    if init is not None and init.layout != layout and init.dtype == layout.code:
+        X, layout = array_symbols(array, init.layout)     # continue in the initial model's range
     numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
                "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
     bad = [name for name, value in numbers.items() if not math.isfinite(value)]
     if bad:
         raise InputError(f"training options must be finite ({', '.join(bad)})")
     K = int(X.max()) + 1 if values is None else int(values)
+    if values is None and init is not None and init.K > K:
+        K = init.K
     K = max(K, 2)
     if not MIN_QBITS <= qbits <= MAX_QBITS:
         raise InputError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
     if K > MAX_K or int(X.max()) >= K:
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
     if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
-                             or init.dtype != dtype):
+                             or init.layout != layout):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                          f"these records (D={X.shape[1]}, K={K}) and {latents} latents")
     t0 = time.perf_counter()
@@ -117,7 +122,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
 
     def stored(params) -> HcltModel:
         """The quantised model, with the bits per value it codes the validation records in."""
-        model = HcltModel.from_float(parent, *params, shape, qbits, dtype)
+        model = HcltModel.from_float(parent, *params, shape, qbits, layout)
         if not len(valid_idx):
             return model
         bits = float(model.nll_bits(X[valid_idx]).mean()) / model.D

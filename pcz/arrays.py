@@ -34,8 +34,9 @@ def compress_array(array: np.ndarray, model: Any, *, threads: int = 1, embed_mod
     methods for uint8 models (``hclt`` is the constriction-coded reference).
 
     >>> from pcz.models.hclt import HcltModel
+    >>> from pcz.models.values import Layout
     >>> m16 = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 256), 1 / 256),
-    ...                            dtype="u2")
+    ...                            layout=Layout("u2", 0, 16))
     >>> a16 = np.array([[1], [65535]], dtype=np.uint16)
     >>> decompress_array(compress_array(a16, m16), m16).tolist()
     [[1], [65535]]

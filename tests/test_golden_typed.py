@@ -15,6 +15,7 @@ import numpy as np
 
 import pcz
 from pcz.models.hclt import HcltModel
+from pcz.models.values import Layout
 from record_helpers import idx_bytes
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-typed.json")
@@ -22,7 +23,7 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-typed.json")
 _v, _m, _k = np.ogrid[:6, :3, :256]
 MODEL = HcltModel.from_float([1, -1, 1, 0, 1, 4], [0.5, 0.3, 0.2],
                              1.0 + 4.0 * (np.ogrid[:6, :3, :3][1] == np.ogrid[:6, :3, :3][2]),
-                             1.0 + ((_v + 3 * _m + _k) % 17) ** 2, shape=(3,), dtype="i2")
+                             1.0 + ((_v + 3 * _m + _k) % 17) ** 2, shape=(3,), layout=Layout("i2", -2500, 13))
 DATA = (((np.arange(40)[:, None] * 7919 + np.arange(3) * 104729) % 5000) - 2500).astype("<i2")
 
 

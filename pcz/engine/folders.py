@@ -137,7 +137,10 @@ def analyse_folder(files: list[tuple[str, bytes]], model=None, as_records: bool 
 
 
 def _fits(pixels: np.ndarray, model) -> bool:
-    X, _ = values.array_symbols(pixels[None])
+    try:
+        X, _ = values.array_symbols(pixels[None], model.layout)
+    except InputError:              # outside the model's value range
+        return False
     return int(X.max()) < model.K
 
 

@@ -13,9 +13,9 @@ code on the model's dequantised parameters, so they compute identical floats.
   O(M^2 + M log K) per symbol); about 5x faster, and the default
   (docs/HCLT.md has the measurements).
 - method 10, ``hclt-typed``: records of any other element type (int8, bool, 2- and
-  4-byte integers: :mod:`pcz.models.values`), each element split into byte variables
-  as the model says; the payload is one byte (0: little-endian elements, 1: big-endian)
-  and then method 5's.  Methods 2 and 5 code uint8 models only.
+  4-byte integers), each element cut into byte variables as the model's layout says
+  (:mod:`pcz.models.values`); the payload is one byte (0: little-endian elements,
+  1: big-endian) and then method 5's.  Methods 2 and 5 code uint8 models only.
 
 >>> import numpy as np
 >>> from pcz.models.hclt import HcltModel
@@ -61,24 +61,26 @@ def symbols(data: bytes, model, order: str = "<", first: int = 0) -> np.ndarray:
     (B, D) symbols the model codes; InputError on a partial record, a value the model cannot
     code, or a bool other than 0 and 1 (records are numbered from ``first`` in the message).
 
-    >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), [[[0.5, 0.5]]] * 2, dtype="u2")
-    >>> symbols(np.array([257, 2], ">u2").tobytes(), m, ">")
+    >>> from pcz.models.values import Layout
+    >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), [[[0.5, 0.5]]] * 2,
+    ...                          layout=Layout("u2", 100, 9))
+    >>> symbols(np.array([103, 611], ">u2").tobytes(), m, ">")
     Traceback (most recent call last):
     ...
-    pcz.errors.InputError: value 2 in record 1 is out of range for the model (each of its 2 bytes must be below K = 2)
+    pcz.errors.InputError: value 611 in record 1 is out of range for the model (100..611 in 2 planes, each below K = 2)
     """
     _require(model)
     if model.dtype == "u1":
         return records(data, model, first)
-    X = values.symbols(data, model.dtype, order, model.D)
+    X = model.layout.symbols(data, order, model.D, first)
     if X.size and int(X.max()) >= model.K:
         bad = int(np.argmax(X.max(axis=1) >= model.K))
-        elements = np.frombuffer(values.elements(X[bad:bad + 1], model.dtype, order),
+        elements = np.frombuffer(model.layout.elements(X[bad:bad + 1], order),
                                  values.dtype_of(model.dtype, order))
-        size = values.planes(model.dtype)
-        worst = int(np.argmax(X[bad].reshape(-1, size).max(axis=1)))
+        worst = int(np.argmax(X[bad].reshape(-1, model.layout.planes).max(axis=1)))
         raise InputError(f"value {elements[worst]} in record {first + bad} is out of range for the model "
-                         f"(each of its {size} bytes must be below K = {model.K})")
+                         f"({model.layout.offset}..{model.layout.top} in {model.layout.planes} planes, "
+                         f"each below K = {model.K})")
     return X
 
 
@@ -188,8 +190,9 @@ def encode_typed(data: bytes, model, order: str = "<") -> bytes | None:
     """Code whole records of the model's element type (bytes in ``order``); None for a uint8
     model (method 5 codes those, one byte shorter).
 
+    >>> from pcz.models.values import Layout
     >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 256), 1 / 256),
-    ...                          shape=(1,), dtype="i2")
+    ...                          shape=(1,), layout=Layout("i2", -32768, 16))
     >>> data = np.array([-1, 3, 256], ">i2").tobytes()
     >>> np.frombuffer(decode_typed(encode_typed(data, m, ">"), 6, m), ">i2").tolist()
     [-1, 3, 256]
@@ -209,7 +212,7 @@ def decode_typed(payload: bytes, size: int, model) -> bytes:
     if not payload or payload[0] >= len(ORDERS):
         raise FormatError("hclt-typed chunk names an unknown byte order")
     X = _decode_words(payload[1:], size, model, "hclt-typed")
-    return values.elements(X, model.dtype, ORDERS[payload[0]])
+    return model.layout.elements(X, ORDERS[payload[0]])
 
 
 def typed_method(order: str) -> methods.Method:

@@ -32,7 +32,7 @@ from functools import cached_property
 import numpy as np
 
 from pcz.errors import ModelError
-from pcz.models.values import CODES, NAMES, planes as element_bytes
+from pcz.models.values import CODES, Layout
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
@@ -45,8 +45,8 @@ MAX_M = 1024
 MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
-FLAG_DTYPE = 2           # the record's element type follows the shape (absent: uint8)
-_DTYPE = struct.Struct("<cB")         # kind ('u', 'i', 'b'), bytes per element
+FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
+_DTYPE = struct.Struct("<cBqB")       # kind ('u', 'i', 'b'), bytes per element, offset, bits
 _VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
 
 
@@ -99,7 +99,7 @@ class HcltModel:
     shape: tuple[int, ...]   # shape of one record in elements (product x planes = D)
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
-    dtype: str = "u1"        # element type (pcz.models.values): each element is planes(dtype) variables
+    layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -117,7 +117,12 @@ class HcltModel:
     @property
     def elements(self) -> int:
         """Elements per record (D / bytes per element)."""
-        return self.D // element_bytes(self.dtype)
+        return self.D // self.layout.planes
+
+    @property
+    def dtype(self) -> str:
+        """The records' element type code ('u1', 'u2', ...)."""
+        return self.layout.code
 
     @property
     def one(self) -> int:
@@ -154,10 +159,10 @@ class HcltModel:
 
     @classmethod
     def from_float(cls, parent, prior, transition, emission, shape=None,
-                   qbits: int = QBITS, dtype: str = "u1") -> "HcltModel":
+                   qbits: int = QBITS, layout: Layout = Layout()) -> "HcltModel":
         """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
 
-        ``dtype``: the records' element type; each element is ``planes(dtype)`` variables, so
+        ``layout``: the records' element type and range; each element is ``layout.planes`` variables, so
         the record ``shape`` (in elements) times that is the number of variables."""
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
@@ -165,11 +170,9 @@ class HcltModel:
         M = len(prior)
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
-        if dtype not in CODES:
-            raise ValueError(f"unknown element type {dtype!r}")
-        shape = (len(parent) // element_bytes(dtype),) if shape is None else tuple(int(s) for s in shape)
+        shape = (len(parent) // layout.planes,) if shape is None else tuple(int(s) for s in shape)
         model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
-                              for p in (prior, transition, emission)), shape, qbits, dtype=dtype)
+                              for p in (prior, transition, emission)), shape, qbits, layout=layout)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -197,7 +200,8 @@ class HcltModel:
                                        len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
             if flags & FLAG_DTYPE:
-                out += _DTYPE.pack(self.dtype[0].encode(), int(self.dtype[1]))
+                out += _DTYPE.pack(self.dtype[0].encode(), int(self.dtype[1]), self.layout.offset,
+                                   self.layout.bits)
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
             if self.validation is not None:
@@ -231,13 +235,17 @@ class HcltModel:
         try:
             shape = struct.unpack_from(f"<{ndim}I", data, pos)
             pos += 4 * ndim
-            dtype = "u1"
+            layout = Layout()
             if flags & FLAG_DTYPE:
-                kind, size = _DTYPE.unpack_from(data, pos)
-                dtype = kind.decode("latin-1") + str(size)
+                kind, size, offset, bits = _DTYPE.unpack_from(data, pos)
                 pos += _DTYPE.size
-                if dtype not in CODES or dtype == "u1":
+                code = kind.decode("latin-1") + str(size)
+                if code not in CODES or code == "u1":
                     raise ModelError("HCLT model has an unknown record element type")
+                try:
+                    layout = Layout(code, offset, bits)
+                except ValueError:
+                    raise ModelError("HCLT model has an invalid record value range") from None
             parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
             pos += 4 * D
             (packed_len,) = struct.unpack_from("<I", data, pos)
@@ -253,7 +261,7 @@ class HcltModel:
             if records < 1 or not (math.isfinite(bits) and bits >= 0):
                 raise ModelError("HCLT model validation record is invalid")
             validation = (records, bits)
-        if int(np.prod(shape, dtype=np.int64)) * element_bytes(dtype) != D:
+        if int(np.prod(shape, dtype=np.int64)) * layout.planes != D:
             raise ModelError("HCLT model record shape does not match D")
         try:
             preorder(parent)
@@ -283,7 +291,7 @@ class HcltModel:
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation, dtype,
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation, layout,
                    data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
@@ -303,9 +311,8 @@ class HcltModel:
         return "\n".join([
             f"  kind:        HCLT v{VERSION} (hidden Chow-Liu tree)",
             f"  record:      {'x'.join(map(str, self.shape))}"
-            + ("" if self.dtype == "u1" else f" {NAMES[self.dtype]}") + f" = {self.D} variables"
-            + ("" if self.dtype == "u1" else f" ({element_bytes(self.dtype)} bytes per element, "
-               "most significant first)") + f", values 0..{self.K - 1}",
+            + ("" if self.dtype == "u1" else f" {self.layout.describe()}") + f" = {self.D} variables"
+            + f", values 0..{self.K - 1}",
             f"  latents:     {self.M} per variable",
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
@@ -313,8 +320,8 @@ class HcltModel:
         ] + ([] if self.validation is None else [
             f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
             "held-out records (measured when trained)"
-            + ("" if element_bytes(self.dtype) == 1 else
-               f"; {self.validation[1] * element_bytes(self.dtype):.4f} bits per element")]))
+            + ("" if self.layout.planes == 1 else
+               f"; {self.validation[1] * self.layout.planes:.4f} bits per element")]))
 
 
 def load(data: bytes) -> HcltModel:

@@ -1,29 +1,35 @@
 """How the elements of a record become the symbols (0..255) an HCLT model codes.
 
 A record is an array of elements of one integer type: ``u1`` (uint8), ``i1``, ``u2``,
-``i2``, ``u4``, ``i4`` or ``b1`` (bool).  Each element of s bytes becomes s *byte
-variables*, most significant byte first: the symbols are the big-endian bytes of the
-element in *offset binary* (signed types have their sign bit flipped, so that the
-symbols of every byte keep the order of the values: -128..127 -> 0..255).  Element e of a
-record is variables ``e*s .. e*s + s - 1``; the tree learns how the bytes of one
-element (and of neighbours) depend on each other.  uint8 is the identity, so uint8
-records code exactly as before; bool elements must be 0 or 1.
+``i2``, ``u4``, ``i4`` or ``b1`` (bool).  A :class:`Layout` maps each element v to
+``planes`` byte variables: the value above the model's minimum, ``v - offset``, is a
+number of ``bits`` bits cut into planes *from the top*: the first plane holds its 8 most
+significant bits, the next the 8 after them, the last what is left (1 to 8 bits).  So a
+12-bit value is its 8 high bits (the image a viewer sees) and a 4-bit low plane (mostly
+noise), and 16-bit data that only spans 0..255 is one variable.  uint8 records use the
+identity layout (offset 0, 8 bits: one plane), so they code exactly as before; a value
+outside ``offset .. offset + 2**bits - 1`` cannot be coded (as a value >= K cannot).
 
-Why byte variables rather than one variable of up to 65536 values: an emission row
-of K = 65536 per latent state and variable is 256x the parameters, the memory and the
-EM time of K = 256, and the coder's tables grow alike; on 12-bit data (4096 levels) the
-byte split also codes smaller (docs/HCLT.md, "Records of any integer type", has the
-measurement).
+Why planes cut from the top rather than one variable of up to 65536 values, or the
+bytes of the value: an emission row of K = 65536 per latent state is 256x the
+parameters, memory and EM time of K = 256 (and the coder's tables grow alike); the
+bytes of the value (low byte = the low 8 bits) split a 12-bit level across both
+variables.  On 12-bit data the top-cut planes code smaller than both
+(docs/HCLT.md, "Records of any integer type").
 
 >>> import numpy as np
->>> a = np.array([[1, 256], [-2, 0]], dtype="<i2")
->>> X = symbols(a.tobytes(), "i2", "<", 4)
+>>> a = np.array([[1000, 1001], [1015, 1000 + 4095]], dtype="<u2")
+>>> layout = Layout.fit(a)
+>>> layout, layout.planes
+(Layout(code='u2', offset=1000, bits=12), 2)
+>>> X = layout.symbols(a.tobytes(), "<", 4)
 >>> X.tolist()
-[[128, 1, 129, 0], [127, 254, 128, 0]]
->>> np.frombuffer(elements(X, "i2", "<"), "<i2").tolist()
-[1, 256, -2, 0]
+[[0, 0, 0, 1], [0, 15, 255, 15]]
+>>> np.frombuffer(layout.elements(X, "<"), "<u2").tolist()
+[1000, 1001, 1015, 5095]
 """
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,8 +53,8 @@ def code_of(dtype) -> str:
     dtype = np.dtype(dtype)
     code = f"{dtype.kind}{dtype.itemsize}"
     if code not in CODES or dtype.fields is not None or dtype.subdtype is not None:
-        raise InputError("records must be of an integer type "
-                         f"({', '.join(NAMES[c] for c in CODES)}), not {dtype}")
+        raise InputError(f"records must be of an integer type ({', '.join(NAMES[c] for c in CODES)}), "
+                         f"not {dtype}")
     return code
 
 
@@ -77,65 +83,125 @@ def dtype_of(code: str, order: str = "<") -> np.dtype:
     return np.dtype(code[0].replace("b", "?") + ("" if code == "b1" else code[1])).newbyteorder(order)
 
 
-def planes(code: str) -> int:
-    """Byte variables per element.
+def limits(code: str) -> tuple[int, int]:
+    """The smallest and largest value of an element type.
 
-    >>> planes("u1"), planes("i2"), planes("u4")
-    (1, 2, 4)
+    >>> limits("i2"), limits("b1")
+    ((-32768, 32767), (0, 1))
     """
-    return int(code[1])
-
-
-def symbols(data, code: str, order: str, variables_per_record: int) -> np.ndarray:
-    """Record bytes (elements of ``code`` in byte ``order``) as a (B, variables) uint8 array;
-    InputError for a partial record or a bool that is neither 0 nor 1."""
-    size = planes(code)
-    data = memoryview(data).cast("B") if not isinstance(data, np.ndarray) else data
-    raw = np.frombuffer(data, dtype=np.uint8)
-    record_bytes = variables_per_record
-    if record_bytes < 1 or record_bytes % size:
-        raise ValueError("a record is a positive whole number of elements")
-    if raw.size % record_bytes:
-        raise InputError(f"{raw.size} bytes is not a whole number of {record_bytes // size}-element "
-                         f"{NAMES[code]} records")
     if code == "b1":
-        if raw.size and int(raw.max()) > 1:
-            raise InputError("bool records hold a byte other than 0 or 1")
-        return raw.reshape(-1, record_bytes)
-    if code == "u1":
-        return raw.reshape(-1, record_bytes)
-    values = raw.view(dtype_of("u" + code[1], order))
-    if code[0] == "i":
-        values = values ^ values.dtype.type(1 << (8 * size - 1))
-    big = values.astype(dtype_of("u" + code[1], ">"), copy=False)
-    return np.ascontiguousarray(big).view(np.uint8).reshape(-1, record_bytes)
+        return 0, 1
+    info = np.iinfo(dtype_of(code))
+    return int(info.min), int(info.max)
 
 
-def elements(X: np.ndarray, code: str, order: str) -> bytes:
-    """Invert :func:`symbols`: the record bytes of the (B, variables) symbols X."""
-    X = np.ascontiguousarray(X, dtype=np.uint8)
-    if code in ("u1", "b1"):
-        return X.tobytes()
-    big = X.reshape(-1).view(dtype_of("u" + code[1], ">"))
-    if code[0] == "i":
-        big = big ^ big.dtype.type(1 << (8 * planes(code) - 1))
-    return big.astype(dtype_of("u" + code[1], order)).tobytes()
+@dataclass(frozen=True)
+class Layout:
+    """Elements of type ``code`` coded as ``v - offset`` in ``bits`` bits, cut into planes."""
+    code: str = "u1"
+    offset: int = 0
+    bits: int = 8
+
+    def __post_init__(self):
+        lo, hi = limits(self.code) if self.code in CODES else (0, -1)
+        if not (lo <= self.offset <= hi and 1 <= self.bits <= 8 * int(self.code[1])
+                and self.offset + (1 << self.bits) - 1 <= max(hi, lo + 1)):
+            raise ValueError(f"invalid layout {self}")
+
+    @property
+    def planes(self) -> int:
+        """Byte variables per element."""
+        return (self.bits + 7) // 8
+
+    @property
+    def top(self) -> int:
+        """The largest value the layout codes."""
+        return self.offset + (1 << self.bits) - 1
+
+    @classmethod
+    def fit(cls, array: np.ndarray) -> "Layout":
+        """The layout of an array's elements: the identity for uint8 and bool, else from the
+        smallest value and the bits its range needs."""
+        code = code_of(np.asarray(array).dtype)
+        if code == "u1" or not np.asarray(array).size:
+            return cls(code, 0, 8 if code == "u1" else 1)
+        if code == "b1":
+            return cls("b1", 0, 1)
+        lo, hi = int(array.min()), int(array.max())
+        bits = max(1, (hi - lo).bit_length())
+        return cls(code, min(lo, limits(code)[1] - (1 << bits) + 1), bits)    # ends within the type
+
+    def _cuts(self) -> list[tuple[int, int]]:
+        """(right shift, width in bits) of each plane, most significant first."""
+        widths = [min(8, self.bits - 8 * p) for p in range(self.planes)]
+        return [(self.bits - 8 * p - w, w) for p, w in enumerate(widths)]
+
+    def symbols(self, data, order: str, per_record: int, first: int = 0) -> np.ndarray:
+        """Record bytes (elements in byte ``order``) as (B, per_record) uint8 symbols (per_record
+        = elements x planes); InputError for a partial record or a value the layout cannot code
+        (records numbered from ``first`` in the message)."""
+        raw = np.frombuffer(data, dtype=np.uint8)
+        size = dtype_of(self.code).itemsize
+        elements = per_record // self.planes
+        if per_record < 1 or per_record % self.planes:
+            raise ValueError("a record is a positive whole number of elements")
+        if raw.size % (elements * size):
+            raise InputError(f"{raw.size} bytes is not a whole number of {elements}-element "
+                             f"{NAMES[self.code]} records")
+        if self.code in ("u1", "b1"):
+            X = raw.reshape(-1, per_record)
+            if self.code == "b1" and X.size and int(X.max()) > 1:
+                r = int(np.argmax(X.max(axis=1) > 1))
+                raise InputError(f"record {first + r} holds a bool byte other than 0 or 1")
+            return X
+        v = raw.view(dtype_of(self.code, order)).astype(np.int64).reshape(-1, elements) - self.offset
+        bad = (v < 0) | (v >> self.bits != 0)
+        if bad.any():
+            r, e = np.argwhere(bad)[0]
+            value = int(v[r, e]) + self.offset
+            raise InputError(f"value {value} in record {first + r} is out of range for the model "
+                             f"({self.offset}..{self.top})")
+        X = np.empty((len(v), elements, self.planes), np.uint8)
+        for p, (shift, width) in enumerate(self._cuts()):
+            X[:, :, p] = (v >> shift) & ((1 << width) - 1)
+        return X.reshape(-1, per_record)
+
+    def elements(self, X: np.ndarray, order: str) -> bytes:
+        """Invert :meth:`symbols`: the record bytes of the (B, per_record) symbols X."""
+        X = np.ascontiguousarray(X, dtype=np.uint8)
+        if self.code in ("u1", "b1"):
+            return X.tobytes()
+        planes = X.reshape(len(X), -1, self.planes).astype(np.int64)
+        v = np.zeros(planes.shape[:2], np.int64)
+        for p, (shift, _) in enumerate(self._cuts()):
+            v |= planes[:, :, p] << shift
+        return (v + self.offset).astype(dtype_of(self.code, order)).tobytes()
+
+    def describe(self) -> str:
+        """'uint16 1000..5095 in 2 planes' (empty for uint8)."""
+        if self.code == "u1":
+            return ""
+        planes = "1 plane" if self.planes == 1 else f"{self.planes} planes, top 8 bits first"
+        return f"{NAMES[self.code]} {self.offset}..{self.top} ({self.bits} bits, {planes})"
 
 
-def array_symbols(array: np.ndarray) -> tuple[np.ndarray, str]:
-    """(N, variables) symbols of an array of records (first axis) and its element code.
+def array_symbols(array: np.ndarray, layout: Layout | None = None) -> tuple[np.ndarray, Layout]:
+    """(N, variables) symbols of an array of records (first axis) and the layout used
+    (fitted to the array unless given).
 
-    >>> X, code = array_symbols(np.array([[1, 2]], dtype=np.uint16))
-    >>> X.tolist(), code
-    ([[0, 1, 0, 2]], 'u2')
+    >>> X, layout = array_symbols(np.array([[1, 2]], dtype=np.uint16))
+    >>> X.tolist(), layout
+    ([[0, 1]], Layout(code='u2', offset=1, bits=1))
     """
     array = np.asarray(array)
-    code = code_of(array.dtype)
     if array.ndim < 1:
         raise InputError("records need a first axis")
-    per_record = planes(code) * int(np.prod(array.shape[1:], dtype=np.int64))
-    if per_record < 1:
+    layout = Layout.fit(array) if layout is None else layout
+    if code_of(array.dtype) != layout.code:
+        raise InputError(f"records are {NAMES[code_of(array.dtype)]}, the layout codes {NAMES[layout.code]}")
+    elements = int(np.prod(array.shape[1:], dtype=np.int64))
+    if elements < 1:
         raise InputError("records must hold at least one value")
-    flat = np.ascontiguousarray(array)
-    return symbols(flat.view(np.uint8).reshape(-1), code, order_of(array.dtype),
-                   per_record).reshape(len(array), per_record), code
+    flat = np.ascontiguousarray(array).view(np.uint8).reshape(-1)
+    X = layout.symbols(flat, order_of(array.dtype), elements * layout.planes)
+    return X.reshape(len(array), elements * layout.planes), layout

@@ -13,6 +13,7 @@ import pcz
 from hclt_helpers import random_model
 from pcz.engine import folders
 from pcz.errors import FormatError, InputError
+from pcz.models.values import Layout
 from pcz.streams import compress_folder, decompress_folder
 
 RNG = np.random.default_rng(3)
@@ -25,9 +26,9 @@ def images(n, dtype=np.uint8, shape=(6, 5)):
 
 
 def model_for(a):
-    D = int(np.prod(a.shape[1:])) * a.dtype.itemsize
-    code = "u1" if a.dtype == np.uint8 else "u2"
-    return random_model(1, [-1] + [v // 2 for v in range(D - 1)], 3, 256, shape=a.shape[1:], dtype=code)
+    layout = Layout("u1", 0, 8) if a.dtype == np.uint8 else Layout("u2", 0, 16)
+    D = int(np.prod(a.shape[1:])) * layout.planes
+    return random_model(1, [-1] + [v // 2 for v in range(D - 1)], 3, 256, shape=a.shape[1:], layout=layout)
 
 
 def write_folder(path, files):

@@ -13,19 +13,27 @@ from pcz import methods
 from pcz.errors import FormatError, InputError, ModelError
 from pcz.methods import hclt
 from pcz.models import values
+from pcz.models.values import Layout
 from record_helpers import idx_bytes, npy_bytes
 
 CODES = ["i1", "b1", "u2", "i2", "u4", "i4"]
 _MODELS = {}
 
 
-def model_for(code, elements=3):
-    """A random model for records of ``elements`` elements of type ``code`` (every byte codable)."""
-    key = (code, elements)
+def full(code):
+    """The layout of every value of the type."""
+    lo, hi = values.limits(code)
+    return Layout(code, lo, max(1, (hi - lo).bit_length()))
+
+
+def model_for(code, elements=3, layout=None):
+    """A random model for records of ``elements`` elements of type ``code`` (every value codable)."""
+    layout = layout or full(code)
+    key = (layout, elements)
     if key not in _MODELS:
-        D = elements * values.planes(code)
+        D = elements * layout.planes
         parent = [-1] + [v // 2 for v in range(D - 1)]
-        _MODELS[key] = random_model(7, parent, 3, 2 if code == "b1" else 256, shape=(elements,), dtype=code)
+        _MODELS[key] = random_model(7, parent, 3, 2 if code == "b1" else 256, shape=(elements,), layout=layout)
     return _MODELS[key]
 
 
@@ -71,7 +79,7 @@ def test_the_typed_model_codes_sixteen_bit_structure_compactly():
     base = rng.integers(0, 4, 2000)
     a = np.stack([base * 256 + 7, base * 256 + 7 + rng.integers(0, 2, 2000)], 1).astype(np.uint16)
     model = pcz.train(a, latents=4, epochs=2, full_epochs=4, batch=128, progress=False)
-    assert model.dtype == "u2" and model.D == 4 and model.shape == (2,)
+    assert model.layout == Layout("u2", 7, 10) and model.D == 4 and model.shape == (2,)
     blob = pcz.compress_array(a, model)
     np.testing.assert_array_equal(pcz.decompress_array(blob, model), a)
     assert 8 * len(blob) / a.size < 1.8     # 2 bits of base shared + 1 bit of noise: 1.5 per value
@@ -83,9 +91,14 @@ def test_the_typed_model_codes_sixteen_bit_structure_compactly():
     (npy_bytes(np.zeros((3, 4), np.uint16)), "u2", "records have 4 values"),
     (npy_bytes(np.zeros((3, 3), np.int16) - 1), "b1", "records are int16"),
     (npy_bytes(np.array([[0, 1, 2]], np.uint8).view(bool)), "b1", "0 or 1"),
+    (npy_bytes(np.array([[0, 1, 4096]], np.uint16)), Layout("u2", 0, 12), r"value 4096 .* \(0..4095\)"),
+    (npy_bytes(np.array([[0, 1, 2]], ">i2")), Layout("i2", 1, 4), r"value 0 in record 0 .* \(1..16\)"),
 ])
 def test_mismatched_records_are_refused(raw, model, message):
-    m = random_model(3, [-1, 0, 0], 2, 16, shape=(3,)) if model == "u1" else model_for(model)
+    if isinstance(model, Layout):
+        m = model_for(model.code, layout=model)
+    else:
+        m = random_model(3, [-1, 0, 0], 2, 16, shape=(3,)) if model == "u1" else model_for(model)
     with pytest.raises(InputError, match=message):
         pcz.compress_stream(io.BytesIO(raw), io.BytesIO(), model=m)
 
