@@ -60,6 +60,17 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     return (prior, trans / trans.sum(-1, keepdims=True), emit / emit.sum(-1, keepdims=True))
 
 
+def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray) -> HcltModel:
+    """The quantised model, with the bits per value it codes the validation records in."""
+    model = HcltModel.from_float(parent, *params, shape, qbits, layout)
+    if not len(X_valid):
+        return model
+    bits = float(model.nll_bits(X_valid).mean()) / model.D
+    if not math.isfinite(bits):     # not expected: every stored probability is > 0
+        raise ModelError("training failed: the stored model's validation likelihood is not finite")
+    return model.with_validation(len(X_valid), bits)
+
+
 def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
           validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
@@ -121,14 +132,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     shape = array.shape[1:] or (1,)
 
     def stored(params) -> HcltModel:
-        """The quantised model, with the bits per value it codes the validation records in."""
-        model = HcltModel.from_float(parent, *params, shape, qbits, layout)
-        if not len(valid_idx):
-            return model
-        bits = float(model.nll_bits(X[valid_idx]).mean()) / model.D
-        if not math.isfinite(bits):     # not expected: every stored probability is > 0
-            raise ModelError("training failed: the stored model's validation likelihood is not finite")
-        return model.with_validation(len(valid_idx), bits)
+        return store(parent, params, shape, qbits, layout, X[valid_idx])
 
     def save(params):
         with AtomicOutput(checkpoint, force=True) as f:

@@ -68,17 +68,26 @@ def decompress_array(blob: bytes, model: Any = None, *, threads: int = 1,
         raise InputError(f"the stream does not hold a .npy array ({e})") from None
 
 
-def train(array: np.ndarray, latents: int = 16, **options):
+def train(array: np.ndarray, latents: int | None = None, **options):
     """Learn an HCLT model for the records of an array (first axis = records; uint8 or
     another integer type: :mod:`pcz.models.values`).
 
-    Options as :func:`pcz.learn.train.train` (epochs, full_epochs, validation, ...);
-    imports JAX, which nothing on the compression path does.
+    With neither ``latents`` nor a tuning option, the settings are chosen on the validation
+    records within ``time_budget`` seconds (:func:`pcz.learn.auto.auto_train`: options
+    ``time_budget``, ``max_latents``, ``validation``, ``seed``, ``qbits``, ``batch``,
+    ``progress``); otherwise options as :func:`pcz.learn.train.train` (epochs,
+    full_epochs, validation, ...; 16 latents unless given).  Imports JAX, which nothing
+    on the compression path does.
 
     >>> import numpy as np, pcz
     >>> a = np.random.default_rng(0).integers(0, 2, (200, 3)).astype(np.uint8)
     >>> pcz.train(a, latents=2, epochs=1, full_epochs=1, progress=False).M
     2
     """
+    auto_options = {"time_budget", "max_latents", "validation", "seed", "qbits", "batch", "mi_bits",
+                    "mi_samples", "progress"}
+    if latents is None and set(options) <= auto_options:
+        from pcz.learn.auto import auto_train
+        return auto_train(array, **options)[0]
     from pcz.learn.train import train as learn
-    return learn(array, latents, **options)[0]
+    return learn(array, 16 if latents is None else latents, **options)[0]

@@ -163,3 +163,16 @@ def test_bad_smoothing_options_are_usage_errors(run_cli, tmp_path, bad):
     errors = [line for line in r.err.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and bad[0] in errors[0]
     assert not (tmp_path / "x.pczm").exists()
+
+
+def test_train_with_no_tuning_options_chooses_on_validation(run_cli, files):
+    folder, a = files
+    r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "auto.pczm"), "--time-budget", "20s",
+                "--max-latents", "8")
+    assert r.code == 0, r.err
+    assert "chosen on validation: smoothing" in r.err and "auto: M=8" in r.err
+    r = run_cli("info", str(folder / "auto.pczm"))
+    assert b"latents:     8" in r.out
+    for bad in ("soon", "0", "-5m", "infm"):
+        r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "x.pczm"), "--time-budget", bad)
+        assert r.code == 2 and "--time-budget" in r.err
