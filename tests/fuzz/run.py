@@ -8,7 +8,9 @@ hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text mode
 hclt-typed with a tiny uint16 model, npy-header-typed),
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
-stream (pcz.open reading arbitrary bytes).  Seeds are generated from
+stream (pcz.open reading arbitrary bytes), folder (the writer of a compressed folder's
+content, pcz.engine.folders.FolderWriter, on arbitrary bytes: nothing may be written
+outside its temporary folder, which is gone afterwards).  Seeds are generated from
 tests/badfiles.py (both framings: compact and not) into a temporary folder when no
 corpus folder is given.
 A crash is any exception that is not a pcz error, or a wrong round trip.
@@ -41,6 +43,7 @@ with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact nam
     from pcz.format import compact  # noqa: F401  (lazily loaded otherwise)
     from pcz.methods import hclt, npy_header, text  # noqa: F401
     from pcz.models import hclt as hclt_model, hmm  # noqa: F401
+    from pcz.engine import folders
     from pcz.errors import PczError
 
 import badfiles  # noqa: E402
@@ -114,7 +117,24 @@ def stream_target(data: bytes) -> None:
         pass
 
 
-TARGETS = {"container": container_target, "methods": methods_target, "roundtrip": roundtrip_target,
+_FOLDER_ROOT = tempfile.mkdtemp(prefix="pcz-fuzz-folder-")
+
+
+def folder_target(data: bytes) -> None:
+    import shutil
+    target = os.path.join(_FOLDER_ROOT, "out")
+    writer = folders.FolderWriter(target)
+    try:
+        writer.write(data)
+        writer.finish()
+    except PczError:
+        pass
+    shutil.rmtree(target, ignore_errors=True)
+    if os.listdir(_FOLDER_ROOT):
+        raise AssertionError(f"left behind: {os.listdir(_FOLDER_ROOT)}")
+
+
+TARGETS = {"container": container_target, "folder": folder_target, "methods": methods_target, "roundtrip": roundtrip_target,
            "model": model_target, "stream": stream_target}
 
 
@@ -123,6 +143,12 @@ def seeds(target: str) -> list[bytes]:
     if target == "model":
         import badmodels
         return list(badmodels.valid_models().values())
+    if target == "folder":
+        import json
+        import struct
+        manifest = json.dumps({"version": 1, "crc": 0x352441C2, "shared": [0, 0], "names": ["a.txt", "b"],
+                               "kinds": "oo", "rests": [3, 0], "params": [{}], "use": [0, 0]}).encode()
+        return [folders.MAGIC + struct.pack("<I", len(manifest)) + manifest + b"abc"]
     files = [blob for blob, _ in badfiles.base_files().values()]
     if target != "methods":
         return files
