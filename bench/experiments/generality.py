@@ -4,7 +4,8 @@ only the time budget given) and coded against PNG, JPEG-XL (effort 9), xz and zp
 
 Datasets (train / test; the validation split is carved from train by ``pcz train``):
 
-- ``fashion-mnist``: the tuning set: train images 0..5999 / t10k images 0..999.
+- ``fashion-mnist``: the tuning set: train images 0..5999 / t10k images 0..999;
+  ``fashion-mnist-60k``: all 60 000 train images / t10k images 0..999.
 - ``digits``: scikit-learn's ``load_digits`` (8x8, levels 0..16), rows in a seeded
   random order: 1 297 / 500.
 - ``fmnist-border``: Fashion-MNIST with a 3-pixel zero border: train images 0..5999 /
@@ -82,7 +83,10 @@ def datasets() -> dict:
         codes = codes.astype(np.uint8)[np.random.default_rng(0).permutation(len(table))]
         return codes[:5093], codes[5093:]
 
-    return {"fashion-mnist": fashion, "digits": digits, "fmnist-border": border, "fmnist12": twelve,
+    def fashion_all():
+        return load_array(TRAIN), load_array(TEST)[:1000]
+
+    return {"fashion-mnist": fashion, "fashion-mnist-60k": fashion_all, "digits": digits, "fmnist-border": border, "fmnist12": twelve,
             "photo-patches": patches, "fair": fair}
 
 

@@ -45,7 +45,7 @@ def compress(**kw):
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
 
     def job(source, opts):
-        if folder.is_folder(source):
+        if records and folder.is_folder(source):      # without a record model: refused below
             return folder.compress(source, opts, windows)
 
         def work(src, dst):
