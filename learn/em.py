@@ -337,7 +337,8 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         epochs: int = 10, full_epochs: int = 5, batch: int = 512, step: float = 0.5,
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
         progress: bool = True, init=None, smoother=None, relax: float = 1.0,
-        checkpoint=None, checkpoint_every: int = 5):
+        checkpoint=None, checkpoint_every: int = 5, deadline: float | None = None,
+        trainer: "Trainer | None" = None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     Returns ``((prior, trans, emit) float64 arrays of the best epoch, log)``;
@@ -346,12 +347,16 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     (a :class:`pcz.learn.smoothing.Smoother`) smooths the emission counts;
     ``relax`` over-relaxes the full-batch steps.  ``checkpoint(params)``, if
     given, receives the best parameters so far every ``checkpoint_every`` epochs.
+    ``deadline`` (a :func:`time.perf_counter` value): no epoch starts after it.
+    ``trainer``: a :class:`Trainer` for this tree to reuse (its jitted steps; it then
+    decides the batch size, pseudocount and smoothing) instead of building one.
     Non-finite parameters or likelihoods stop training with a ModelError.
     """
     rng = np.random.default_rng(seed)
     X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
     D = X_train.shape[1]
-    trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
+    if trainer is None:
+        trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
     params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
     best, best_bpd, bad, log, gamma = params, math.inf, 0, [], relax
     n, d_ln2 = len(X_train), D * LN2
@@ -359,6 +364,8 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     phases += [("full-batch EM", e, full_epochs) for e in range(full_epochs)]
     for phase, e, of in phases:
         t0 = time.perf_counter()
+        if deadline is not None and t0 > deadline and log:
+            break
         bar = _bar(n, f"{phase} {e + 1}/{of}", progress)
         ll_sum, seen, acc = 0.0, 0, None
         mini = phase.startswith("mini")

@@ -15,6 +15,7 @@ import numpy as np
 
 from pcz.errors import InputError, ModelError
 from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
+from pcz.models.values import array_symbols
 from pcz.runtime.fileio import AtomicOutput
 from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, find_atoms
@@ -59,15 +60,29 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     return (prior, trans / trans.sum(-1, keepdims=True), emit / emit.sum(-1, keepdims=True))
 
 
+def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray) -> HcltModel:
+    """The quantised model, with the bits per value it codes the validation records in."""
+    model = HcltModel.from_float(parent, *params, shape, qbits, layout)
+    if not len(X_valid):
+        return model
+    bits = float(model.nll_bits(X_valid).mean()) / model.D
+    if not math.isfinite(bits):     # not expected: every stored probability is > 0
+        raise ModelError("training failed: the stored model's validation likelihood is not finite")
+    return model.with_validation(len(X_valid), bits)
+
+
 def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
           validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
           checkpoint: str | None = None, progress: bool = True) -> tuple[HcltModel, dict]:
-    """Learn an HCLT for the records ``array[i]`` (uint8, first axis = records).
+    """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
+    :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
+    element becomes byte variables of the tree, its value above the smallest one cut into
+    planes from the top).
 
-    ``values`` (K) defaults to the largest value + 1.  ``init``: start from this
+    ``values`` (K) defaults to the largest symbol (byte) + 1.  ``init``: start from this
     model's tree and parameters (grown to ``latents`` states if it has fewer)
     instead of learning a structure and starting at random.  ``smooth = (sigma,
     weight)`` smooths the emission counts along the value axis in every M step
@@ -83,21 +98,26 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     parameters or likelihoods raise a ModelError (the model is not returned).
     """
     array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim < 1 or len(array) < 1:
-        raise InputError("training data must be a uint8 array of at least 1 record")
+    if array.ndim < 1 or len(array) < 1:
+        raise InputError("training data must be an array of at least 1 record")
+    X, layout = array_symbols(array)      # InputError for a type records cannot have
+    if init is not None and init.layout != layout and init.dtype == layout.code:
+        X, layout = array_symbols(array, init.layout)     # continue in the initial model's range
     numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
                "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
     bad = [name for name, value in numbers.items() if not math.isfinite(value)]
     if bad:
         raise InputError(f"training options must be finite ({', '.join(bad)})")
-    X = array.reshape(len(array), -1)
     K = int(X.max()) + 1 if values is None else int(values)
+    if values is None and init is not None and init.K > K:
+        K = init.K
     K = max(K, 2)
     if not MIN_QBITS <= qbits <= MAX_QBITS:
         raise InputError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
     if K > MAX_K or int(X.max()) >= K:
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
-    if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents):
+    if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
+                             or init.layout != layout):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                          f"these records (D={X.shape[1]}, K={K}) and {latents} latents")
     t0 = time.perf_counter()
@@ -112,14 +132,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     shape = array.shape[1:] or (1,)
 
     def stored(params) -> HcltModel:
-        """The quantised model, with the bits per value it codes the validation records in."""
-        model = HcltModel.from_float(parent, *params, shape, qbits)
-        if not len(valid_idx):
-            return model
-        bits = float(model.nll_bits(X[valid_idx]).mean()) / model.D
-        if not math.isfinite(bits):     # not expected: every stored probability is > 0
-            raise ModelError("training failed: the stored model's validation likelihood is not finite")
-        return model.with_validation(len(valid_idx), bits)
+        return store(parent, params, shape, qbits, layout, X[valid_idx])
 
     def save(params):
         with AtomicOutput(checkpoint, force=True) as f:

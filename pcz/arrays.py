@@ -27,13 +27,25 @@ from pcz.methods.choose import choose
 
 def compress_array(array: np.ndarray, model: Any, *, threads: int = 1, embed_model: bool = False,
                    chunk_size: int = DEFAULT_CHUNK, candidates: tuple | None = None) -> bytes:
-    """Compress a uint8 array of records (first axis) into a pcz stream (a .npy inside,
-    with pcz's canonical header: :mod:`pcz.methods.npy_header`); ``candidates``
-    overrides the model's record methods (``hclt`` is the constriction-coded reference)."""
+    """Compress an array of records (first axis; uint8, or any integer type the model codes:
+    :mod:`pcz.models.values`) into a pcz stream (a .npy inside, with pcz's canonical
+    header: :mod:`pcz.methods.npy_header`); ``candidates`` overrides the model's record
+    methods for uint8 models (``hclt`` is the constriction-coded reference).
+
+    >>> from pcz.models.hclt import HcltModel
+    >>> from pcz.models.values import Layout
+    >>> m16 = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 256), 1 / 256),
+    ...                            layout=Layout("u2", 0, 16))
+    >>> a16 = np.array([[1], [65535]], dtype=np.uint16)
+    >>> decompress_array(compress_array(a16, m16), m16).tolist()
+    [[1], [65535]]
+    """
     from pcz.methods.npy_header import npy_bytes
+    from pcz.models.values import code_of
     array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim < 1:
-        raise InputError("compress_array needs a uint8 array with a first axis of records")
+    if array.ndim < 1:
+        raise InputError("compress_array needs an array with a first axis of records")
+    code_of(array.dtype)          # InputError unless an integer type records may have
     plan = choose(model, candidates=candidates)
     if not plan.records:
         raise ModelError("this model does not code records (it is not an HCLT model)")
@@ -55,16 +67,26 @@ def decompress_array(blob: bytes, model: Any = None, *, threads: int = 1,
         raise InputError(f"the stream does not hold a .npy array ({e})") from None
 
 
-def train(array: np.ndarray, latents: int = 16, **options):
-    """Learn an HCLT model for the records of a uint8 array (first axis = records).
+def train(array: np.ndarray, latents: int | None = None, **options):
+    """Learn an HCLT model for the records of an array (first axis = records; uint8 or
+    another integer type: :mod:`pcz.models.values`).
 
-    Options as :func:`pcz.learn.train.train` (epochs, full_epochs, validation, ...);
-    imports JAX, which nothing on the compression path does.
+    With neither ``latents`` nor a tuning option, the settings are chosen on the validation
+    records within ``time_budget`` seconds (:func:`pcz.learn.auto.auto_train`: options
+    ``time_budget``, ``max_latents``, ``validation``, ``seed``, ``qbits``, ``batch``,
+    ``progress``); otherwise options as :func:`pcz.learn.train.train` (epochs,
+    full_epochs, validation, ...; 16 latents unless given).  Imports JAX, which nothing
+    on the compression path does.
 
     >>> import numpy as np, pcz
     >>> a = np.random.default_rng(0).integers(0, 2, (200, 3)).astype(np.uint8)
     >>> pcz.train(a, latents=2, epochs=1, full_epochs=1, progress=False).M
     2
     """
+    auto_options = {"time_budget", "max_latents", "validation", "seed", "qbits", "batch", "mi_bits",
+                    "mi_samples", "progress"}
+    if latents is None and set(options) <= auto_options:
+        from pcz.learn.auto import auto_train
+        return auto_train(array, **options)[0]
     from pcz.learn.train import train as learn
-    return learn(array, latents, **options)[0]
+    return learn(array, 16 if latents is None else latents, **options)[0]

@@ -13,6 +13,7 @@ import numpy as np
 
 from pcz.models.hclt import _HEAD as HCLT_HEAD, HcltModel
 from pcz.models.hmm import _HEAD as HMM_HEAD, HMM
+from pcz.models.values import Layout
 
 
 def tiny_hclt() -> bytes:
@@ -22,6 +23,14 @@ def tiny_hclt() -> bytes:
                                 rng.dirichlet(np.ones(4), (4, 2)), shape=(2, 2)).to_bytes()
 
 
+def tiny_hclt_typed() -> bytes:
+    """Records of two uint16 elements: four byte variables."""
+    rng = np.random.default_rng(2)
+    parent = np.array([-1, 0, 0, 1])
+    return HcltModel.from_float(parent, rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), (4, 2)),
+                                rng.dirichlet(np.ones(4), (4, 2)), shape=(2,), layout=Layout("u2", 0, 16)).to_bytes()
+
+
 def tiny_hmm() -> bytes:
     rng = np.random.default_rng(1)
     return HMM.from_probs(rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), 2),
@@ -29,7 +38,7 @@ def tiny_hmm() -> bytes:
 
 
 def valid_models() -> dict[str, bytes]:
-    return {"hclt": tiny_hclt(), "hmm": tiny_hmm()}
+    return {"hclt": tiny_hclt(), "hclt-typed": tiny_hclt_typed(), "hmm": tiny_hmm()}
 
 
 def recrc(body: bytes) -> bytes:

@@ -11,5 +11,11 @@ def npy_bytes(array, version=None):
     return buf.getvalue()
 
 
+IDX_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C}
+
+
 def idx_bytes(array):
-    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+    array = np.asarray(array)
+    code = IDX_CODES[f"{array.dtype.kind}{array.dtype.itemsize}"]
+    big = array.astype(array.dtype.newbyteorder(">"))
+    return bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + big.tobytes()

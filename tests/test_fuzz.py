@@ -15,7 +15,7 @@ RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz", "run.p
 SECONDS = int(os.environ.get("PCZ_FUZZ_SECONDS", "3"))
 
 
-@pytest.mark.parametrize("target", ["container", "methods", "roundtrip", "model", "stream"])
+@pytest.mark.parametrize("target", ["container", "methods", "roundtrip", "model", "stream", "folder"])
 def test_fuzz_target_finds_no_crash(target, tmp_path):
     r = subprocess.run([sys.executable, RUNNER, target, f"-max_total_time={SECONDS}",
                         f"-artifact_prefix={tmp_path}/", "-print_final_stats=1"],

@@ -3,6 +3,7 @@ import os
 
 import click
 
+from pcz.cli import folder
 from pcz.cli.options import Size, common, options, progress, read_model, recursive, say
 from pcz.cli.transfer import Discard, meter, open_input, run_each, summary, transfer
 from pcz import models
@@ -30,7 +31,8 @@ def compress(**kw):
 
     Files already ending in .pcz are skipped unless -c or -o names the output.
     With an HCLT model (--model), FILES are .npy or IDX files of records
-    (FILE.gz: the file inside is compressed, to FILE.pcz).
+    (FILE.gz: the file inside is compressed, to FILE.pcz), or folders of same-size
+    images (DIR to DIR.pcz; every file is restored byte for byte).
     """
     opts = options(kw)
     if not 1 <= opts["chunk_size"] <= MAX_CHUNK:
@@ -46,6 +48,9 @@ def compress(**kw):
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
 
     def job(source, opts):
+        if records and folder.is_folder(source):      # without a record model: refused below
+            return folder.compress(source, opts, windows)
+
         def work(src, dst):
             return compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
                                    model=opts["model"], embed_model=opts["embed_model"],
@@ -74,10 +79,14 @@ def _decompress_options(func):
 @common
 @_decompress_options
 def decompress(**kw):
-    """Decompress FILES (each FILE.pcz to FILE; '-' or none: stdin to stdout)."""
+    """Decompress FILES (each FILE.pcz to FILE; '-' or none: stdin to stdout; a
+    compressed folder to a folder)."""
     opts = options(kw)
 
     def job(source, opts):
+        if folder.holds_folder(source, opts):
+            return folder.decompress(source, opts)
+
         def work(src, dst):
             return decompress_stream(src, dst, model=opts["model"], threads=opts["threads"],
                                             memory_limit=opts["memory"])

@@ -1,4 +1,8 @@
-"""``pcz train``: learn a record model (HCLT) from a .npy or IDX file.
+"""``pcz train``: learn a record model (HCLT) from a .npy or IDX file or a folder of images.
+
+With none of the tuning options, training chooses them itself on the validation split
+within ``--time-budget`` (:mod:`pcz.learn.auto`; docs/HCLT.md, "Training with no
+options"); any tuning option (``-M``, ``--epochs``, ``--smooth``...) trains exactly as told.
 
 >>> import os, tempfile, numpy as np
 >>> from pcz.cli import main
@@ -9,6 +13,8 @@
 ...       "--full-epochs", "1", "-q"])
 0
 """
+import os
+
 import click
 
 from pcz import models
@@ -18,7 +24,26 @@ from pcz.format.fields import MAX_MODEL, model_id
 from pcz.errors import ModelError
 from pcz.models.hclt import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models import short_id
+from pcz.engine.folders import folder_array
 from pcz.engine.record_files import load_array
+
+
+def parse_duration(text: str) -> float:
+    """``--time-budget``: seconds, or a number with s, m or h.
+
+    >>> parse_duration("15m"), parse_duration("90"), parse_duration("1.5h")
+    (900.0, 90.0, 5400.0)
+    """
+    text = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+    try:
+        value = float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and value < float("inf")):
+        raise click.BadParameter(f"{text!r}: expected a duration such as 15m, 90s or 1h",
+                                 param_hint="--time-budget")
+    return value
 
 
 def parse_atoms(text: str) -> list[int] | None:
@@ -43,71 +68,98 @@ def parse_atoms(text: str) -> list[int] | None:
 
 
 @click.command()
-@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.argument("data", type=click.Path(exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model file to write.")
-@click.option("-M", "--latents", type=click.IntRange(1, MAX_M), default=16, show_default=True,
-              help="Latent states per variable.")
-@click.option("--epochs", type=click.IntRange(0, 10_000), default=10, show_default=True,
-              help="Mini-batch EM epochs.")
-@click.option("--full-epochs", type=click.IntRange(0, 10_000), default=5, show_default=True,
-              help="Full-batch EM iterations after the mini-batch epochs.")
-@click.option("--validation", type=click.FloatRange(0, 0.5), default=0.05, show_default=True,
-              help="Fraction of the records held out for early stopping.")
+@click.option("--time-budget", default="15m", show_default=True,
+              help="With no tuning options: the time training may take; the largest model that "
+                   "fits (and still gains on validation) is kept.")
+@click.option("--max-latents", type=click.IntRange(1, MAX_M), default=64, show_default=True,
+              help="With no tuning options: the largest number of latents tried.")
+@click.option("-M", "--latents", type=click.IntRange(1, MAX_M),
+              help="Latent states per variable (a tuning option; 16 when another is given).")
+@click.option("--epochs", type=click.IntRange(0, 10_000), help="Mini-batch EM epochs (tuning; 10).")
+@click.option("--full-epochs", type=click.IntRange(0, 10_000),
+              help="Full-batch EM iterations after the mini-batch epochs (tuning; 5).")
+@click.option("--validation", type=click.FloatRange(0, 0.5),
+              help="Fraction of the records held out for choosing and early stopping "
+                   "[default: 5 %, at least min(1000 records, 20 %)].")
 @click.option("--batch", type=click.IntRange(1, 1 << 16), default=512, show_default=True,
               help="Records per mini-batch.")
-@click.option("--step", type=(click.FloatRange(0, 1), click.FloatRange(0, 1)), default=(0.5, 0.05),
-              show_default=True, help="Mini-batch EM step size, first and last epoch.")
-@click.option("--pseudocount", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Pseudocount per distribution (spread over its outcomes; at least 1e-6).")
-@click.option("--smooth", type=(click.FloatRange(0), click.FloatRange(0, 1)), default=(0.0, 0.0),
-              show_default=True, metavar="SIGMA WEIGHT",
+@click.option("--step", type=(click.FloatRange(0, 1), click.FloatRange(0, 1)),
+              help="Mini-batch EM step size, first and last epoch (tuning; 0.5 0.05).")
+@click.option("--pseudocount", type=click.FloatRange(0),
+              help="Pseudocount per distribution, spread over its outcomes; at least 1e-6 (tuning; 1).")
+@click.option("--smooth", type=(click.FloatRange(0), click.FloatRange(0, 1)), metavar="SIGMA WEIGHT",
               help="Smooth emission counts along the value axis (ordinal values such as pixel "
-                   "levels): a Gaussian of SIGMA levels, mixed in with WEIGHT; 0 0: off.")
-@click.option("--atoms", default="auto", show_default=True,
-              help="Values left out of the smoothing (comma-separated, 'none'); auto: the spikes "
-                   "of the training histogram.")
-@click.option("--overrelax", type=click.FloatRange(1, 3), default=1.0, show_default=True,
+                   "levels): a Gaussian of SIGMA levels, mixed in with WEIGHT (tuning; 0 0: off).")
+@click.option("--atoms", help="Values left out of the smoothing (comma-separated, 'none'; tuning); "
+                              "default: the spikes of the training histogram.")
+@click.option("--overrelax", type=click.FloatRange(1, 3),
               help="Over-relax full-batch EM: steps this many times as long in log space "
-                   "(1.7 roughly halves the epochs needed).")
+                   "(tuning; 1: off; 1.7 roughly halves the epochs needed).")
 @click.option("--qbits", type=click.IntRange(MIN_QBITS, MAX_QBITS), default=20, show_default=True,
               help="Bits per stored probability (16: smaller file, ~0.003 bits/value worse).")
-@click.option("--patience", type=click.IntRange(0), default=2, show_default=True,
-              help="Epochs without validation gain before stopping.")
+@click.option("--patience", type=click.IntRange(0),
+              help="Epochs without validation gain before stopping (tuning; 2).")
 @click.option("--mi-bits", type=click.IntRange(1, 8), default=3, show_default=True,
               help="Bit depth of values when estimating mutual information.")
 @click.option("--mi-samples", type=click.IntRange(2), default=10_000, show_default=True,
               help="Records used to estimate mutual information.")
 @click.option("--init", "init_path", type=click.Path(exists=True, dir_okay=False),
-              help="Start from this HCLT model (its tree; states copied up to --latents).")
+              help="Start from this HCLT model (its tree; states copied up to --latents; tuning).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
-def train(data, output, latents, epochs, full_epochs, validation, batch, step, pseudocount,
-          smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, seed, force, quiet):
-    """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped)."""
-    atoms = parse_atoms(atoms)
+def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
+          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, seed,
+          force, quiet):
+    """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
+    uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images).
+
+    With no tuning option, smoothing, over-relaxation, epochs and the number of latents
+    are chosen on the validation records within --time-budget."""
+    budget = parse_duration(time_budget)
+    tuning = {"latents": latents, "epochs": epochs, "full_epochs": full_epochs, "step": step,
+              "pseudocount": pseudocount, "smooth": smooth, "atoms": atoms, "overrelax": overrelax,
+              "patience": patience, "init": init_path}
+    manual = any(v is not None for v in tuning.values())
+    atoms = parse_atoms(atoms if atoms is not None else "auto")
     fileio.check_writable(output, force)
-    array = load_array(data)
+    array = folder_array(data) if os.path.isdir(data) else load_array(data)
     init = None
     if init_path is not None:
         with open(init_path, "rb") as f:
             init = models.load(f.read(MAX_MODEL + 1))
         if not isinstance(init, HcltModel):
             raise ModelError(f"{init_path}: not an HCLT model")
-    from pcz.learn.train import train as learn   # JAX: only the training command imports it
-    model, log = learn(array, latents, epochs=epochs, full_epochs=full_epochs, validation=validation,
-                       batch=batch, step=step[0], step_end=step[1], alpha=pseudocount,
-                       patience=patience, mi_bits=mi_bits, mi_samples=mi_samples, init=init,
-                       seed=seed, smooth=smooth, atoms=atoms, relax=overrelax, qbits=qbits,
-                       progress=not quiet)
+    if manual:
+        from pcz.learn.train import train as learn   # JAX: only the training command imports it
+        step = step or (0.5, 0.05)
+        model, log = learn(array, latents or 16, epochs=10 if epochs is None else epochs,
+                           full_epochs=5 if full_epochs is None else full_epochs,
+                           validation=0.05 if validation is None else validation, batch=batch,
+                           step=step[0], step_end=step[1], alpha=1.0 if pseudocount is None else pseudocount,
+                           patience=2 if patience is None else patience, mi_bits=mi_bits,
+                           mi_samples=mi_samples, init=init, seed=seed, smooth=smooth or (0.0, 0.0),
+                           atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet)
+        how = ""
+    else:
+        from pcz.learn.auto import auto_train
+        model, log = auto_train(array, time_budget=budget, max_latents=max_latents, validation=validation,
+                                seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
+                                progress=not quiet)
+        chosen = log["chosen"]
+        how = (f"; chosen on validation: smoothing {'on' if chosen['smooth'][1] else 'off'}, "
+               f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "
+               f"{log['seconds']:.0f} s of a {budget:.0f} s budget")
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:
         f.write(blob)
     best = min(log["epochs"], key=lambda e: e["valid_bpd"]) if log["epochs"] else None
     stored = log["stored_valid_bpd"]
     say({"verbosity": 1 - quiet}, 1,
-        f"{output}: HCLT M={latents} over {model.D} values (K={model.K}), {len(blob)} bytes, "
+        f"{output}: HCLT M={model.M} over {model.D} values (K={model.K}), {len(blob)} bytes, "
         f"id {short_id(model_id(blob))}; {log['train']} training / {log['valid']} validation records"
         + (f", best validation {best['valid_bpd']:.4f} bits/dim" if best else "")
-        + (f" ({stored:.4f} as stored)" if stored is not None else ""))
+        + (f" ({stored:.4f} as stored)" if stored is not None else "") + how)
     return 0

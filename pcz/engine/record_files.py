@@ -1,15 +1,20 @@
-"""Record files: ``.npy`` uint8 arrays and IDX files (plain or gzip), first axis = records.
+"""Record files: ``.npy`` arrays and IDX files (plain or gzip), first axis = records.
 
-:func:`open_records` reads just the header from a stream (no seeking, so
-stdin works) and returns its exact bytes, the array shape, and a stream of
-the record bytes that follow.  A gzip layer is removed: the records and the
-header are those of the file inside.
+Elements may be of any type :mod:`pcz.models.values` codes: uint8, int8, bool, and 2- and
+4-byte integers (``.npy`` in either byte order; IDX types 0x08 ubyte, 0x09 byte, 0x0B
+short and 0x0C int, big-endian).  :func:`open_records` reads just the header from a
+stream (no seeking, so stdin works) and returns its exact bytes, the array shape and
+element type, and a stream of the record bytes that follow.  A gzip layer is removed:
+the records and the header are those of the file inside.
 
 >>> import io
 >>> idx = bytes([0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 2]) + bytes(range(6))
 >>> info, body = open_records(io.BytesIO(idx))
 >>> info.kind, info.shape, info.D, body.read()
 ('idx', (3, 2), 2, b'\\x00\\x01\\x02\\x03\\x04\\x05')
+>>> info, body = open_records(io.BytesIO(bytes([0, 0, 0x0B, 1, 0, 0, 0, 1, 1, 2])))
+>>> info.dtype.str, info.size, info.code
+('>i2', 2, 'i2')
 """
 import gzip
 import io
@@ -22,10 +27,12 @@ import numpy as np
 
 from pcz.format.binio import read_upto
 from pcz.errors import InputError
+from pcz.models import values
 
 NPY_MAGIC = b"\x93NUMPY"
 GZIP_MAGIC = b"\x1f\x8b"
 IDX_UBYTE = 0x08
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4"}   # float (0x0D, 0x0E): no
 MAX_NPY_HEADER = 1 << 16
 
 
@@ -35,6 +42,7 @@ class RecordInfo:
     header: bytes              # the header bytes, exactly as in the file
     shape: tuple[int, ...]     # (N, record dims...)
     gzipped: bool = False
+    dtype: np.dtype = np.dtype(np.uint8)   # the elements' type, byte order included
 
     @property
     def N(self) -> int:
@@ -42,13 +50,27 @@ class RecordInfo:
 
     @property
     def D(self) -> int:
-        """Values per record (1 for a 1-D array)."""
+        """Elements per record (1 for a 1-D array)."""
         return int(np.prod(self.shape[1:], dtype=np.int64))
+
+    @property
+    def code(self) -> str:
+        """The element type's code (:mod:`pcz.models.values`: 'u1', 'i2', ...)."""
+        return values.code_of(self.dtype)
+
+    @property
+    def order(self) -> str:
+        """The elements' byte order, '<' or '>'."""
+        return values.order_of(self.dtype)
+
+    @property
+    def record_bytes(self) -> int:
+        return self.D * self.dtype.itemsize
 
     @property
     def size(self) -> int:
         """Bytes of record data after the header."""
-        return self.N * self.D
+        return self.N * self.record_bytes
 
 
 class _Prefixed(io.RawIOBase):
@@ -92,24 +114,25 @@ def _npy_header(src: BinaryIO, magic: bytes) -> RecordInfo:
         shape, fortran, dtype = reader(io.BytesIO(size_bytes + text))
     except (ValueError, SyntaxError) as e:
         raise InputError(f"invalid .npy header ({e})") from None
-    if dtype != np.uint8:
-        raise InputError(f".npy array has dtype {dtype}; records must be uint8")
+    values.code_of(dtype)        # InputError unless an integer type records may have
     if len(shape) < 1:
         raise InputError(".npy array is a scalar; records need a first axis")
     if fortran and len(shape) > 1:
         raise InputError(".npy array is in Fortran order; save it in C order to code its records")
-    return RecordInfo("npy", header, tuple(int(s) for s in shape))
+    return RecordInfo("npy", header, tuple(int(s) for s in shape), dtype=dtype)
 
 
 def _idx_header(src: BinaryIO, magic: bytes) -> RecordInfo:
     head = magic + _read(src, 2, "IDX header")
-    if head[2] != IDX_UBYTE:
-        raise InputError(f"IDX data type 0x{head[2]:02x} is not unsigned bytes (0x08)")
+    if head[2] not in IDX_TYPES:
+        raise InputError(f"IDX data type 0x{head[2]:02x} is not an integer type records may have "
+                         "(0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int)")
     ndim = head[3]
     if ndim < 1:
         raise InputError("IDX file has no dimensions")
     dims = _read(src, 4 * ndim, "IDX header")
-    return RecordInfo("idx", head + dims, struct.unpack(f">{ndim}I", dims))
+    return RecordInfo("idx", head + dims, struct.unpack(f">{ndim}I", dims),
+                      dtype=np.dtype(IDX_TYPES[head[2]]))
 
 
 def open_records(src: BinaryIO) -> tuple[RecordInfo, BinaryIO]:
@@ -134,12 +157,13 @@ def open_records(src: BinaryIO) -> tuple[RecordInfo, BinaryIO]:
     except (OSError, EOFError) as e:     # damaged gzip layer
         raise InputError(f"cannot read the gzip layer ({e})") from None
     if gzipped:
-        info = RecordInfo(info.kind, info.header, info.shape, True)
+        info = RecordInfo(info.kind, info.header, info.shape, True, info.dtype)
     return info, src
 
 
 def load_array(path: str) -> np.ndarray:
-    """Read a whole .npy or IDX file (gzip or not) as a uint8 array of records."""
+    """Read a whole .npy or IDX file (gzip or not) as an array of records (of the file's
+    element type and byte order)."""
     with open(path, "rb") as f:
         info, body = open_records(f)
         try:   # one byte more than announced, to detect trailing data
@@ -147,10 +171,11 @@ def load_array(path: str) -> np.ndarray:
         except (OSError, EOFError) as e:
             raise InputError(f"cannot read the gzip layer ({e})") from None
     if len(data) < info.size:
-        raise InputError(f"truncated data: {info.N} records announced, {len(data) // max(1, info.D)} present")
+        raise InputError(f"truncated data: {info.N} records announced, "
+                         f"{len(data) // max(1, info.record_bytes)} present")
     if len(data) > info.size:
         raise InputError("trailing bytes after the records")
-    return np.frombuffer(data, dtype=np.uint8).reshape(info.shape)
+    return np.frombuffer(data, dtype=info.dtype).reshape(info.shape)
 
 
 def is_idx_name(path: str) -> bool:

@@ -1,6 +1,8 @@
 """Coding record files: a .npy or IDX file (gzip or not) becomes the file header, coded by
-``npy-header`` when it is the canonical one (else order-0 or raw), then batches of whole
-records, coded by the plan's record methods (``hclt-rans``), so that
+``npy-header`` (``npy-header-typed`` for other element types) when it is the canonical
+one (else order-0 or raw), then batches of whole records, coded by the plan's record
+methods (``hclt-rans``; ``hclt-typed`` in the file's byte order when the model codes
+another element type than uint8), so that
 :func:`pcz.engine.pipeline.compress_segments` does the work and ``threads`` run batches
 in parallel.  The decompressed output is the file's bytes, header and all (a gzip layer
 is removed: the content is the file inside).
@@ -12,7 +14,8 @@ from pcz.engine.pipeline import DEFAULT_CHUNK, Segment, Stats, compress_segments
 from pcz.engine.record_files import RecordInfo, open_records, read_upto
 from pcz.errors import InputError, ModelError
 from pcz.methods.choose import Plan
-from pcz.methods.registry import NPY_HEADER, ORDER0
+from pcz.methods.registry import NPY_HEADER, NPY_HEADER_TYPED, ORDER0
+from pcz.models.values import NAMES
 
 
 def compressed_name(path: str) -> str:
@@ -25,10 +28,21 @@ def compressed_name(path: str) -> str:
 
 
 def check_shape(info: RecordInfo, model) -> None:
-    """InputError unless the file's records have the model's number of values."""
-    if info.D != model.D:
+    """InputError unless the file's records have the model's element type and number of values."""
+    if info.code != model.dtype:
+        raise InputError(f"records are {NAMES[info.code]}, the model codes {NAMES[model.dtype]} records")
+    if info.D != model.elements:
         raise InputError(f"records have {info.D} values ({'x'.join(map(str, info.shape[1:])) or '1'}), "
-                         f"the model expects {model.D} ({'x'.join(map(str, model.shape))})")
+                         f"the model expects {model.elements} ({'x'.join(map(str, model.shape))})")
+
+
+def record_candidates(info: RecordInfo, model, candidates: tuple) -> tuple:
+    """The methods for the record batches: the plan's for uint8 models, else ``hclt-typed``
+    set to the file's byte order."""
+    if model.dtype == "u1":
+        return candidates
+    from pcz.methods import hclt
+    return (hclt.typed_method(info.order),)
 
 
 def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int,
@@ -37,8 +51,9 @@ def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int,
     batch against the model and the total against the header (the record size is
     checked by the caller, :func:`check_shape`, before anything is written)."""
     from pcz.methods import hclt
-    yield info.header, (NPY_HEADER, ORDER0)
-    per_chunk = max(1, chunk_size // info.D) * info.D
+    yield info.header, (NPY_HEADER, NPY_HEADER_TYPED, ORDER0)
+    candidates = record_candidates(info, model, candidates)
+    per_chunk = max(1, chunk_size // info.record_bytes) * info.record_bytes
     left = info.size
     while left:
         want = min(per_chunk, left)
@@ -47,10 +62,10 @@ def record_segments(info: RecordInfo, body: BinaryIO, model, chunk_size: int,
         except (OSError, EOFError) as e:
             raise InputError(f"cannot read the gzip layer ({e})") from None
         if len(data) < want:
-            done = (info.size - left + len(data)) // info.D
+            done = (info.size - left + len(data)) // info.record_bytes
             raise InputError(f"truncated data: the header announces {info.N} records, "
                              f"the file holds {done}")
-        hclt.records(data, model, (info.size - left) // info.D)   # InputError if out of range
+        hclt.symbols(data, model, info.order, (info.size - left) // info.record_bytes)  # range check
         left -= want
         yield data, candidates
     try:

@@ -12,6 +12,10 @@ code on the model's dequantised parameters, so they compute identical floats.
   numba rANS coder driven by quantised CDFs (:mod:`pcz.coders.tree_rans`,
   O(M^2 + M log K) per symbol); about 5x faster, and the default
   (docs/HCLT.md has the measurements).
+- method 10, ``hclt-typed``: records of any other element type (int8, bool, 2- and
+  4-byte integers), each element cut into byte variables as the model's layout says
+  (:mod:`pcz.models.values`); the payload is one byte (0: little-endian elements,
+  1: big-endian) and then method 5's.  Methods 2 and 5 code uint8 models only.
 
 Both coders quantise to 24 bits and leave every other value a unit, and a model's
 emissions give every value at least ``2**-qbits``, so a value costs at least
@@ -28,6 +32,7 @@ True
 """
 import math
 import weakref
+from functools import partial
 
 import numpy as np
 
@@ -37,13 +42,52 @@ from pcz.coders import tree_rans_each
 from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
+from pcz.models import values
 from pcz.models.hclt import HcltModel
+
+ORDERS = "<>"       # the first byte of an hclt-typed payload: index of the elements' byte order
 
 
 def _require(model) -> HcltModel:
     if not isinstance(model, HcltModel):
         raise ModelError("hclt chunks need an HCLT model")
     return model
+
+
+def _require_bytes(model, decoding: bool = False) -> HcltModel:
+    """The model, if it codes uint8 records (methods 2 and 5)."""
+    if _require(model).dtype != "u1":
+        message = f"the model codes {values.NAMES[model.dtype]} records; hclt and hclt-rans code uint8"
+        raise FormatError(message) if decoding else ModelError(message)
+    return model
+
+
+def symbols(data: bytes, model, order: str = "<", first: int = 0) -> np.ndarray:
+    """The chunk's bytes (records of the model's element type, in byte ``order``) as the
+    (B, D) symbols the model codes; InputError on a partial record, a value the model cannot
+    code, or a bool other than 0 and 1 (records are numbered from ``first`` in the message).
+
+    >>> from pcz.models.values import Layout
+    >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), [[[0.5, 0.5]]] * 2,
+    ...                          layout=Layout("u2", 100, 9))
+    >>> symbols(np.array([103, 611], ">u2").tobytes(), m, ">")
+    Traceback (most recent call last):
+    ...
+    pcz.errors.InputError: value 611 in record 1 is out of range for the model (100..611 in 2 planes, each below K = 2)
+    """
+    _require(model)
+    if model.dtype == "u1":
+        return records(data, model, first)
+    X = model.layout.symbols(data, order, model.D, first)
+    if X.size and int(X.max()) >= model.K:
+        bad = int(np.argmax(X.max(axis=1) >= model.K))
+        elements = np.frombuffer(model.layout.elements(X[bad:bad + 1], order),
+                                 values.dtype_of(model.dtype, order))
+        worst = int(np.argmax(X[bad].reshape(-1, model.layout.planes).max(axis=1)))
+        raise InputError(f"value {elements[worst]} in record {first + bad} is out of range for the model "
+                         f"({model.layout.offset}..{model.layout.top} in {model.layout.planes} planes, "
+                         f"each below K = {model.K})")
+    return X
 
 
 def records(data: bytes, model, first: int = 0) -> np.ndarray:
@@ -76,7 +120,7 @@ def _groups(model, B: int):
 
 def encode(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) under the model."""
-    X = records(data, model)
+    X = records(data, _require_bytes(model))
     enc = Encoder()
     for start, stop in _groups(model, len(X)):
         walk = model.walk(stop - start)
@@ -90,7 +134,7 @@ def encode(data: bytes, model) -> bytes:
 
 def decode(payload: bytes, size: int, model) -> bytes:
     """Decode ``size`` bytes of records from a payload made by :func:`encode`."""
-    if size % _require(model).D:
+    if size % _require_bytes(model, decoding=True).D:
         raise FormatError("hclt chunk size is not a whole number of records of the model")
     X = np.empty((size // model.D, model.D), dtype=np.uint8)
     try:
@@ -130,21 +174,60 @@ def encode_rans(data: bytes, model) -> bytes:
     >>> decode_rans(encode_rans(bytes([0, 1, 2, 3]), m), 4, m).hex()
     '00010203'
     """
-    X = records(data, model)
+    X = records(data, _require_bytes(model))
     return _coder(model).encode(X).astype("<u4").tobytes()
 
 
 def decode_rans(payload: bytes, size: int, model) -> bytes:
     """Decode ``size`` bytes of records from a payload made by :func:`encode_rans`."""
-    if size % _require(model).D:
+    if size % _require_bytes(model, decoding=True).D:
         raise FormatError("hclt-rans chunk size is not a whole number of records of the model")
+    return _decode_words(payload, size, model, "hclt-rans").tobytes()
+
+
+def _decode_words(payload: bytes, size: int, model, name: str) -> np.ndarray:
     if len(payload) % 4:
-        raise FormatError("hclt-rans payload is not a whole number of 32-bit words")
+        raise FormatError(f"{name} payload is not a whole number of 32-bit words")
     try:
-        X = _coder(model).decode(np.frombuffer(payload, dtype="<u4"), size // model.D)
+        return _coder(model).decode(np.frombuffer(payload, dtype="<u4"), size // model.D)
     except ValueError as e:
-        raise FormatError(f"corrupt hclt-rans chunk ({e})") from None
-    return X.tobytes()
+        raise FormatError(f"corrupt {name} chunk ({e})") from None
+
+
+def encode_typed(data: bytes, model, order: str = "<") -> bytes | None:
+    """Code whole records of the model's element type (bytes in ``order``); None for a uint8
+    model (method 5 codes those, one byte shorter).
+
+    >>> from pcz.models.values import Layout
+    >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 256), 1 / 256),
+    ...                          shape=(1,), layout=Layout("i2", -32768, 16))
+    >>> data = np.array([-1, 3, 256], ">i2").tobytes()
+    >>> np.frombuffer(decode_typed(encode_typed(data, m, ">"), 6, m), ">i2").tolist()
+    [-1, 3, 256]
+    """
+    if _require(model).dtype == "u1":
+        return None
+    X = symbols(data, model, order)
+    return bytes([ORDERS.index(order)]) + _coder(model).encode(X).astype("<u4").tobytes()
+
+
+def decode_typed(payload: bytes, size: int, model) -> bytes:
+    """Decode ``size`` bytes of records from a payload made by :func:`encode_typed`."""
+    if _require(model).dtype == "u1":
+        raise FormatError("hclt-typed chunks need a model of a type other than uint8")
+    if size % model.D:
+        raise FormatError("hclt-typed chunk size is not a whole number of records of the model")
+    if not payload or payload[0] >= len(ORDERS):
+        raise FormatError("hclt-typed chunk names an unknown byte order")
+    X = _decode_words(payload[1:], size, model, "hclt-typed")
+    return model.layout.elements(X, ORDERS[payload[0]])
+
+
+def typed_method(order: str) -> methods.Method:
+    """Method 10 coding elements stored in byte ``order`` ('<' or '>'; the decoder reads it
+    from the payload)."""
+    return methods.Method(methods.HCLT_TYPED, "hclt-typed", partial(encode_typed, order=order),
+                          decode_typed, needs_model=True)
 
 
 def min_bits(model) -> float:
@@ -201,3 +284,12 @@ methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_mode
 methods.register(methods.Method(methods.HCLT_RANS, "hclt-rans", encode_rans, decode_rans,
                                 needs_model=True, min_bits=least_bits(2), memory=rans_memory,
                                 model_bits=min_bits))
+def typed_memory(size: int, stored: int) -> int:
+    """What :func:`decode_typed` allocates at most: the planes and the values, twice each."""
+    return 4 * size + 2 * stored
+
+
+# typed records: a value of up to 4 bytes may be a single tree variable, so the floor per
+# byte is a quarter of a variable's
+methods.register(methods.Method(methods.HCLT_TYPED, "hclt-typed", encode_typed, decode_typed,
+                                needs_model=True, min_bits=least_bits(2) / 4, memory=typed_memory))

@@ -32,6 +32,7 @@ from functools import cached_property
 import numpy as np
 
 from pcz.errors import ModelError
+from pcz.models.values import CODES, Layout
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
@@ -45,6 +46,8 @@ MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
 GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
+FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
+_DTYPE = struct.Struct("<cBqB")       # kind ('u', 'i', 'b'), bytes per element, offset, bits
 _VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
 
 
@@ -94,9 +97,10 @@ class HcltModel:
     prior_q: np.ndarray      # (M,) int32, sums to 2**16
     trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
     emit_q: np.ndarray       # (D, M, K) int32
-    shape: tuple[int, ...]   # shape of one record (product D)
+    shape: tuple[int, ...]   # shape of one record in elements (product x planes = D)
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
+    layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -110,6 +114,16 @@ class HcltModel:
     @property
     def K(self) -> int:
         return self.emit_q.shape[2]
+
+    @property
+    def elements(self) -> int:
+        """Elements per record (D / bytes per element)."""
+        return self.D // self.layout.planes
+
+    @property
+    def dtype(self) -> str:
+        """The records' element type code ('u1', 'u2', ...)."""
+        return self.layout.code
 
     @property
     def one(self) -> int:
@@ -146,17 +160,20 @@ class HcltModel:
 
     @classmethod
     def from_float(cls, parent, prior, transition, emission, shape=None,
-                   qbits: int = QBITS) -> "HcltModel":
-        """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits."""
+                   qbits: int = QBITS, layout: Layout = Layout()) -> "HcltModel":
+        """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
+
+        ``layout``: the records' element type and range; each element is ``layout.planes`` variables, so
+        the record ``shape`` (in elements) times that is the number of variables."""
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
         M = len(prior)
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
-        shape = (len(parent),) if shape is None else tuple(int(s) for s in shape)
+        shape = (len(parent) // layout.planes,) if shape is None else tuple(int(s) for s in shape)
         model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
-                              for p in (prior, transition, emission)), shape, qbits)
+                              for p in (prior, transition, emission)), shape, qbits, layout=layout)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -178,10 +195,14 @@ class HcltModel:
             planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes()
                       for i in reversed(range(_planes(self.qbits)))]
             packed = zlib.compress(b"".join(planes), 9)
-            flags = 0 if self.validation is None else FLAG_VALIDATION
+            flags = ((0 if self.validation is None else FLAG_VALIDATION)
+                     | (0 if self.dtype == "u1" else FLAG_DTYPE))      # uint8 models: as before
             out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, self.D, self.K, self.M, self.qbits,
                                        len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
+            if flags & FLAG_DTYPE:
+                out += _DTYPE.pack(self.dtype[0].encode(), int(self.dtype[1]), self.layout.offset,
+                                   self.layout.bits)
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
             if self.validation is not None:
@@ -206,6 +227,17 @@ class HcltModel:
         try:
             shape = struct.unpack_from(f"<{ndim}I", data, pos)
             pos += 4 * ndim
+            layout = Layout()
+            if flags & FLAG_DTYPE:
+                kind, size, offset, bits = _DTYPE.unpack_from(data, pos)
+                pos += _DTYPE.size
+                code = kind.decode("latin-1") + str(size)
+                if code not in CODES or code == "u1":
+                    raise ModelError("HCLT model has an unknown record element type")
+                try:
+                    layout = Layout(code, offset, bits)
+                except ValueError:
+                    raise ModelError("HCLT model has an invalid record value range") from None
             parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
             pos += 4 * D
             (packed_len,) = struct.unpack_from("<I", data, pos)
@@ -221,7 +253,7 @@ class HcltModel:
             if records < 1 or not (math.isfinite(bits) and bits >= 0):
                 raise ModelError("HCLT model validation record is invalid")
             validation = (records, bits)
-        if int(np.prod(shape, dtype=np.int64)) != D:
+        if int(np.prod(shape, dtype=np.int64)) * layout.planes != D:
             raise ModelError("HCLT model record shape does not match D")
         try:
             preorder(parent)
@@ -245,7 +277,7 @@ class HcltModel:
         for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
             if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
-        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation,
+        return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation, layout,
                    data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
@@ -264,14 +296,18 @@ class HcltModel:
         """A few lines for ``pcz info``."""
         return "\n".join([
             f"  kind:        HCLT v{VERSION} (hidden Chow-Liu tree)",
-            f"  record:      {'x'.join(map(str, self.shape))} = {self.D} variables, values 0..{self.K - 1}",
+            f"  record:      {'x'.join(map(str, self.shape))}"
+            + ("" if self.dtype == "u1" else f" {self.layout.describe()}") + f" = {self.D} variables"
+            + f", values 0..{self.K - 1}",
             f"  latents:     {self.M} per variable",
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
             f"({self.qbits}-bit quantised)",
         ] + ([] if self.validation is None else [
             f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
-            "held-out records (measured when trained)"]))
+            "held-out records (measured when trained)"
+            + ("" if self.layout.planes == 1 else
+               f"; {self.validation[1] * self.layout.planes:.4f} bits per element")]))
 
 
 def _values(body: bytes, n_values: int, version: int) -> np.ndarray:
@@ -296,7 +332,7 @@ def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
         raise ModelError("not an HCLT model file")
     if version not in (1, VERSION):
         raise ModelError(f"unsupported HCLT model version {version}")
-    if (flags & ~FLAG_VALIDATION or not MIN_QBITS <= qbits <= MAX_QBITS
+    if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE) or not MIN_QBITS <= qbits <= MAX_QBITS
             or (version == 1 and (qbits != QBITS or flags))):
         raise ModelError("HCLT model uses unknown flags or precision")
     if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):

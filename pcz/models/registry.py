@@ -197,7 +197,7 @@ def resolve(header: Header, given: bytes | None) -> bytes | None:
 
 
 register(Kind("hclt", b"\x89PCZhclt", "pcz.models.hclt:load", (ids.HCLT_RANS,), records=True,
-              summary="HCLT record model: codes .npy and IDX files of fixed-size records",
+              summary="HCLT record model: codes .npy and IDX files of fixed-size records, folders of images",
               footprint="pcz.models.hclt:footprint"))
 register(Kind("hmm", b"PCZHMM\x00\x01", "pcz.models.hmm:load", (ids.ORDER0, ids.HMM_MIX), records=False,
               summary="HMM text model: codes byte streams, mixed with adaptive context models",

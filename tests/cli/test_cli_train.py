@@ -41,6 +41,34 @@ def test_train_then_compress_then_decompress(run_cli, files):
     assert (folder / "a.npy").read_bytes() == (folder / "orig.npy").read_bytes()
 
 
+@pytest.mark.parametrize("kind", ["uint16.npy", "int16.idx", "bool.npy"])
+def test_typed_records_train_compress_and_decompress_byte_for_byte(run_cli, tmp_path, kind):
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 40, (300, 1, 1)) * np.ones((1, 3, 2), int)
+    if kind == "uint16.npy":
+        raw = (base * 100 + rng.integers(0, 8, base.shape)).astype(np.uint16)
+    elif kind == "int16.idx":
+        raw = (base * 13 - 300).astype(np.int16)
+    else:
+        raw = (base + rng.integers(0, 3, base.shape)) % 2 == 1
+    path = tmp_path / ("a." + kind.split(".")[1])
+    if kind.endswith("idx"):
+        path.write_bytes(idx_bytes(raw))
+    else:
+        np.save(path, raw)
+    model = str(tmp_path / "t.pczm")
+    r = run_cli("train", str(path), "-o", model, "-M", "4", "--epochs", "1", "--full-epochs", "2")
+    assert r.code == 0, r.err
+    r = run_cli("info", model)
+    assert kind.split(".")[0].encode() in r.out if kind != "bool.npy" else b"bool" in r.out
+    r = run_cli("compress", "-v", "-v", "--model", model, "-o", str(tmp_path / "a.pcz"), str(path))
+    assert r.code == 0 and "hclt-typed" in r.err, r.err
+    assert (tmp_path / "a.pcz").stat().st_size < raw.nbytes * 0.8
+    r = run_cli("decompress", "--model", model, "-o", str(tmp_path / "back"), str(tmp_path / "a.pcz"))
+    assert r.code == 0, r.err
+    assert (tmp_path / "back").read_bytes() == path.read_bytes()
+
+
 def test_idx_files_plain_and_gzipped(run_cli, files):
     folder, a = files
     model = str(folder / "m.pczm")
@@ -135,3 +163,16 @@ def test_bad_smoothing_options_are_usage_errors(run_cli, tmp_path, bad):
     errors = [line for line in r.err.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and bad[0] in errors[0]
     assert not (tmp_path / "x.pczm").exists()
+
+
+def test_train_with_no_tuning_options_chooses_on_validation(run_cli, files):
+    folder, a = files
+    r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "auto.pczm"), "--time-budget", "20s",
+                "--max-latents", "8")
+    assert r.code == 0, r.err
+    assert "chosen on validation: smoothing" in r.err and "auto: M=8" in r.err
+    r = run_cli("info", str(folder / "auto.pczm"))
+    assert b"latents:     8" in r.out
+    for bad in ("soon", "0", "-5m", "infm"):
+        r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "x.pczm"), "--time-budget", bad)
+        assert r.code == 2 and "--time-budget" in r.err

@@ -4,10 +4,13 @@
 
 Targets: container (pcz.decompress on arbitrary bytes), methods (chunk
 payload decoders behind the CRCs, all methods: raw, order0, hclt and
-hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model, npy-header),
+hclt-rans with a tiny model, hmm, windows and hmm-mix with the shipped text model, npy-header,
+hclt-typed with a tiny uint16 model, npy-header-typed),
 roundtrip
 (compress then decompress equals the input), model (model-file loader),
-stream (pcz.open reading arbitrary bytes).  Seeds are generated from
+stream (pcz.open reading arbitrary bytes), folder (the writer of a compressed folder's
+content, pcz.engine.folders.FolderWriter, on arbitrary bytes: nothing may be written
+outside its temporary folder, which is gone afterwards).  Seeds are generated from
 tests/badfiles.py (both framings: compact and not, and the forged attacks of
 docs/SECURITY.md) into a temporary folder when no corpus folder is given.
 A crash is any exception that is not a pcz error, or a wrong round trip.
@@ -40,6 +43,7 @@ with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact nam
     from pcz.format import compact  # noqa: F401  (lazily loaded otherwise)
     from pcz.methods import cm, hclt, npy_header, text  # noqa: F401
     from pcz.models import hclt as hclt_model, hmm  # noqa: F401
+    from pcz.engine import folders
     from pcz.errors import PczError
 
 import badfiles  # noqa: E402
@@ -62,7 +66,8 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 9)   # raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, cm
+# raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, cm, hclt-typed, npy-header-typed
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11)
 _MODELS = {}
 
 
@@ -73,7 +78,9 @@ def _model_for(method_id: int):
         from pcz.methods.text import default_model
         _MODELS["text"] = default_model()
         _MODELS["hclt"] = models.load(badmodels.tiny_hclt())
-    return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"]}.get(method_id)
+        _MODELS["hclt-typed"] = models.load(badmodels.tiny_hclt_typed())
+    return {3: _MODELS["text"], 4: _MODELS["text"], 6: _MODELS["text"], 2: _MODELS["hclt"], 5: _MODELS["hclt"],
+            10: _MODELS["hclt-typed"]}.get(method_id)
 
 
 def methods_target(data: bytes) -> None:
@@ -110,7 +117,24 @@ def stream_target(data: bytes) -> None:
         pass
 
 
-TARGETS = {"container": container_target, "methods": methods_target, "roundtrip": roundtrip_target,
+_FOLDER_ROOT = tempfile.mkdtemp(prefix="pcz-fuzz-folder-")
+
+
+def folder_target(data: bytes) -> None:
+    import shutil
+    target = os.path.join(_FOLDER_ROOT, "out")
+    writer = folders.FolderWriter(target)
+    try:
+        writer.write(data)
+        writer.finish()
+    except PczError:
+        pass
+    shutil.rmtree(target, ignore_errors=True)
+    if os.listdir(_FOLDER_ROOT):
+        raise AssertionError(f"left behind: {os.listdir(_FOLDER_ROOT)}")
+
+
+TARGETS = {"container": container_target, "folder": folder_target, "methods": methods_target, "roundtrip": roundtrip_target,
            "model": model_target, "stream": stream_target}
 
 
@@ -119,6 +143,12 @@ def seeds(target: str) -> list[bytes]:
     if target == "model":
         import badmodels
         return list(badmodels.valid_models().values())
+    if target == "folder":
+        import json
+        import struct
+        manifest = json.dumps({"version": 1, "crc": 0x352441C2, "shared": [0, 0], "names": ["a.txt", "b"],
+                               "kinds": "oo", "rests": [3, 0], "params": [{}], "use": [0, 0]}).encode()
+        return [folders.MAGIC + struct.pack("<I", len(manifest)) + manifest + b"abc"]
     files = [blob for blob, _ in badfiles.base_files().values()]
     if target == "roundtrip":
         return files
@@ -130,6 +160,13 @@ def seeds(target: str) -> list[bytes]:
         for method, size, payload in badfiles.parse(blob).chunks():
             if method in METHOD_IDS:
                 out.append(bytes([METHOD_IDS.index(method)]) + (size % (1 << 24)).to_bytes(3, "little") + payload)
+    import numpy as np
+    from pcz.methods.npy_header import header
+    typed = np.array([[1, 770], [0, 515], [3, 2]], ">u2").tobytes()
+    out.append(bytes([METHOD_IDS.index(10)]) + len(typed).to_bytes(3, "little")
+               + hclt.typed_method(">").encode(typed, _model_for(10)))
+    h = header((3, 2), "<i2")
+    out.append(bytes([METHOD_IDS.index(11)]) + len(h).to_bytes(3, "little") + npy_header.encode_typed(h, None))
     text = b"Windows of text decode on their own. " * 8
     for W in (16, 32, 64, 128):
         from pcz.methods.text import windows_method

@@ -48,7 +48,9 @@ def test_bad_training_data_is_refused():
     with pytest.raises(InputError):
         train(np.zeros((0, 3), dtype=np.uint8), progress=False)
     with pytest.raises(InputError):
-        train(np.zeros((5, 3), dtype=np.int32), progress=False)
+        train(np.zeros((5, 3), dtype=np.float32), progress=False)
+    with pytest.raises(InputError, match="integer type"):
+        train(np.zeros((5, 3), dtype=np.int64), progress=False)
     with pytest.raises(InputError, match="below K"):
         train(np.full((5, 3), 9, dtype=np.uint8), values=4, progress=False)
     with pytest.raises(InputError, match="qbits"):      # refused before training, not after

@@ -79,3 +79,26 @@ def test_record_files_code_their_header_in_a_few_bytes():
     stats = pcz.compress_stream(io.BytesIO(npy_bytes(a)), out, model=model)   # NumPy's own file
     assert stats.methods.get(methods.get(methods.NPY_HEADER).name) == 1
     assert out.getvalue() == blob
+
+
+@pytest.mark.skipif(not hasattr(np.lib.format, "GROWTH_AXIS_MAX_DIGITS"),
+                    reason="NumPy before in-place growth padding writes another layout")
+@pytest.mark.parametrize("descr", npy_header.DESCRS)
+@pytest.mark.parametrize("shape", [(3,), (5, 16, 16, 3)])
+def test_typed_headers_are_numpy_s_and_code_in_a_few_bytes(descr, shape):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+    h = npy_header.header(shape, descr)
+    assert h == buf.getvalue()
+    assert npy_header.encode(h, None) is None                # method 7 is for uint8 only
+    payload = npy_header.encode_typed(h, None)
+    assert payload[0] == npy_header.DESCRS.index(descr) and len(payload) <= 2 + 3 * len(shape)
+    assert methods.get(methods.NPY_HEADER_TYPED).decode(payload, len(h), None) == h
+
+
+def test_typed_method_refuses_uint8_headers_and_unknown_types():
+    assert npy_header.encode_typed(npy_header.header((3, 4)), None) is None
+    with pytest.raises(FormatError, match="element type"):
+        npy_header.decode_typed(bytes([len(npy_header.DESCRS), 1, 3]), 128, None)
+    with pytest.raises(FormatError, match="element type"):
+        npy_header.decode_typed(b"", 128, None)

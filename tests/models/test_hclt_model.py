@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from hclt_helpers import random_model
+from pcz.models.values import Layout
 from pcz import models
 from pcz.format.fields import model_id
 from pcz.errors import ModelError
@@ -61,7 +62,15 @@ def corruptions():
     yield "magic", b"\x89PCZhcl_" + data[8:], "magic"
     yield "crc", data[:-1] + bytes([data[-1] ^ 1]), "CRC"
     yield "version", _reseal(head[:8] + b"\x09\x00" + head[10:]), "version"
-    yield "flags", _reseal(head[:10] + b"\x02\x00" + head[12:]), "flags"
+    yield "flags", _reseal(head[:10] + b"\x04\x00" + head[12:]), "flags"
+    yield "dtype flag, no type", _reseal(head[:10] + b"\x02\x00" + head[12:]), "type|size|shape"
+    typed = random_model(1, [-1, 0], 2, 4, layout=Layout("u2", 0, 16)).to_bytes()[:-4]
+    at = _HEAD.size + 4
+    yield "unknown type", _reseal(typed[:at] + b"f\x04" + typed[at + 2:]), "element type"
+    yield "type u1 flagged", _reseal(typed[:at] + b"u\x01" + typed[at + 2:]), "element type"
+    yield "no bits", _reseal(typed[:at + 10] + b"\x00" + typed[at + 11:]), "value range"
+    yield "range past the type", _reseal(typed[:at + 2] + struct.pack("<q", 9) + typed[at + 10:]), "value range"
+    yield "planes do not match D", _reseal(typed[:at + 10] + b"\x08" + typed[at + 11:]), "shape"
     yield "validation flag, no record", _reseal(head[:10] + b"\x01\x00" + head[12:]), "size"
     trained = model.with_validation(10, 1.5).to_bytes()[:-4]
     yield "validation, bad bits", _reseal(trained[:-8] + struct.pack("<d", float("nan"))), "validation"

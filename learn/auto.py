@@ -1,0 +1,200 @@
+"""Training with no options: every setting chosen on the validation split, within a time budget.
+
+What ``pcz train DATA -o M`` and ``pcz.train(array)`` do (docs/HCLT.md, "Training with no
+options"):
+
+1. **Validation split**: 5 % of the records, but at least min(1 000, 20 %) of them, so that
+   small datasets still have enough held-out records to choose with.
+2. **Structure**: the Chow-Liu tree of the training records, once.
+3. **Smoothing** (only with more than two values): the first model (M = 8) is trained for
+   4 mini-batch EM epochs without smoothing and with sigma 1, weight 1; the one with the
+   better validation bits per value is kept, and so is its choice for every later model.
+4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
+   the better is kept for every later full-batch epoch (gamma is still halved whenever a
+   step overshoots).
+5. **Latents**: from the seconds per epoch measured at M = 8, scaled by M(M + K/8)
+   (transitions and emissions), the largest M = 8 * 2^k (at most ``max_latents``) is
+   chosen whose growth fits in what is left of the budget: each doubling (its states
+   copied, :func:`pcz.learn.train.grow`) 3 mini-batch epochs of step 0.2 to 0.05 and 3
+   full-batch epochs, the last size 10 full-batch epochs at least.  After each doubling
+   the plan is made again with the measured ratio of the seconds per epoch of the last
+   two sizes; growing stops early when a doubling gains under 0.001 bits per value on the
+   validation records.
+6. **Epochs**: the last size (or the best one, if growing stopped early) gets full-batch
+   EM until the validation bits per value stop falling (patience 2, at most 30 epochs)
+   or the budget is spent: no epoch starts after it.  The model of the best validation
+   bits per value is stored.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> a = rng.integers(0, 4, 800)
+>>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
+>>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
+>>> model.M, log["M"], sorted(log["chosen"])
+(8, 8, ['M', 'relax', 'smooth'])
+"""
+import math
+import sys
+import time
+
+import numpy as np
+
+from pcz.errors import InputError
+from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel
+from pcz.models.values import array_symbols
+from pcz.learn.em import Trainer, fit
+from pcz.learn.smoothing import Smoother, find_atoms
+from pcz.learn.structure import chow_liu_tree
+from pcz.learn.train import grow, split, store
+
+START_M = 8
+SMOOTH = (1.0, 1.0)
+RELAX = 1.7
+FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 30
+MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
+DEFAULT_BUDGET = 15 * 60.0
+
+
+def validation_records(N: int) -> int:
+    """Records held out for choosing: 5 %, but at least min(1000, 20 %); never all of them.
+
+    >>> [validation_records(n) for n in (1, 178, 1797, 6000, 60000)]
+    [0, 36, 359, 1000, 3000]
+    """
+    return max(0, min(N - 1, max(round(0.05 * N), min(1000, round(0.2 * N)))))
+
+
+def _best(log: list[dict]) -> float:
+    return min(e["valid_bpd"] for e in log) if log else math.inf
+
+
+def _seconds(log: list[dict], phase: str) -> float | None:
+    times = [e["seconds"] for e in log if e["phase"] == phase]
+    return float(np.median(times)) if times else None
+
+
+def _params_count(D: int, M: int, K: int) -> int:
+    return M + (D - 1) * M * M + D * M * K
+
+
+def _stage(M: int, log: list[dict], seconds: float, timed: list[dict], runs: int) -> dict:
+    """A size tried: its validation bits per value, epochs, and what its epochs cost."""
+    return {"M": M, "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
+            "mini_s": _seconds(timed, "mini-batch EM"), "full_s": _seconds(timed, "full-batch EM"),
+            "full_epochs": sum(e["phase"] == "full-batch EM" for e in log),
+            "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
+
+
+def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float) -> int:
+    """The largest M (the last size tried times a power of 2) whose growth fits before the
+    deadline: each doubling 3 mini-batch and 3 full-batch epochs, the last one 10 full-batch
+    epochs; seconds per epoch scaled from the last size tried by M(M + K/8), or by the
+    ratio measured between the last two sizes."""
+    last = stages[-1]
+    M, t_mini, t_full = last["M"], last["mini_s"], last["full_s"]
+    t_mini = t_mini if t_mini is not None else t_full
+    if t_full is None:
+        return M
+    measured = None
+    if len(stages) > 1 and stages[-2]["full_s"]:
+        measured = min(4.0, max(1.0, t_full / stages[-2]["full_s"]))
+    remaining, spent, best = deadline - time.perf_counter(), 0.0, M
+    while 2 * M <= max_latents and _params_count(D, 2 * M, K) <= MAX_VALUES:
+        ratio = measured or (2 * M * (2 * M + K / 8)) / (M * (M + K / 8))
+        t_mini, t_full = t_mini * ratio, t_full * ratio
+        if spent + last["overhead_s"] + GROW_MINI * t_mini + FINAL_FULL * t_full > remaining:
+            break
+        spent += last["overhead_s"] + GROW_MINI * t_mini + SHORT_FULL * t_full
+        M, best = 2 * M, 2 * M
+    return best
+
+
+def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
+               validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
+               mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True) -> tuple[HcltModel, dict]:
+    """Learn an HCLT for the records ``array[i]`` choosing smoothing, over-relaxation, epochs
+    and the number of latents on the validation split, within ``time_budget`` seconds.
+    Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
+    t_start = time.perf_counter()
+    deadline = t_start + float(time_budget)
+    array = np.asarray(array)
+    if array.ndim < 1 or len(array) < 1:
+        raise InputError("training data must be an array of at least 1 record")
+    if not (math.isfinite(time_budget) and time_budget > 0) or max_latents < 1:
+        raise InputError("the time budget and the largest number of latents must be positive")
+    X, layout = array_symbols(array)
+    K = max(2, int(X.max()) + 1)
+    if K > MAX_K:
+        raise InputError(f"values must be below K = {MAX_K}")
+    N, D = X.shape
+    n_valid = validation_records(N) if validation is None else min(N - 1, round(validation * N))
+    train_idx, valid_idx = split(N, n_valid / N, seed)
+    Xt, Xv = X[train_idx], X[valid_idx]
+    parent = chow_liu_tree(Xt, K, mi_bits, mi_samples, seed)
+    atoms = find_atoms(Xt, K)
+    shape = array.shape[1:] or (1,)
+    t_structure = time.perf_counter() - t_start
+    say = (lambda text: print(f"auto: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
+    trainers: dict = {}
+
+    def run(M, smooth, **options):
+        key = tuple(smooth)
+        if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
+            trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
+                                    smoother=Smoother(K, smooth[0], smooth[1], atoms))
+        return fit(Xt, Xv, parent, K, M, batch=batch, seed=seed, progress=progress, deadline=deadline,
+                   trainer=trainers[key], **options)
+
+    M = min(START_M, max_latents)
+    t0 = time.perf_counter()
+    trials = [(_best(log), smooth, params, log) for smooth in ([(0.0, 0.0), SMOOTH] if K > 2 else [(0.0, 0.0)])
+              for params, log in [run(M, smooth, epochs=FIRST_MINI, full_epochs=0)]]
+    _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
+    say(f"smoothing {'on (sigma 1, weight 1)' if smooth[1] else 'off'}: validation "
+        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value (off, on)")
+    relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
+                    for g in (1.0, RELAX)]
+    (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
+    say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
+        + " bits/value (1, 1.7)")
+    every = [e for t in trials for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
+    stages = [_stage(M, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + 2)]
+    best = (stages[0]["valid_bpd"], params, M)
+    target, stop = _plan(stages, K, D, max_latents, deadline), None
+    say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
+    while M < target:
+        if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
+            stop = f"the last doubling gained under {MIN_GAIN} bits/value"
+            break
+        t0, final = time.perf_counter(), 2 * M == target
+        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout), 2 * M, seed)
+        M *= 2
+        params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=MAX_FULL if final else SHORT_FULL,
+                          step=0.2, step_end=0.05, init=start, relax=relax)
+        stages.append(_stage(M, log, time.perf_counter() - t0, log, runs=1))
+        say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ({stages[-1]['seconds']:.0f} s)")
+        if stages[-1]["valid_bpd"] < best[0]:
+            best = (stages[-1]["valid_bpd"], params, M)
+        if not final:
+            target = max(M, _plan(stages, K, D, max_latents, deadline))
+    stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
+                    else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
+                    else "the time budget")
+    if not (best[2] == M and stages[-1]["full_epochs"] > SHORT_FULL):   # full-batch EM to the end
+        t0 = time.perf_counter()
+        params, log = run(best[2], smooth, epochs=0, full_epochs=MAX_FULL, init=best[1], relax=relax)
+        stages[[s["M"] for s in stages].index(best[2])]["epochs"] += log
+        if _best(log) < best[0]:
+            best = (_best(log), params, best[2])
+        say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
+            f"({time.perf_counter() - t0:.0f} s)")
+    best_params, best_M = best[1], best[2]
+    model = store(parent, best_params, shape, qbits, layout, Xv)
+    log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
+           "chosen": {"M": best_M, "smooth": list(smooth), "relax": relax}, "stopped_growing": stop,
+           "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
+           "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,
+           "seconds": time.perf_counter() - t_start, "time_budget": time_budget, "qbits": qbits,
+           "stored_valid_bpd": None if model.validation is None else model.validation[1]}
+    say(f"chose M={best_M}; stopped growing at {stop}")
+    return model, log

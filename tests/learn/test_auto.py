@@ -1,0 +1,51 @@
+"""Training with no options (pcz.learn.auto): settings chosen on validation, time budget kept."""
+import time
+
+import numpy as np
+import pytest
+
+import pcz
+from pcz.errors import InputError
+from pcz.learn.auto import auto_train, validation_records
+
+
+def data(n=1200, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, 6, n)
+    cols = [z * 40 + rng.integers(0, 8, n) for _ in range(5)] + [rng.integers(0, 256, n)]
+    return np.stack(cols, 1).astype(np.uint8)
+
+
+def test_choices_are_made_on_validation_and_logged():
+    model, log = auto_train(data(), time_budget=120, max_latents=16, progress=False)
+    assert log["chosen"]["M"] == model.M and model.M in (8, 16)
+    assert log["chosen"]["relax"] in (1.0, 1.7) and len(log["chosen"]["smooth"]) == 2
+    assert log["valid"] == validation_records(1200) == 240
+    assert model.validation[0] == 240 and model.validation[1] < 6.0       # far below 8 bits
+    assert [s["M"] for s in log["stages"]][0] == 8
+    assert log["stored_valid_bpd"] == pytest.approx(min(e["valid_bpd"] for e in log["epochs"]), abs=0.01)
+
+
+def test_the_time_budget_is_kept_and_small_budgets_stay_small():
+    t0 = time.perf_counter()
+    model, log = auto_train(data(), time_budget=1, max_latents=64, progress=False)
+    assert model.M == 8 and log["stopped_growing"] == "the time budget"
+    assert time.perf_counter() - t0 < 60          # one epoch per trial at most, then stop
+
+
+def test_types_and_tiny_inputs():
+    a = (data(300).astype(np.uint16) * 16)
+    model, _ = auto_train(a, time_budget=30, max_latents=8, progress=False)
+    assert model.dtype == "u2" and model.layout.bits == 12
+    np.testing.assert_array_equal(pcz.decompress_array(pcz.compress_array(a, model), model), a)
+    model, log = auto_train(np.zeros((1, 3), np.uint8), time_budget=10, max_latents=8, progress=False)
+    assert log["valid"] == 0 and model.validation is None
+    with pytest.raises(InputError):
+        auto_train(np.zeros((0, 3), np.uint8), progress=False)
+    with pytest.raises(InputError):
+        auto_train(data(), time_budget=0, progress=False)
+
+
+def test_the_api_trains_automatically_without_tuning_options():
+    model = pcz.train(data(400), time_budget=20, max_latents=8, progress=False)
+    assert model.M == 8 and model.validation is not None
