@@ -75,7 +75,12 @@ def measure(files: dict, chosen: tuple[dict, list], repeats: int = 1, progress=N
 
 
 def totals(rows: list[dict]) -> list[dict]:
-    """One row per codec over all files: bytes summed, seconds summed."""
+    """One row per codec over all files: bytes summed, seconds summed.
+
+    >>> r = dict(codec="c", size=10, coded=4, compress_s=1.0, decompress_s=0.5)
+    >>> totals([dict(r, file="x"), dict(r, file="y")])[0]["coded"]
+    8
+    """
     out: dict[str, dict] = {}
     for r in rows:
         t = out.setdefault(r["codec"], {"file": "all", "codec": r["codec"], "size": 0, "coded": 0,
@@ -117,7 +122,14 @@ def _table(rows: list[dict]) -> list[str]:
 
 def targets(rows: list[dict], level: int = 3) -> list[str]:
     """Whether pcz at ``level`` meets the targets: >= 1 MB/s both ways over all files, and
-    smaller than xz -9e on each file."""
+    smaller than xz -9e on each file.
+
+    >>> rows = [dict(file="x", codec=c, size=10**6, coded=n, compress_s=0.5, decompress_s=0.5)
+    ...         for c, n in (("pcz -3", 2), ("xz-9e", 3))]
+    >>> print("\\n".join(targets(rows)))
+    - pcz -3: 2.00 MB/s compress, 2.00 MB/s decompress over all files (target >= 1.0: met)
+    - pcz -3 smaller than xz-9e on each file: yes
+    """
     name = f"pcz -{level}"
     mine = {r["file"]: r for r in rows if r["codec"] == name}
     ref = {r["file"]: r for r in rows if r["codec"] == REFERENCE}
@@ -173,7 +185,15 @@ def text_plot(rows: list[dict], width: int = 64, height: int = 18) -> str:
 def plot(rows: list[dict], path: str) -> str:
     """Write the size-against-speed plot (compress and decompress panels) to ``path`` (.png or
     .svg) with matplotlib, or the text plot to ``path`` with .txt when matplotlib is missing;
-    returns the path written."""
+    returns the path written.
+
+    >>> import tempfile
+    >>> rows = [dict(file="x", codec=c, size=100, coded=n, compress_s=1e-3, decompress_s=1e-4)
+    ...         for c, n in (("pcz -3", 20), ("xz-9e", 30))]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     os.path.exists(plot(rows, os.path.join(d, "speed.png")))
+    True
+    """
     try:
         import matplotlib
     except ImportError:
@@ -203,7 +223,11 @@ def plot(rows: list[dict], path: str) -> str:
 
 
 def load_files(folder: str | None, quick: bool) -> dict:
-    """{name: bytes}: the shipped sample text (``quick``), else the Canterbury text files."""
+    """{name: bytes}: the shipped sample text (``quick``), else the Canterbury text files.
+
+    >>> list(load_files(None, quick=True))
+    ['sample.txt']
+    """
     from importlib import resources
     if quick:
         return {"sample.txt": (resources.files("pcz") / "data" / "sample.txt").read_bytes()}

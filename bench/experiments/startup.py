@@ -59,7 +59,8 @@ def sample(size: int) -> bytes:
 def wall(argv: list[str], stdin: bytes | None = None, env: dict | None = None) -> tuple[float, bytes]:
     """Wall seconds of one run of argv, and its standard output (it must succeed)."""
     t = time.perf_counter()
-    out = subprocess.run(argv, input=stdin, capture_output=True, env=env, check=True).stdout
+    out = subprocess.run(argv, input=stdin, capture_output=True, env=env, check=True,
+                         cwd=tempfile.gettempdir()).stdout     # not a source tree's pcz/ folder
     return time.perf_counter() - t, out
 
 
@@ -153,9 +154,11 @@ def main() -> None:
     pcz = [args.pcz] if args.pcz else [args.python, "-m", "pcz"]
     help_s = statistics.median(wall(pcz + ["--help"])[0] for _ in range(args.repeats))
     rows = time_commands(args.python, args.sizes, repeats=args.repeats, pcz=pcz, first_run=args.first_run)
+    print(report(rows, help_s, None, " ".join(pcz)), flush=True)
     kernels = kernel_compile_times(args.python) if args.first_run else None
     text = report(rows, help_s, kernels, " ".join(pcz))
-    print(text)
+    if kernels:
+        print("\n".join(text.splitlines()[-len(kernels) - 2:]))
     if args.md:
         with open(args.md, "a") as f:
             f.write(text + "\n")
