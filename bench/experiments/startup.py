@@ -10,17 +10,19 @@ a wheel-installed venv's to time an install that is not editable).  For each siz
 1 KB, 10 KB, 100 KB, the head of ``alice29.txt``, else of the shipped sample cycled) and
 level (the default, ``-1``) it prints the median wall time of ``--repeats`` runs of
 ``pcz compress -c`` and ``pcz decompress -c`` (a subprocess each: Python's start-up
-included), and of ``pcz --help``.  With ``--first-run`` each of those also runs once with
+included) and the median CPU seconds they used (less sensitive to a busy machine), and the
+wall time of ``pcz --help``.  With ``--first-run`` each of those also runs once with
 ``NUMBA_CACHE_DIR`` pointing at an empty folder, which is what the first run after
 installing costs (numba compiles every kernel it loads), and the compile time of each
 kernel is measured alone (``--python``: that install's interpreter).
 
 >>> rows = time_commands(sys.executable, [24], levels=(None,), repeats=1, pcz=[sys.executable, "-m", "pcz"])
->>> sorted(rows[0]) == ["compress_s", "decompress_s", "level", "size"]
+>>> sorted(rows[0]) == ["compress_cpu_s", "compress_s", "decompress_cpu_s", "decompress_s", "level", "size"]
 True
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,6 +31,7 @@ import tempfile
 import time
 
 SIZES = (24, 1000, 10_000, 100_000)
+LAST_CPU = [0.0]      # CPU seconds (user + system) of the last command wall() ran
 LEVELS = (None, 1)
 
 # Each kernel's first call, alone (its module imported first, so only the compile is timed).
@@ -57,11 +60,21 @@ def sample(size: int) -> bytes:
 
 
 def wall(argv: list[str], stdin: bytes | None = None, env: dict | None = None) -> tuple[float, bytes]:
-    """Wall seconds of one run of argv, and its standard output (it must succeed)."""
+    """Wall seconds of one run of argv, and its standard output (it must succeed); the CPU
+    seconds it used are left in :data:`LAST_CPU`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     out = subprocess.run(argv, input=stdin, capture_output=True, env=env, check=True,
                          cwd=tempfile.gettempdir()).stdout     # not a source tree's pcz/ folder
-    return time.perf_counter() - t, out
+    seconds = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, out
+
+
+def _timed(argv: list[str]) -> tuple[float, float, bytes]:
+    seconds, out = wall(argv)
+    return seconds, LAST_CPU[0], out
 
 
 def _fresh_cache_env(folder: str) -> dict:
@@ -85,21 +98,25 @@ def time_commands(python: str, sizes, levels=LEVELS, repeats: int = 5, pcz: list
                 f.write(data)
             for level in levels:
                 flags = [] if level is None else [f"-{level}"]
-                comp = [wall(pcz + ["compress", "-c", *flags, src]) for _ in range(repeats)]
-                blob = comp[-1][1]
+                comp = [_timed(pcz + ["compress", "-c", *flags, src]) for _ in range(repeats)]
+                blob = comp[-1][2]
                 with open(src + ".pcz", "wb") as f:
                     f.write(blob)
-                dec = [wall(pcz + ["decompress", "-c", src + ".pcz"]) for _ in range(repeats)]
-                assert dec[-1][1] == data
+                dec = [_timed(pcz + ["decompress", "-c", src + ".pcz"]) for _ in range(repeats)]
+                assert dec[-1][2] == data
                 row = {"size": size, "level": level or "default",
-                       "compress_s": statistics.median(t for t, _ in comp),
-                       "decompress_s": statistics.median(t for t, _ in dec)}
+                       "compress_s": statistics.median(t for t, _, _ in comp),
+                       "decompress_s": statistics.median(t for t, _, _ in dec),
+                       "compress_cpu_s": statistics.median(c for _, c, _ in comp),
+                       "decompress_cpu_s": statistics.median(c for _, c, _ in dec)}
                 if first_run:
                     cache = os.path.join(scratch, "numba-cache")
                     row["first_compress_s"] = wall(pcz + ["compress", "-c", *flags, src],
                                                    env=_fresh_cache_env(cache))[0]
+                    row["first_compress_cpu_s"] = LAST_CPU[0]
                     row["first_decompress_s"] = wall(pcz + ["decompress", "-c", src + ".pcz"],
                                                      env=_fresh_cache_env(cache))[0]
+                    row["first_decompress_cpu_s"] = LAST_CPU[0]
                 rows.append(row)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -107,17 +124,18 @@ def time_commands(python: str, sizes, levels=LEVELS, repeats: int = 5, pcz: list
 
 
 def kernel_compile_times(python: str) -> dict:
-    """Seconds each kernel's first call takes with an empty numba cache (compiling), and
-    with the cache it left (loading), each in a fresh process."""
+    """Wall and CPU seconds each kernel's first call takes with an empty numba cache
+    (compiling), then with the cache it left (loading), each in a fresh process."""
     out = {}
     folder = tempfile.mkdtemp(prefix="pcz-numba-")
     try:
         for name, (setup, call) in KERNELS.items():
             env = _fresh_cache_env(os.path.join(folder, "cache"))
-            code = f"import time; {setup}; t = time.perf_counter(); {call}; print(time.perf_counter() - t)"
-            compiled = float(wall([python, "-c", code], env=env)[1])
-            loaded = float(wall([python, "-c", code], env=env)[1])
-            out[name] = (compiled, loaded)
+            code = (f"import time; {setup}; t, c = time.perf_counter(), time.process_time(); {call}; "
+                    "print(time.perf_counter() - t, time.process_time() - c)")
+            compiled = wall([python, "-c", code], env=env)[1].split()
+            loaded = wall([python, "-c", code], env=env)[1].split()
+            out[name] = tuple(float(v) for v in compiled + loaded)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return out
@@ -131,14 +149,18 @@ def report(rows: list[dict], help_s: float, kernels: dict | None, pcz: str) -> s
     lines = [f"`{pcz}`, median wall seconds (one subprocess a run, Python's start-up included)", "",
              f"`pcz --help`: {_s(help_s)} s", ""]
     first = "first_compress_s" in rows[0]
-    head = "| size | level | compress s | decompress s |" + (" first compress s | first decompress s |" if first else "")
+    head = ("| size | level | compress s (CPU s) | decompress s (CPU s) |"
+            + (" first run: compress s (CPU s) | first run: decompress s (CPU s) |" if first else ""))
     lines += [head, "|" + "---|" * (6 if first else 4)]
     for r in rows:
-        extra = f" {_s(r['first_compress_s'])} | {_s(r['first_decompress_s'])} |" if first else ""
-        lines.append(f"| {r['size']} | {r['level']} | {_s(r['compress_s'])} | {_s(r['decompress_s'])} |" + extra)
+        extra = (f" {_s(r['first_compress_s'])} ({_s(r['first_compress_cpu_s'])}) | "
+                 f"{_s(r['first_decompress_s'])} ({_s(r['first_decompress_cpu_s'])}) |") if first else ""
+        lines.append(f"| {r['size']} | {r['level']} | {_s(r['compress_s'])} ({_s(r['compress_cpu_s'])}) | "
+                     f"{_s(r['decompress_s'])} ({_s(r['decompress_cpu_s'])}) |" + extra)
     if kernels:
-        lines += ["", "| kernel | first call, empty cache (compile) s | first call, cached (load) s |", "|---|---|---|"]
-        lines += [f"| {name} | {_s(c)} | {_s(l)} |" for name, (c, l) in kernels.items()]
+        lines += ["", "| kernel | first call, empty cache (compiling): s (CPU s) | first call, cached (loading): s (CPU s) |",
+                  "|---|---|---|"]
+        lines += [f"| {name} | {_s(c)} ({_s(cc)}) | {_s(lw)} ({_s(lc)}) |" for name, (c, cc, lw, lc) in kernels.items()]
     return "\n".join(lines) + "\n"
 
 
