@@ -13,6 +13,8 @@ Tests compare the two on many inputs.
 >>> len(blob) < 37, decode(blob, 37, 1)
 (True, b'abracadabra, abracadabra, abracadabra')
 """
+from functools import lru_cache
+
 from pcz.coders.cm_tables import (APM_ROWS, CONFIGS, M32, MATCH_MAX_BITS, MAX_TABLE_BITS, MIN_TABLE_BITS,
                                   N_MODELS, W_SETS, WORD, bits, tables)
 from pcz.coders.errors import CodingError
@@ -45,23 +47,30 @@ def _slot(t, h, mask, total):
     return b
 
 
+@lru_cache(maxsize=4)
+def _lists(half: int) -> tuple:
+    """The kernel's constant tables as Python lists (indexing a list is faster than an array)."""
+    sq_a, st_a, nxt_a, total_a, p0_a, rate_a = tables(half)
+    sq = sq_a.tolist()
+    knots = [sq[min(2047, max(-2047, j * 128 - 2048)) + 2047] for j in range(33)]
+    return (sq, st_a.tolist(), [tuple(r) for r in nxt_a.tolist()], total_a.tolist(), rate_a.tolist(),
+            [p << 10 for p in p0_a.tolist()], knots)
+
+
 def _code(buf: bytearray, n: int, stream: bytearray, encoding: bool, mode: int) -> int:
     """The kernel of :func:`pcz.coders.cm._code` (no probe: chunks here are short)."""
     cfg = CONFIGS[mode]
     orders = cfg["orders"]
     match_min, lr, boost, limit = cfg["match_min"], cfg["rate"], cfg["boost"], cfg["limit"]
     apm_rate, share = cfg["apm_rate"], cfg["apm_share"]
-    sq_a, st_a, nxt_a, total_a, p0_a, rate_a = tables(cfg["half"])
-    sq, st, total, rate_t = sq_a.tolist(), st_a.tolist(), total_a.tolist(), rate_a.tolist()
-    nxt = [tuple(r) for r in nxt_a.tolist()]
+    sq, st, nxt, total, rate_t, sm0, knots = _lists(cfg["half"])
     K = N_MODELS
     NI = K + 2
     tsize = 1 << bits(n, cfg["extra"], MIN_TABLE_BITS, MAX_TABLE_BITS)
     T = [bytearray(tsize) for _ in range(K)]
     tmask = (tsize >> 4) - 1
-    sm = [p << 10 for p in p0_a.tolist()] * K + [(1 << 21) << 10] * 64
+    sm = sm0 * K + [(1 << 21) << 10] * 64
     W = [(1 << 16) * 3 // 10] * (W_SETS * NI)
-    knots = [sq[min(2047, max(-2047, j * 128 - 2048)) + 2047] for j in range(33)]
     A = knots * APM_ROWS
     MT = [0] * (1 << bits(n, 1, 10, MATCH_MAX_BITS))
     mmask = len(MT) - 1
