@@ -30,7 +30,7 @@ from pcz.errors import FormatError
 from pcz.methods.text import BYTE_MIN_BITS
 
 MODE = 1          # the configuration written when compressing
-SMALL = 2048      # shorter chunks are coded in Python unless the numba kernel is already loaded
+SMALL = 4096      # shorter chunks are coded in Python unless the numba kernel is already loaded
 
 
 def _in_python(size: int) -> bool:
