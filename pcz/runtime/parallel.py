@@ -21,16 +21,16 @@ pcz.errors.LimitError: a chunk needs 30 bytes of memory (50 bytes with the one b
 """
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator
 
 from pcz.errors import LimitError, PczError
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
 
 _CONTEXT: Any = None
 _FAILED: Exception | None = None     # why the context could not be made, raised by every call
@@ -113,9 +113,6 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
     if workers <= 1:
         yield from _in_process(func, items, make_context(*context_args), cost, space)
         return
-    import multiprocessing          # here: a single-process run (most runs) never loads it
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         # a worker being started is importing a main script that has no __main__ guard
         raise SystemExit(f"pcz: {GUARD}")
@@ -124,7 +121,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(make_context, context_args, os.getpid()))
     _POOLS.add(pool)
-    pending: deque = deque()     # (future, cost)
+    pending: deque[tuple[Future, int]] = deque()
     try:
         held = 0            # the cost of the item yielded last, still with the consumer
         for item in items:
@@ -176,7 +173,6 @@ def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, s
 
 def _next(pending: deque) -> tuple[Any, int]:
     """The first pending result and its cost; as soon as any pending item fails, its error."""
-    from concurrent.futures import FIRST_COMPLETED, wait
     head = pending[0][0]
     while not head.done():
         wait([f for f, _ in pending if not f.done()], return_when=FIRST_COMPLETED)
@@ -187,7 +183,7 @@ def _next(pending: deque) -> tuple[Any, int]:
     return future.result(), need
 
 
-def _stop(pool: "ProcessPoolExecutor", pending: deque) -> None:
+def _stop(pool: ProcessPoolExecutor, pending: deque) -> None:
     """Cancel what has not started and kill the workers: running tasks are not waited for."""
     for future, _ in pending:
         future.cancel()
