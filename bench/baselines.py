@@ -63,13 +63,28 @@ def xz9e():
                      lambda b: lzma.compress(b, preset=9 | lzma.PRESET_EXTREME), lzma.decompress)
 
 
-def zstd19():
+def _zstd(level: int):
     import zstandard
-    compressor = zstandard.ZstdCompressor(level=19, write_content_size=True)
+    compressor = zstandard.ZstdCompressor(level=level, write_content_size=True)
     decompressor = zstandard.ZstdDecompressor()
     lib = ".".join(map(str, zstandard.ZSTD_VERSION))
-    return ByteCodec("zstd-19", f"zstd -19: zstandard {zstandard.__version__} (libzstd {lib})",
+    return ByteCodec(f"zstd-{level}", f"zstd -{level}: zstandard {zstandard.__version__} (libzstd {lib})",
                      compressor.compress, decompressor.decompress)
+
+
+def zstd19():
+    return _zstd(19)
+
+
+def zstd3():
+    return _zstd(3)
+
+
+def xz6():
+    import _lzma
+    return ByteCodec("xz-6", f"xz -6: Python lzma, preset 6, .xz container "
+                             f"(liblzma {_c_version(_lzma, 'lzma_version_string')})",
+                     lambda b: lzma.compress(b, preset=6), lzma.decompress)
 
 
 def brotli11():
@@ -150,3 +165,5 @@ def jpeg2000():
 FACTORIES = {"png": png, "webp": webp, "jxl-e7": jxl_e7, "jxl-e9": jxl_e9, "jpeg-ls": jpegls,
              "jpeg2000": jpeg2000, "gzip-9": gzip9, "bzip2-9": bzip2_9, "xz-9e": xz9e,
              "zstd-19": zstd19, "brotli-11": brotli11, "ppmd-o6": ppmd6, "zpaq-m5": zpaq5}
+# The fast and default settings beside them, for `pcz bench --speed` (pcz.bench.speed) only.
+SPEED_FACTORIES = {**FACTORIES, "zstd-3": zstd3, "xz-6": xz6}

@@ -25,8 +25,9 @@ True
 """
 import math
 
-import numba
 import numpy as np
+
+from pcz.coders.jit import numba
 
 PROB_BITS = 16
 PROB_ONE = 1 << PROB_BITS

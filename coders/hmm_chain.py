@@ -23,9 +23,9 @@ Determinism: float64, fastmath off, fixed loop order (``out[m] += w * A[k, m]``,
 k outer), divisions and comparisons only; probabilities are quantised to 16 bits
 before they reach the integer coders.
 """
-import numba
 import numpy as np
 
+from pcz.coders.jit import numba
 from pcz.coders import window_coder as wc
 from pcz.coders.binary_coder import dec_bit, dec_init, enc_bit, enc_flush, quantise
 

@@ -19,9 +19,9 @@ Integers only: the same bytes on every machine.
 >>> bytes(decode(blob, freq, len(data))) == data.tobytes()
 True
 """
-import numba
 import numpy as np
 
+from pcz.coders.jit import numba
 from pcz.coders.errors import CodingError
 
 PROB_BITS = 12

@@ -53,9 +53,9 @@ all start empty per call (per chunk).
 >>> back.tobytes()
 b'abracadabra, abracadabra'
 """
-import numba
 import numpy as np
 
+from pcz.coders.jit import numba
 from pcz.coders.binary_coder import dec_bit, dec_init, enc_bit, enc_flush, quantise
 from pcz.coders.hmm_chain import _after_byte, _dot, _slot_masses, _start, _weights
 

@@ -25,9 +25,9 @@ did not fit.  No padding is ever interpreted, so no window is ambiguous.
 The encoder tracks ``lo`` as a little-endian array of 32-bit limbs; the decoder
 only needs ``D = (v - lo) >> e`` (< 2**32), shifting in v's bits as e falls.
 """
-import numba
 import numpy as np
 
+from pcz.coders.jit import numba
 from pcz.coders.binary_coder import PROB_BITS
 
 HALF = 1 << 31

@@ -48,12 +48,22 @@ def _command(params: dict) -> str:
               help="Also write results.json, results.md and one plot per dataset into this folder.")
 @click.option("--note", help="A remark stored with the results (e.g. that the CPU was shared).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def bench(datasets, data_dir, limit, train_path, train_limit, codecs, list_codecs, quick, output, note, quiet):
+@click.option("--speed", is_flag=True,
+              help="Size against speed instead: pcz's --levels beside zstd -3/-19, xz -6/-9e, bzip2 -9, "
+                   "brotli -11 and zpaq -m5 on the Canterbury text files (--quick: the shipped sample), "
+                   "as ratios to xz -9e, with a plot (in --output).")
+@click.option("--levels", default="1,3,6,9", show_default=True, help="pcz levels for --speed (comma-separated).")
+def bench(datasets, data_dir, limit, train_path, train_limit, codecs, list_codecs, quick, output, note, quiet,
+          speed, levels):
     """Benchmark pcz against classic codecs: rates, speeds, memory; every output is decoded and checked.
 
     Exit status 1 if a pcz mode fails its round trip (other codecs' failures
     are reported, not fatal).
     """
+    if speed:
+        if datasets or limit or train_path or train_limit or codecs or list_codecs:
+            raise click.UsageError("--speed takes only --quick, --data-dir, --levels, --output, --note and --quiet")
+        return _speed(levels, quick, data_dir, output, note, quiet)
     from pcz.bench import datasets as ds, report, runner
     if list_codecs:
         for name in runner.codec_names():
@@ -81,4 +91,34 @@ def bench(datasets, data_dir, limit, train_path, train_limit, codecs, list_codec
     if broken:
         click.echo(f"pcz: round trip failed: {', '.join(broken)}", err=True)
         return EXIT_ERROR
+    return 0
+
+
+def _speed(levels: str, quick: bool, data_dir: str | None, output: str | None, note: str | None,
+           quiet: bool) -> int:
+    import os
+
+    from pcz.bench import datasets as ds, speed
+    try:
+        chosen_levels = tuple(int(v) for v in levels.split(",") if v.strip())
+        if not chosen_levels or not all(1 <= v <= 9 for v in chosen_levels):
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"{levels!r}: expected levels 1..9, comma-separated", param_hint="--levels") from None
+    try:
+        files = speed.load_files(data_dir, quick)
+    except ds.DatasetMissing as e:
+        click.echo(f"pcz: {e}", err=True)
+        return EXIT_ERROR
+    chosen = speed.codecs(chosen_levels)
+    say = None if quiet else (lambda what: click.echo(f"  {what}", err=True))
+    rows = speed.measure(files, chosen, repeats=3 if quick else 1, progress=say)
+    text = speed.markdown(rows, chosen[1], note)
+    click.echo(text)
+    if output:
+        os.makedirs(output, exist_ok=True)
+        with open(os.path.join(output, "speed.md"), "w") as f:
+            f.write(text)
+        for path in (os.path.join(output, "speed.md"), speed.plot(rows, os.path.join(output, "speed.png"))):
+            click.echo(f"wrote {path}", err=True)
     return 0

@@ -44,3 +44,16 @@ def test_a_pcz_mode_failing_its_round_trip_exits_1(run_cli, monkeypatch):
     monkeypatch.setitem(pcz_modes.MODES, "pcz-broken", broken)
     r = run_cli("bench", "--dataset", "sample-text", "--codecs", "pcz-broken", "-q")
     assert r.code == 1 and "round trip failed: sample-text: pcz-broken" in r.err
+
+
+def test_speed_view_on_the_shipped_sample(run_cli, tmp_path):
+    r = run_cli("bench", "--speed", "--quick", "--levels", "1,3", "-q", "-o", str(tmp_path))
+    assert r.code == 0, r.err
+    assert b"| sample.txt | pcz -3 |" in r.out and b"| all | xz-9e |" in r.out and b"smaller than xz-9e" in r.out
+    assert (tmp_path / "speed.md").exists() and any(tmp_path.glob("speed.*[gt]"))
+
+
+def test_speed_view_refuses_other_options_and_bad_levels(run_cli):
+    assert run_cli("bench", "--speed", "--codecs", "gzip").code == 2
+    r = run_cli("bench", "--speed", "--quick", "--levels", "0,3")
+    assert r.code == 2 and "expected levels 1..9" in r.err

@@ -116,3 +116,26 @@ def test_same_bytes_in_every_numba_setting(tmp_path):
     assert len(digests) == 1
     assert digests == {hashlib.sha256(cm.encode(bytes(range(256)) * 8 + open(__file__, "rb").read()))
                        .hexdigest().encode()}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_python_and_numba_paths_write_and_read_the_same_payload(name, monkeypatch):
+    data = CASES[name][:cm.SMALL - 1]
+    monkeypatch.setattr(cm, "_in_python", lambda size: True)
+    in_python = cm.encode(data)
+    monkeypatch.setattr(cm, "_in_python", lambda size: False)
+    assert cm.encode(data) == in_python
+    if in_python is not None:
+        assert cm.decode(in_python, len(data)) == data
+        monkeypatch.setattr(cm, "_in_python", lambda size: True)
+        assert cm.decode(in_python, len(data)) == data
+
+
+def test_a_short_file_is_coded_without_numba():
+    # cm codes it (order-0 alone would take over 900 bytes), in Python: numba is never imported
+    code = ("import sys, pcz; data = open(sys.argv[1], 'rb').read()[:1500]; blob = pcz.compress(data); "
+            "assert pcz.decompress(blob) == data and len(blob) < 800, len(blob); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numba', 'scipy')))")
+    sample = os.path.join(os.path.dirname(pcz.__file__), "data", "sample.txt")
+    out = subprocess.run([sys.executable, "-c", code, sample], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
