@@ -58,26 +58,14 @@ MIN_BITS = 2 * math.log2(TOTAL / (TOTAL - 1)) / MAX_MATCH
 
 
 def _literal_stream(arr: np.ndarray):
+    """The symbol stream of the chunk as one literal run, as lz_parse.parse returns it."""
     from pcz.coders import lz_parse
     s, v, k = lz_parse.length_code(len(arr))
-    syms = np.empty(len(arr) + 1, dtype=np.uint8)
-    syms[0] = s
-    syms[1:] = arr
-    tabs = np.empty(len(arr) + 1, dtype=np.uint8)
-    tabs[0] = lz_parse.T_LL
-    tabs[1] = lz_parse.T_LIT + CLASSES[0]
-    tabs[2:] = lz_parse.T_LIT + CLASSES[arr[:-1]]
-    return syms, tabs, np.array([v], dtype=np.uint32), np.array([k], dtype=np.uint8)
-
-
-def _counts(syms: np.ndarray, tabs: np.ndarray) -> np.ndarray:
-    return np.bincount(tabs.astype(np.int64) * 256 + syms, minlength=NTABLES[1] * 256).reshape(NTABLES[1], 256)
-
-
-def _counts(syms: np.ndarray, tabs: np.ndarray) -> np.ndarray:
+    syms = np.r_[np.uint8(s), arr].astype(np.uint8)
+    previous = np.r_[np.uint8(0), arr[:-1]] if len(arr) else np.zeros(0, dtype=np.uint8)
+    tabs = np.r_[np.uint8(lz_parse.T_LL), lz_parse.T_LIT + CLASSES[previous]].astype(np.uint8)
     counts = np.bincount(tabs.astype(np.int64) * 256 + syms, minlength=NTABLES[1] * 256).reshape(NTABLES[1], 256)
-    counts[:3, 0] += ~counts[:3].any(axis=1)       # the decoder wants the three length/offset tables
-    return counts
+    return syms, tabs, np.array([v], dtype=np.uint32), np.array([k], dtype=np.uint8), counts
 
 
 def encode(data: bytes) -> bytes:
