@@ -25,6 +25,9 @@ PROB_BITS = 12
 TOTAL = 1 << PROB_BITS
 FRAC = 16                       # fractional bits of the fixed-point log2
 ERR_TABLE = -1                  # read_tables: a damaged table
+# the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
+# one for each frequency of 128 or more (at most 4096 / 128 of them)
+TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
 
 
 @numba.njit(cache=True, nogil=True)
@@ -115,7 +118,7 @@ def _put_varint(buf, n, v):
 
 @numba.njit(cache=True, nogil=True)
 def write_tables(freq, buf):
-    """Write the rows of ``freq`` into ``buf`` (at least 300 bytes a row); returns the length."""
+    """Write the rows of ``freq`` into ``buf`` (at least TABLE_BYTES a row); returns the length."""
     n = 0
     for t in range(freq.shape[0]):
         m = 0

@@ -85,7 +85,7 @@ def encode(data: bytes) -> bytes:
     freq = lz_tables.normalise_rows(counts, ALPHABETS[mode])
     words, x0, x1 = lz_rans.encode(syms, tabs, freq)
     bits = lz_rans.pack_bits(ev, en)
-    head = np.empty(1 + 300 * len(freq), dtype=np.uint8)
+    head = np.empty(1 + lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
     head[0] = mode
     n = 1 + lz_tables.write_tables(freq, head[1:])
     return (head[:n].tobytes() + varint(len(bits)) + bits + np.array([x0, x1], dtype="<u4").tobytes()

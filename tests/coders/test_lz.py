@@ -148,3 +148,13 @@ def test_random_streams_never_crash(noise, size):
         lz_rans.decode(words, x0, x1, bits, shuffled, CONTEXT, len(data))
     except CodingError:
         pass
+
+
+def test_the_widest_tables_fit_their_stated_size():
+    counts = np.ones((4, 256), dtype=np.int64)
+    counts[:, :32] = 10_000                   # 32 frequencies of 128 or more, 224 small ones
+    freq = lz_tables.normalise_rows(counts, np.full(4, 256))
+    assert ((freq >= 128).sum(axis=1) <= lz_tables.TOTAL // 128).all()
+    buf = np.zeros(4 * lz_tables.TABLE_BYTES + 64, dtype=np.uint8)
+    n = lz_tables.write_tables(freq, buf)
+    assert n <= 4 * lz_tables.TABLE_BYTES and not buf[n:].any()
