@@ -174,7 +174,7 @@ def _has_api(*names: str) -> Callable[[], str | None]:
 
 register(Mode("pcz", "pcz default (pcz.compress)", lambda: None,
               lambda: StreamCodec("pcz", f"pcz default, pcz.compress (best method per 1 MiB chunk): {_version()}")))
-register(method_mode(methods.ORDER0_RANS, "pcz-fast", "pcz --fast: order-0 with the numba rANS coder"))
+register(method_mode(methods.LZ_RANS, "pcz-fast", "pcz --fast: LZ77 and rANS tables in numba (lz-rans, method 13)"))
 register(method_mode(methods.CM, "pcz-cm", "pcz lean context mixing (method 9, no model file)"))
 register(method_mode(methods.ORDER0, "pcz-order0", "pcz core order-0 byte model (theoretical: ideal "
                      "code length under the stored tables)", theoretical=order0_bits))

@@ -24,7 +24,7 @@ def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
     chunk methods may use, stored by id or, with ``embed_model``, in full.
     ``level`` 1..9 trades speed for size like zstd's (default 3: context mixing at
     2-3 MB/s; 7-9 add the shipped text model's mixture, ~0.1 MB/s; the ladder is in
-    :func:`pcz.methods.choose`); ``fast`` is level 1, the core order-0 model;
+    :func:`pcz.methods.choose`); ``fast`` is level 1, lz-rans (LZ77 with rANS tables);
     ``windows=W`` cuts text into Equal-Info windows of W bits.  A record model
     (HCLT) makes ``data`` a .npy or IDX file of records.
     """

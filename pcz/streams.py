@@ -24,7 +24,7 @@ def compress_stream(src: BinaryIO, dst: BinaryIO, **options) -> Stats:
     Options: ``chunk_size``, ``threads`` (worker processes; the output is identical
     for every value), ``model`` (object or file bytes; a record model such as HCLT
     makes src a .npy/IDX record file), ``embed_model``, ``level`` (1..9, like zstd's),
-    ``fast`` (level 1: order-0 only),
+    ``fast`` (level 1: lz-rans, LZ77 with rANS tables),
     ``windows`` (Equal-Info windows of that many bits), ``candidates`` (exactly these
     chunk methods).  What is used is decided by :func:`pcz.methods.choose`.
     """

@@ -40,14 +40,14 @@ def cases(tmp_path):
     skewed = tmp_path / "skewed.bin"      # independent symbols: the mixture does not pay, order0 codes it
     skewed.write_bytes(np.random.default_rng(1).choice(16, 70000, p=[0.5] + [0.5 / 15] * 15).astype(np.uint8))
     return [("order0", skewed, ["--level", "7", "--chunk-size", "4K"], "order0"),
-            ("order0-rans", binary, ["--fast", "--chunk-size", "64K"], "order0-rans"),
+            ("lz-rans", binary, ["--fast", "--chunk-size", "64K"], "lz-rans"),
             ("hmm-mix", prose, ["--level", "7", "--chunk-size", "2K"], "hmm-mix"),
             ("cm", prose, ["--chunk-size", "2K"], "cm"),
             ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
             ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]
 
 
-CASE_NAMES = ["order0", "order0-rans", "hmm-mix", "cm", "windows", "hclt-rans"]
+CASE_NAMES = ["order0", "lz-rans", "hmm-mix", "cm", "windows", "hclt-rans"]
 
 
 def env_for(name):

@@ -16,7 +16,24 @@ GOLDEN = os.path.join(HERE, "core-v2.json")
 GOLDEN_V1 = os.path.join(HERE, "core.json")      # format version 1: decode-only, never regenerated
 GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (no APMs): decode-only
 GOLDEN_LEVEL7 = os.path.join(HERE, "core-v2-level7.json")    # made when level 7 was the default: decode-only
+GOLDEN_ORDER0_RANS = os.path.join(HERE, "core-v2-order0-rans.json")  # when --fast was order0-rans: decode-only
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
+
+
+def _prose(n_words: int) -> bytes:
+    """Words picked by a fixed linear congruential generator: text with literals, near and
+    far matches, for the lz-rans cases."""
+    words = (b"the of and to a in that it was he for on with as his at by had not be but from "
+             b"they this which she all you her were there been one so an my when what more no if "
+             b"Alice Queen little said very would could time again thought herself Rabbit,").split()
+    out, x = [], 12345
+    for i in range(n_words):
+        x = (x * 1103515245 + 12345) % (1 << 31)
+        out.append(words[(x >> 16) % len(words)] + (b".\n" if x % 13 == 0 else b" "))
+    return b"".join(out)
+
+
+PROSE = _prose(14_600)                       # just over 64 KiB: one lz-rans chunk
 CASES = {
     "empty": (b"", {}),
     "one-byte": (b"a", {}),
@@ -26,7 +43,8 @@ CASES = {
     "large": (bytes(70000), {}),                          # over the compact limit
     "large-chunked": (bytes(70000), {"chunk_size": 30000}),
     "fast-small": (TEXT * 8, {"fast": True}),             # order0 (chunks under 64 KiB)
-    "fast-large": (TEXT * 400, {"fast": True}),            # order0-rans (method 8)
+    "fast-large-lz": (TEXT * 400, {"fast": True}),         # lz-rans (method 13), one literal table
+    "fast-prose-lz": (PROSE, {"fast": True}),              # lz-rans, literal tables by class
     "text-level7": (TEXT, {"level": 7}),                    # the text mixture (hmm-mix)
     "text-level9": (TEXT * 3, {"level": 9}),
 }
@@ -66,4 +84,11 @@ def test_files_of_the_first_mixture_mode_still_decode(name):
 
 @pytest.mark.parametrize("name", sorted(load(GOLDEN_LEVEL7)))
 def test_files_made_when_level_7_was_the_default_still_decode(name):
-    assert pcz.decompress(load(GOLDEN_LEVEL7)[name]) == CASES[name][0]
+    data = TEXT * 400 if name == "fast-large" else CASES[name][0]     # fast-large: the case before lz-rans
+    assert pcz.decompress(load(GOLDEN_LEVEL7)[name]) == data
+
+
+def test_files_made_when_fast_was_order0_rans_still_decode():
+    blob = load(GOLDEN_ORDER0_RANS)["fast-large"]
+    assert blob[4] == 2
+    assert pcz.decompress(blob) == TEXT * 400

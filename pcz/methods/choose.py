@@ -7,8 +7,8 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
 - ``level`` 1..9 (like zstd/xz; ``fast`` is level 1), for byte streams without a model:
 
   ===== ============================================================================
-  1     the core order-0 model only: the numba rANS coder, or constriction's for
-        chunks under 64 KiB (no numba start-up)
+  1     ``lz-rans`` (an LZ77 parse and rANS tables in numba, never much larger than
+        order-0), or constriction's order-0 coder for chunks under 64 KiB (no numba start-up)
   2-6   order-0 and ``cm`` (context mixing, no model file, 2-3 MB/s), the smaller wins
   7-8   order-0 and the shipped text model's mixture where it pays (below), else order-0
   9     as 7-8, with ``cm`` tried too on every chunk
@@ -23,7 +23,7 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
 
 >>> plan = choose(fast=True)
 >>> plan.model, plan.candidates, plan.records
-(None, (8,), False)
+(None, (13,), False)
 >>> choose(sample=lambda: b"It was the best of times, it was the worst of times. " * 4).candidates
 (1, 9)
 >>> choose(level=7, sample=lambda: b"It was the best of times, it was the worst of times. " * 4).model is not None
@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pcz import models
 from pcz.errors import ModelError
-from pcz.methods.registry import CM, HMM_MIX, ORDER0, ORDER0_RANS, Method, get
+from pcz.methods.registry import CM, HMM_MIX, LZ_RANS, ORDER0, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
 # --fast codes chunks this small with constriction's order-0 coder: loading the numba
@@ -76,7 +76,7 @@ def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast
     if level == 1 and (windows or model is not None or candidates is not None):
         raise ValueError("fast (level 1) takes neither windows, a model nor candidates")
     if level == 1:
-        return Plan(None, (ORDER0_RANS,), small=(ORDER0,))
+        return Plan(None, (LZ_RANS,), small=(ORDER0,))
     if windows:
         from pcz.methods.text import default_model_bytes, windows_method
         model_bytes = models.as_bytes(model) if model is not None else default_model_bytes()

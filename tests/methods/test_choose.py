@@ -2,7 +2,7 @@
 import pytest
 
 import pcz
-from pcz.methods import CM, HMM_MIX, ORDER0, ORDER0_RANS
+from pcz.methods import CM, HMM_MIX, LZ_RANS, ORDER0
 from pcz.methods.choose import DEFAULT_LEVEL, check_level, choose
 
 TEXT = b"It was the best of times, it was the worst of times, it was the age of wisdom. " * 60
@@ -17,7 +17,7 @@ def test_every_level_round_trips_text_and_binary(level):
 
 def test_the_ladder():
     sample = lambda: TEXT       # noqa: E731
-    assert choose(level=1).candidates == (ORDER0_RANS,)
+    assert choose(level=1).candidates == (LZ_RANS,)
     assert choose(level=3, sample=sample).candidates == (ORDER0, CM) and choose(level=3).model is None
     assert HMM_MIX in choose(level=7, sample=sample).candidates
     nine = choose(level=9, sample=sample).candidates

@@ -82,6 +82,14 @@ def test_order0_rans_constants():
         _meets_floor(method, len(data), order0.encode_rans(data))
 
 
+def test_lz_rans_constants():
+    from pcz.methods import lz
+    method = methods.get(methods.LZ_RANS)
+    assert method.min_bits == lz.MIN_BITS > 0
+    for data in (bytes(4 << 20), b"\xff" * 100_000, b"ab" * 200_000):
+        _meets_floor(method, len(data), lz.encode(data))
+
+
 @pytest.mark.parametrize("name", ["hmm", "hmm-mix"])
 def test_text_methods_on_constants(name):
     model = text.default_model()

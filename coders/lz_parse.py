@@ -1,0 +1,189 @@
+"""A fast LZ77 parse in numba: a chunk becomes a stream of coded symbols.
+
+The parse finds matches of at least :data:`MIN_MATCH` bytes anywhere earlier in
+the chunk through a hash table of 4-byte sequences in buckets of
+the :data:`WAYS` newest positions (greedy matching, like zstd's fast strategy), and
+tries the last offset used first (a *repeat*); matches are at most :data:`MAX_MATCH`
+bytes, and far ones must be longer (:data:`FAR`).  Its output is what the entropy coder
+(:mod:`pcz.coders.lz_rans`) codes: symbols, each with the table that codes it,
+and extra bits.  The chunk is a list of sequences, each
+
+- a literal-run length (table :data:`T_LL`), its extra bits, the literals (each in
+  the table ``T_LIT + context[previous byte]``, the previous byte of the chunk,
+  0 before its start);
+- then, unless the chunk ends there, a match length minus 4 (table :data:`T_ML`)
+  with its extra bits and an offset (table :data:`T_OF`) with its extra bits;
+  offset symbol 0 repeats the previous offset (1 before the first match).
+
+Lengths v code as v below 16, else as 12 + k with k = floor(log2 v) and the k
+low bits of v as extra bits (:func:`length_code`); an offset o >= 1 as 1 + k with
+k = floor(log2 o) and the k low bits of o.  Integers only: the same parse on every
+machine.
+
+>>> import numpy as np
+>>> data = np.frombuffer(b"abcdabcdabcdabcd!", dtype=np.uint8)
+>>> syms, tabs, ev, en, counts = parse(data, np.zeros(256, dtype=np.uint8))
+>>> syms.tolist(), tabs.tolist()      # 4 literals, a match of 12 at offset 4, then "!"
+([4, 97, 98, 99, 100, 8, 3, 1, 33], [0, 3, 3, 3, 3, 1, 2, 0, 3])
+"""
+import numba
+import numpy as np
+
+MIN_MATCH = 4
+MAX_MATCH = 1 << 16            # longest match (the payload floor depends on it)
+HASH_BITS = 16
+WAYS = 2                        # positions kept per hash bucket (candidates tried per position)
+T_LL, T_ML, T_OF, T_LIT = 0, 1, 2, 3
+LEN_SYMBOLS = 44                # length symbols 0..43 (lengths below 2**32)
+OFFSET_SYMBOLS = 33             # offset symbols 0..32
+FAR = (1 << 8, 1 << 13, 1 << 17)   # offsets from which matches must be 5, 6, 7 bytes long
+SKIP_SHIFT = 6                  # after 2**6 positions without a match the parse steps faster
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _log2(v):
+    k = 0
+    while v >> (k + 1):
+        k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def length_code(v):
+    """(symbol, extra bits, number of extra bits) of a length ``v`` >= 0."""
+    if v < 16:
+        return v, 0, 0
+    k = _log2(v)
+    return 12 + k, v - (1 << k), k
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hash(v):
+    return np.int64(((np.uint64(v) * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)) >> np.uint64(32 - HASH_BITS))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _least_length(off):
+    """The shortest match worth coding at this offset: a far one costs more extra bits than
+    a few literals (about 4-5 bits each in text)."""
+    return 4 if off < FAR[0] else 5 if off < FAR[1] else 6 if off < FAR[2] else 7
+
+
+@numba.njit(cache=True, nogil=True)
+def _parse(data, context, ways, syms, tabs, ev, en, counts):
+    """The parse, written out in one function: helpers that take arrays would cost two
+    atomic reference-count updates per call in the inner loop."""
+    n = data.shape[0]
+    # each bucket holds the newest positions (+ 1; 0 is empty) with its hash
+    table = np.zeros((1 << HASH_BITS, ways), dtype=np.uint32)
+    ns = 0
+    ne = 0
+    anchor = 0
+    i = 0
+    rep = 1
+    last = n - MIN_MATCH
+    while True:
+        length, off = 0, 0
+        while i <= last:
+            # the best match at i: the repeat offset, then the bucket's positions
+            limit = min(n - i, MAX_MATCH)
+            v = (np.uint32(data[i]) | (np.uint32(data[i + 1]) << np.uint32(8))
+                 | (np.uint32(data[i + 2]) << np.uint32(16)) | (np.uint32(data[i + 3]) << np.uint32(24)))
+            if rep <= i:
+                a = i - rep
+                m = 0
+                while m < limit and data[a + m] == data[i + m]:
+                    m += 1
+                if m >= MIN_MATCH:
+                    length = m
+            h = _hash(v)
+            for k in range(ways):
+                a = np.int64(table[h, k]) - 1
+                if a < 0 or length >= limit:
+                    break
+                if data[a + length] == data[i + length]:
+                    m = 0
+                    while m < limit and data[a + m] == data[i + m]:
+                        m += 1
+                    if m > length and m >= MIN_MATCH and m >= _least_length(i - a):
+                        length, off = m, i - a
+            for k in range(ways - 1, 0, -1):
+                table[h, k] = table[h, k - 1]
+            table[h, 0] = i + 1
+            if length >= MIN_MATCH:
+                break
+            i += 1 + ((i - anchor) >> SKIP_SHIFT)
+        if i > last:
+            break
+        # the sequence: literal run anchor..i, then the match
+        s, x, k = length_code(i - anchor)
+        syms[ns] = s
+        tabs[ns] = T_LL
+        ns += 1
+        ev[ne] = x
+        en[ne] = k
+        ne += 1
+        for j in range(anchor, i):
+            syms[ns] = data[j]
+            tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+            ns += 1
+        s, x, k = length_code(length - MIN_MATCH)
+        syms[ns] = s
+        tabs[ns] = T_ML
+        ns += 1
+        ev[ne] = x
+        en[ne] = k
+        ne += 1
+        if off == 0:
+            syms[ns] = 0
+            ev[ne] = 0
+            en[ne] = 0
+        else:
+            k = _log2(off)
+            syms[ns] = 1 + k
+            ev[ne] = off - (1 << k)
+            en[ne] = k
+            rep = off
+        tabs[ns] = T_OF
+        ns += 1
+        ne += 1
+        end = i + length
+        for j in range(i + 1, min(end, last + 1)):     # the matched positions join the buckets
+            h = _hash(np.uint32(data[j]) | (np.uint32(data[j + 1]) << np.uint32(8))
+                      | (np.uint32(data[j + 2]) << np.uint32(16)) | (np.uint32(data[j + 3]) << np.uint32(24)))
+            for k in range(ways - 1, 0, -1):
+                table[h, k] = table[h, k - 1]
+            table[h, 0] = j + 1
+        i = end
+        anchor = end
+    s, x, k = length_code(n - anchor)
+    syms[ns] = s
+    tabs[ns] = T_LL
+    ns += 1
+    ev[ne] = x
+    en[ne] = k
+    ne += 1
+    for j in range(anchor, n):
+        syms[ns] = data[j]
+        tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+        ns += 1
+    for j in range(ns):
+        counts[tabs[j], syms[j]] += 1
+    return ns, ne
+
+
+def parse(data: np.ndarray, context: np.ndarray, ways: int = WAYS):
+    """The symbol stream of ``data`` (uint8): (symbols, tables, extra bit values, their
+    numbers of bits, the count of each symbol in each table); literals use table
+    ``T_LIT + context[previous byte]``."""
+    data = np.ascontiguousarray(data, dtype=np.uint8)
+    n = len(data)
+    seqs = n // MIN_MATCH + 1
+    syms = np.empty(n + 3 * seqs, dtype=np.uint8)
+    tabs = np.empty(n + 3 * seqs, dtype=np.uint8)
+    ev = np.empty(3 * seqs, dtype=np.uint32)
+    en = np.empty(3 * seqs, dtype=np.uint8)
+    context = np.ascontiguousarray(context, dtype=np.uint8)
+    counts = np.zeros((T_LIT + int(context.max()) + 1, 256), dtype=np.int64)
+    ns, ne = _parse(data, context, ways, syms, tabs, ev, en, counts)
+    return syms[:ns], tabs[:ns], ev[:ne], en[:ne], counts

@@ -1,0 +1,244 @@
+"""Static multi-table rANS for the LZ symbol stream, and the fused LZ decoder, in numba.
+
+Each symbol of :mod:`pcz.coders.lz_parse`'s stream is coded with its own table: a
+row of 256 frequencies summing to exactly 2**12 (as in
+:mod:`pcz.coders.rans_order0`).  Two interleaved 32-bit states with 16-bit words:
+symbol i (counted over the whole stream) goes through state i mod 2.  The stream
+is stored as the two final states (4 bytes each, little-endian), then the words in
+decoding order.  Extra bits are a separate byte stream, least significant bit first,
+values in stream order, zero-padded to a whole byte.
+
+:func:`decode` rebuilds the chunk while it decodes and checks everything a
+hostile stream could get wrong: a symbol from a table the chunk has no table for,
+a literal run or match past the chunk's end, an offset before its start, reads past
+either stream's end, states that do not return to their start, words or bits left
+over.  Integers only: the same bytes on every machine.
+
+>>> import numpy as np
+>>> from pcz.coders import lz_parse, lz_tables
+>>> data = np.frombuffer(b"abcabcabcabc, abcabc!" * 5, dtype=np.uint8)
+>>> context = np.zeros(256, dtype=np.uint8)
+>>> syms, tabs, ev, en, counts = lz_parse.parse(data, context)
+>>> freq = lz_tables.normalise_rows(counts, np.array([44, 44, 33, 256]))
+>>> words, x0, x1 = encode(syms, tabs, freq)
+>>> bits = pack_bits(ev, en)
+>>> bytes(decode(words, x0, x1, bits, freq, context, len(data))) == data.tobytes()
+True
+"""
+import numba
+import numpy as np
+
+from pcz.coders.errors import CodingError
+from pcz.coders.lz_parse import MAX_MATCH, MIN_MATCH, T_LIT, T_LL, T_ML, T_OF
+from pcz.coders.rans_order0 import PROB_BITS, RANS_L, TOTAL
+
+(OK, ERR_TRUNCATED, ERR_STATE, ERR_TRAILING, ERR_TABLE, ERR_LENGTH, ERR_OFFSET,
+ ERR_BITS, ERR_SYMBOL) = range(9)
+MESSAGES = {ERR_TRUNCATED: "LZ rANS stream is truncated", ERR_STATE: "LZ rANS stream does not end where it began",
+            ERR_TRAILING: "LZ rANS stream has words left over", ERR_TABLE: "LZ symbol from a table the chunk lacks",
+            ERR_LENGTH: "LZ literal run or match goes past the chunk's end or is too long",
+            ERR_OFFSET: "LZ match offset before the chunk's start", ERR_BITS: "LZ extra bits are truncated or left over",
+            ERR_SYMBOL: "LZ length or offset symbol out of range"}
+
+
+def _cum(freq: np.ndarray) -> np.ndarray:
+    cum = np.zeros((freq.shape[0], 257), dtype=np.uint32)
+    cum[:, 1:] = np.cumsum(freq, axis=1)
+    return cum
+
+
+@numba.njit(cache=True, nogil=True)
+def _encode(syms, tabs, freq, cum, words):
+    x0 = np.uint32(RANS_L)
+    x1 = np.uint32(RANS_L)
+    n = 0
+    for i in range(syms.shape[0] - 1, -1, -1):
+        s = syms[i]
+        t = tabs[i]
+        f = np.uint32(freq[t, s])
+        xs = x1 if i & 1 else x0
+        limit = f << np.uint32(32 - PROB_BITS)
+        while xs >= limit:
+            words[n] = np.uint16(xs & np.uint32(0xFFFF))
+            n += 1
+            xs >>= np.uint32(16)
+        q = xs // f                                # 32-bit division: states stay below 2**32
+        xs = (q << np.uint32(PROB_BITS)) + (xs - q * f) + np.uint32(cum[t, s])
+        if i & 1:
+            x1 = xs
+        else:
+            x0 = xs
+    return n, x0, x1
+
+
+def encode(syms: np.ndarray, tabs: np.ndarray, freq: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """(words in decoding order, state 0, state 1) of the symbols under the tables ``freq``."""
+    freq = np.ascontiguousarray(freq, dtype=np.uint32)
+    words = np.empty(2 * len(syms) + 4, dtype=np.uint16)
+    n, x0, x1 = _encode(syms, tabs, freq, _cum(freq), words)
+    return words[:n][::-1].copy(), int(x0), int(x1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack(ev, en, out):
+    acc = np.uint64(0)
+    nacc = 0
+    n = 0
+    for i in range(ev.shape[0]):
+        acc |= np.uint64(ev[i]) << np.uint64(nacc)
+        nacc += en[i]
+        while nacc >= 8:
+            out[n] = np.uint8(acc & np.uint64(0xFF))
+            n += 1
+            acc >>= np.uint64(8)
+            nacc -= 8
+    if nacc > 0:
+        out[n] = np.uint8(acc & np.uint64(0xFF))
+        n += 1
+    return n
+
+
+def pack_bits(ev: np.ndarray, en: np.ndarray) -> bytes:
+    """The extra bits ``ev`` (``en`` bits each, at most 31) as bytes, least significant first."""
+    out = np.empty((int(en.sum()) + 7) // 8 + 1, dtype=np.uint8)
+    return out[:_pack(ev, en, out)].tobytes()
+
+
+@numba.njit(cache=True, nogil=True)
+def _symbol(t, xs, wp, words, freq, cum, sym):
+    """Decode one symbol from table t with state xs: (symbol or -error, new state, words read).
+    An empty table (all zero) decodes garbage but stays in bounds; the callers check the
+    length and offset tables, and a literal from an empty one fails the chunk's CRC."""
+    slot = xs & np.uint64(TOTAL - 1)
+    s = sym[t, slot]
+    xs = np.uint64(freq[t, s]) * (xs >> np.uint64(PROB_BITS)) + slot - np.uint64(cum[t, s])
+    while xs < RANS_L:
+        if wp >= words.shape[0]:
+            return -ERR_TRUNCATED, xs, wp
+        xs = (xs << np.uint64(16)) | np.uint64(words[wp])
+        wp += 1
+    return np.int64(s), xs, wp
+
+
+@numba.njit(cache=True, nogil=True)
+def _bits(k, acc, held, bp, bits):
+    """Read k <= 31 extra bits: (value or -error, accumulator, bits held, bytes read)."""
+    while held < k:
+        if bp >= bits.shape[0]:
+            return -ERR_BITS, acc, held, bp
+        acc |= np.uint64(bits[bp]) << np.uint64(held)
+        held += 8
+        bp += 1
+    v = np.int64(acc & ((np.uint64(1) << np.uint64(k)) - np.uint64(1)))
+    return v, acc >> np.uint64(k), held - k, bp
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode(words, x0, x1, bits, freq, cum, sym, valid, littab, out):
+    """Rebuild out; the symbol stream alternates states, so decode from x0 and swap."""
+    n = out.shape[0]
+    wp = 0
+    acc = np.uint64(0)
+    held = 0
+    bp = 0
+    pos = 0
+    rep = 1
+    prev = 0
+    if not (valid[T_LL] and valid[T_ML] and valid[T_OF]):
+        return ERR_TABLE
+    while True:
+        s, xs, wp = _symbol(T_LL, x0, wp, words, freq, cum, sym)
+        x0, x1 = x1, xs
+        if s < 0:
+            return -s
+        ll = s
+        if s >= 16:
+            k = s - 12
+            if k > 31:
+                return ERR_SYMBOL
+            v, acc, held, bp = _bits(k, acc, held, bp, bits)
+            if v < 0:
+                return -v
+            ll = (np.int64(1) << k) + v
+        if ll > n - pos:
+            return ERR_LENGTH
+        end = pos + ll
+        while pos < end:
+            s, xs, wp = _symbol(littab[prev], x0, wp, words, freq, cum, sym)
+            x0, x1 = x1, xs
+            if s < 0:
+                return -s
+            out[pos] = s
+            prev = s
+            pos += 1
+        if pos == n:
+            break
+        s, xs, wp = _symbol(T_ML, x0, wp, words, freq, cum, sym)
+        x0, x1 = x1, xs
+        if s < 0:
+            return -s
+        ml = s
+        if s >= 16:
+            k = s - 12
+            if k > 31:
+                return ERR_SYMBOL
+            v, acc, held, bp = _bits(k, acc, held, bp, bits)
+            if v < 0:
+                return -v
+            ml = (np.int64(1) << k) + v
+        ml += MIN_MATCH
+        if ml > n - pos or ml > MAX_MATCH:
+            return ERR_LENGTH
+        s, xs, wp = _symbol(T_OF, x0, wp, words, freq, cum, sym)
+        x0, x1 = x1, xs
+        if s < 0:
+            return -s
+        if s > 0:
+            k = s - 1
+            if k > 31:
+                return ERR_SYMBOL
+            v, acc, held, bp = _bits(k, acc, held, bp, bits)
+            if v < 0:
+                return -v
+            rep = (np.int64(1) << k) + v
+        if rep > pos:
+            return ERR_OFFSET
+        src = pos - rep
+        for j in range(ml):
+            out[pos + j] = out[src + j]
+        pos += ml
+        prev = out[pos - 1]
+    if x0 != RANS_L or x1 != RANS_L:
+        return ERR_STATE
+    if wp != words.shape[0]:
+        return ERR_TRAILING
+    if bp != bits.shape[0] or acc != 0:
+        return ERR_BITS
+    return OK
+
+
+def decode(words: np.ndarray, x0: int, x1: int, bits: bytes, freq: np.ndarray, context: np.ndarray,
+           size: int) -> np.ndarray:
+    """The ``size`` bytes coded in ``words``/``bits`` under the tables ``freq`` (rows summing to
+    TOTAL, or all zero for a table the chunk does not use) with literal tables
+    ``T_LIT + context[previous byte]``; CodingError if the stream is damaged."""
+    freq = np.ascontiguousarray(freq, dtype=np.uint32)
+    ntab = freq.shape[0]
+    if freq.ndim != 2 or freq.shape[1] != 256 or ntab < T_LIT + 1 or int(context.max()) >= ntab - T_LIT:
+        raise CodingError("LZ tables do not match the literal contexts")
+    sums = freq.astype(np.int64).sum(axis=1)
+    valid = sums == TOTAL
+    if not np.all(valid | (sums == 0)) or int(freq.max()) >= TOTAL:
+        raise CodingError("LZ table does not sum to 4096 with every value below it")
+    if not (RANS_L <= x0 < RANS_L << 16 and RANS_L <= x1 < RANS_L << 16):
+        raise CodingError("LZ rANS stream has a bad start state")
+    sym = np.zeros((ntab, TOTAL), dtype=np.uint8)
+    for t in np.flatnonzero(valid):
+        sym[t] = np.repeat(np.arange(256, dtype=np.uint8), freq[t])
+    littab = (T_LIT + np.asarray(context, dtype=np.int64)).astype(np.uint8)
+    out = np.empty(size, dtype=np.uint8)
+    code = _decode(np.ascontiguousarray(words, dtype=np.uint16), np.uint64(x0), np.uint64(x1),
+                   np.frombuffer(bits, dtype=np.uint8), freq, _cum(freq), sym, valid, littab, out)
+    if code != OK:
+        raise CodingError(MESSAGES[code])
+    return out

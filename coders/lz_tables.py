@@ -1,0 +1,201 @@
+"""The LZ coder's tables in numba: size estimates, normalisation, serialisation.
+
+A chunk's symbol counts (one row of 256 per table) become frequencies summing to
+exactly 2**12 (every present symbol at least 1, none above 4095), written as: the
+number m of symbols the table covers (LEB128; 0 for an empty table), a bitmap of
+ceil(m / 8) bytes of the present symbols (least significant bit first), and each
+present symbol's frequency (LEB128).  Estimates use a fixed-point log2 computed with
+integers only, so the encoder decides the same way on every machine.
+
+>>> import numpy as np
+>>> counts = np.zeros((2, 256), dtype=np.int64); counts[0, :3] = [5, 0, 3]
+>>> freq = normalise_rows(counts, np.array([44, 256]))
+>>> freq[0, :3].tolist(), int(freq[1].sum())
+([2560, 0, 1536], 0)
+>>> buf = np.zeros(64, dtype=np.uint8); n = write_tables(freq, buf); buf[:n].tolist()
+[3, 5, 128, 20, 128, 12, 0]
+>>> back = np.zeros((2, 256), dtype=np.int64)
+>>> read_tables(buf[:n], 0, np.array([44, 256]), back), bool((back == freq).all())
+(7, True)
+"""
+import numba
+import numpy as np
+
+PROB_BITS = 12
+TOTAL = 1 << PROB_BITS
+FRAC = 16                       # fractional bits of the fixed-point log2
+ERR_TABLE = -1                  # read_tables: a damaged table
+# the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
+# one for each frequency of 128 or more (at most 4096 / 128 of them)
+TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
+
+
+@numba.njit(cache=True, nogil=True)
+def log2_fixed(x):
+    """floor(log2(x) * 2**FRAC) for an integer x >= 1, by repeated squaring (integers only)."""
+    k = 0
+    while (x >> (k + 1)) > 0:
+        k += 1
+    # y = x / 2**k in [1, 2) as a 1.31 fixed-point number
+    y = np.uint64(x << (31 - k)) if k <= 31 else np.uint64(x >> (k - 31))
+    result = k << FRAC
+    for b in range(FRAC - 1, -1, -1):
+        y = (y * y) >> np.uint64(31)
+        if y >= np.uint64(1 << 32):
+            y >>= np.uint64(1)
+            result += 1 << b
+    return result
+
+
+@numba.njit(cache=True, nogil=True)
+def row_cost(row):
+    """Estimated size of a row of counts coded with its own table, in 2**-FRAC bits."""
+    total = 0
+    present = 0
+    for s in range(256):
+        total += row[s]
+        present += row[s] > 0
+    if total == 0:
+        return 8 << FRAC
+    lt = log2_fixed(total)
+    cost = 0
+    for s in range(256):
+        if row[s] > 0:
+            cost += row[s] * (lt - log2_fixed(row[s]))
+    return cost + ((16 + 12 * present) << FRAC)
+
+
+@numba.njit(cache=True, nogil=True)
+def normalise_rows(counts, alphabets):
+    """Each row of counts scaled to sum to TOTAL (empty rows stay zero), in a fixed integer way:
+    rounded shares, present symbols at least 1, the difference taken from or given to the
+    largest; a lone symbol gets TOTAL - 1 and a neighbour within the row's alphabet 1."""
+    ntab = counts.shape[0]
+    freq = np.zeros((ntab, 256), dtype=np.int64)
+    for t in range(ntab):
+        total = 0
+        for s in range(256):
+            total += counts[t, s]
+        if total == 0:
+            continue
+        acc = 0
+        for s in range(256):
+            c = counts[t, s]
+            if c > 0:
+                f = (c * TOTAL + total // 2) // total
+                freq[t, s] = f if f > 0 else 1
+                acc += freq[t, s]
+        diff = TOTAL - acc
+        while diff != 0:
+            top = 0
+            for s in range(256):
+                if freq[t, s] > freq[t, top]:
+                    top = s
+            if diff > 0:
+                freq[t, top] += diff
+                diff = 0
+            else:
+                take = min(-diff, freq[t, top] - 1)
+                freq[t, top] -= take
+                diff += take
+        for s in range(256):
+            if freq[t, s] == TOTAL:
+                freq[t, s] = TOTAL - 1
+                other = s + 1 if s + 1 < alphabets[t] else s - 1
+                freq[t, other] = 1
+    return freq
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put_varint(buf, n, v):
+    while v >= 0x80:
+        buf[n] = (v & 0x7F) | 0x80
+        n += 1
+        v >>= 7
+    buf[n] = v
+    return n + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def write_tables(freq, buf):
+    """Write the rows of ``freq`` into ``buf`` (at least TABLE_BYTES a row); returns the length."""
+    n = 0
+    for t in range(freq.shape[0]):
+        m = 0
+        for s in range(256):
+            if freq[t, s] > 0:
+                m = s + 1
+        n = _put_varint(buf, n, m)
+        for b in range((m + 7) // 8):
+            byte = 0
+            for j in range(8):
+                s = 8 * b + j
+                if s < m and freq[t, s] > 0:
+                    byte |= 1 << j
+            buf[n] = byte
+            n += 1
+        for s in range(m):
+            if freq[t, s] > 0:
+                n = _put_varint(buf, n, freq[t, s])
+    return n
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _get_varint(buf, pos, limit):
+    """(value, new position), or (-1, pos) if truncated, too long or above ``limit``."""
+    v = 0
+    shift = 0
+    while True:
+        if pos >= buf.shape[0] or shift > 14:
+            return -1, pos
+        b = np.int64(buf[pos])
+        pos += 1
+        v |= (b & 0x7F) << shift
+        if b < 0x80:
+            break
+        shift += 7
+    return (v, pos) if v <= limit else (-1, pos)
+
+
+@numba.njit(cache=True, nogil=True)
+def read_tables(buf, pos, alphabets, freq):
+    """Read len(alphabets) tables from ``buf`` at ``pos`` into ``freq``; returns the position
+    after them or ERR_TABLE (truncated, a table wider than its alphabet, a zero or too large
+    frequency, a non-empty table not summing to TOTAL)."""
+    for t in range(alphabets.shape[0]):
+        m, pos = _get_varint(buf, pos, alphabets[t])
+        if m < 0:
+            return ERR_TABLE
+        nb = (m + 7) // 8
+        if pos + nb > buf.shape[0]:
+            return ERR_TABLE
+        start = pos
+        pos += nb
+        total = 0
+        for s in range(m):
+            if (buf[start + (s >> 3)] >> (s & 7)) & 1:
+                f, pos = _get_varint(buf, pos, TOTAL - 1)
+                if f <= 0:
+                    return ERR_TABLE
+                freq[t, s] = f
+                total += f
+        if total != 0 and total != TOTAL:
+            return ERR_TABLE
+    return pos
+
+
+@numba.njit(cache=True, nogil=True)
+def mode_costs(counts, lit):
+    """Estimated sizes (2**-FRAC bits) of the rows ``counts`` with the literal rows from
+    ``lit`` on kept apart (mode 1) and merged into one (mode 0)."""
+    merged = np.zeros(256, dtype=np.int64)
+    fixed = 0
+    apart = 0
+    for t in range(counts.shape[0]):
+        if t < lit:
+            fixed += row_cost(counts[t])
+        else:
+            apart += row_cost(counts[t])
+            for s in range(256):
+                merged[s] += counts[t, s]
+    return fixed + row_cost(merged), fixed + apart

@@ -1,0 +1,133 @@
+"""Method ``lz-rans`` (13): an LZ77 parse and static rANS tables, the fast level's method.
+
+The chunk is parsed into literal runs and matches within the chunk
+(:mod:`pcz.coders.lz_parse`), and the symbols are coded with per-chunk tables and
+two interleaved rANS states (:mod:`pcz.coders.lz_rans`), over 100 MB/s both ways.
+Literals are coded in the table of their previous byte's class (:data:`CLASSES`:
+space, line ends, vowels, consonants, capitals, digits, ... ) or in one table,
+whichever the encoder estimates smaller (the mode byte).  When the parse would not
+beat the bytes' order-0 entropy, the chunk is coded as one literal run: a chunk is
+never much larger than with ``order0-rans``.
+
+Payload (docs/FORMAT.md): the mode byte (0: one literal table, 1: one per class),
+the tables (literal-run lengths, match lengths, offsets, then the literal tables),
+each as the number m of symbols it covers (LEB128, 0 for an unused literal table), a
+bitmap of ceil(m / 8) bytes of the present symbols and their frequencies (LEB128,
+1..4095, summing to 4096); then the extra bits' length (LEB128) and bytes; then the
+two final rANS states (4 bytes each, little-endian) and the 16-bit words.
+
+>>> data = b"It was the best of times, it was the worst of times. " * 20
+>>> payload = encode(data)
+>>> len(payload) < len(data) // 4, decode(payload, len(data)) == data
+(True, True)
+"""
+import math
+
+import numpy as np
+
+from pcz import methods
+from pcz.coders.errors import CodingError
+from pcz.errors import FormatError
+from pcz.format.binio import Reader, varint
+
+LEN_SYMBOLS, OFFSET_SYMBOLS, TOTAL = 44, 33, 4096   # lz_parse / rans_order0 (numba loads on use)
+MAX_MATCH = 1 << 16                                  # lz_parse.MAX_MATCH
+MODES = (0, 1)
+
+
+def _classes() -> np.ndarray:
+    groups = [" ", "\n\r\t", "aeiou", "bcdfghjklmnpqrstvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789",
+              ".!?", ",;:", "'\"`"]
+    table = np.full(256, 11, dtype=np.uint8)       # 11: other control bytes
+    table[33:127] = 9                              # 9: other printable ASCII
+    table[128:] = 10                               # 10: bytes above ASCII
+    for k, chars in enumerate(groups):
+        table[[ord(c) for c in chars]] = k
+    return table
+
+
+CLASSES = _classes()               # a byte's class: the literal table of the byte after it (mode 1)
+CONTEXTS = {0: np.zeros(256, dtype=np.uint8), 1: CLASSES}
+NTABLES = {0: 4, 1: 3 + int(CLASSES.max()) + 1}
+ALPHABETS = {mode: np.array([LEN_SYMBOLS, LEN_SYMBOLS, OFFSET_SYMBOLS] + [256] * (NTABLES[mode] - 3))
+             for mode in MODES}           # the most symbols each table may cover
+TABLE_MEMORY = 16 * 8192           # the decoder's tables for at most 16 of them (symbols, freq, cum)
+# the fewest payload bits per byte: a match of MAX_MATCH bytes costs at least its length and
+# offset symbols, each at least log2(4096 / 4095) bits (a literal costs more)
+MIN_BITS = 2 * math.log2(TOTAL / (TOTAL - 1)) / MAX_MATCH
+
+
+def _literal_stream(arr: np.ndarray):
+    """The symbol stream of the chunk as one literal run, as lz_parse.parse returns it."""
+    from pcz.coders import lz_parse
+    s, v, k = lz_parse.length_code(len(arr))
+    syms = np.r_[np.uint8(s), arr].astype(np.uint8)
+    previous = np.r_[np.uint8(0), arr[:-1]] if len(arr) else np.zeros(0, dtype=np.uint8)
+    tabs = np.r_[np.uint8(lz_parse.T_LL), lz_parse.T_LIT + CLASSES[previous]].astype(np.uint8)
+    counts = np.bincount(tabs.astype(np.int64) * 256 + syms, minlength=NTABLES[1] * 256).reshape(NTABLES[1], 256)
+    return syms, tabs, np.array([v], dtype=np.uint32), np.array([k], dtype=np.uint8), counts
+
+
+def encode(data: bytes) -> bytes:
+    """The lz-rans payload of ``data``."""
+    from pcz.coders import lz_parse, lz_rans, lz_tables     # numba: imported when this method runs
+    arr = np.frombuffer(data, dtype=np.uint8)
+    syms, tabs, ev, en, counts = lz_parse.parse(arr, CLASSES)
+    costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (int(en.sum()) << lz_tables.FRAC)
+    if costs.min() > lz_tables.row_cost(np.bincount(arr, minlength=256)):   # matches do not pay
+        syms, tabs, ev, en, counts = _literal_stream(arr)
+        costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT))
+    mode = int(np.argmin(costs))                 # the first of equal ones
+    if mode == 0:
+        tabs = np.minimum(tabs, lz_parse.T_LIT)
+        counts = np.concatenate([counts[:3], counts[3:].sum(axis=0, keepdims=True)])
+    counts[:3, 0] += ~counts[:3].any(axis=1)     # the decoder wants the three length/offset tables
+    freq = lz_tables.normalise_rows(counts, ALPHABETS[mode])
+    words, x0, x1 = lz_rans.encode(syms, tabs, freq)
+    bits = lz_rans.pack_bits(ev, en)
+    head = np.empty(1 + lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
+    head[0] = mode
+    n = 1 + lz_tables.write_tables(freq, head[1:])
+    return (head[:n].tobytes() + varint(len(bits)) + bits + np.array([x0, x1], dtype="<u4").tobytes()
+            + words.astype("<u2").tobytes())
+
+
+def decode(payload: bytes, size: int) -> bytes:
+    """Invert :func:`encode` for a chunk of ``size`` original bytes; FormatError if damaged."""
+    from pcz.coders import lz_rans, lz_tables
+    if not payload or payload[0] not in MODES:
+        raise FormatError(f"unknown lz-rans mode {payload[0] if payload else None}")
+    mode = payload[0]
+    freq = np.zeros((NTABLES[mode], 256), dtype=np.int64)
+    pos = lz_tables.read_tables(np.frombuffer(payload, dtype=np.uint8), 1, ALPHABETS[mode], freq)
+    if pos < 0:
+        raise FormatError("lz-rans chunk has a damaged table")
+    reader = Reader(payload[pos:], "lz-rans chunk")
+    bits = reader.take(reader.varint(limit=reader.remaining()))
+    rest = reader.take(reader.remaining())
+    if len(rest) < 8 or len(rest) % 2:
+        raise FormatError("lz-rans stream has a bad length")
+    x0, x1 = (int(v) for v in np.frombuffer(rest, dtype="<u4", count=2))
+    words = np.frombuffer(rest, dtype="<u2", offset=8).astype(np.uint16)
+    try:
+        return lz_rans.decode(words, x0, x1, bits, freq, CONTEXTS[mode], size).tobytes()
+    except CodingError as e:
+        raise FormatError(str(e)) from None
+
+
+def decode_memory(size: int, stored: int) -> int:
+    """The most bytes :func:`decode` allocates: the output twice (array, bytes), copies of
+    the payload's words and bits, and the tables."""
+    return 2 * size + 2 * stored + TABLE_MEMORY
+
+
+def _encode(data: bytes, model) -> bytes:
+    return encode(data)
+
+
+def _decode(payload: bytes, size: int, model) -> bytes:
+    return decode(payload, size)
+
+
+methods.register(methods.Method(methods.LZ_RANS, "lz-rans", _encode, _decode, min_bits=MIN_BITS,
+                                memory=decode_memory))
