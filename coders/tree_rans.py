@@ -17,8 +17,14 @@ same function (:func:`_walk`), so they compute identical floats; the encoder
 records (start, width) per symbol and then runs rANS (64-bit state, 32-bit
 words) backwards, the decoder decodes forwards as it walks.
 
-Determinism: float64, fastmath off, fixed loop order, dot products with four
-explicitly ordered partial sums, no exp/log, no BLAS.
+Each node's transition multiplies the messages of the whole group, four records per
+pass over the matrix (:func:`pcz.coders.tree_ops._matmul`: an M x M by M x B product
+whose every element is computed as the one-record product computes it, so batching
+leaves the bits unchanged).  Records can also be coded one rANS stream each
+(:meth:`TreeCoder.encode_each`), for random access to single records.
+
+Determinism (:mod:`pcz.coders.tree_ops`): float64, fastmath off, fixed loop order, dot
+products with four explicitly ordered partial sums, no exp/log, no BLAS.
 
 >>> import numpy as np
 >>> parent = np.array([-1, 0, 0])
@@ -36,158 +42,60 @@ import math
 import numba
 import numpy as np
 
+from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
 
-PRECISION = 24
-ONE = 1 << PRECISION
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
 OK, ERR_TRUNCATED = 0, 1
 GROUP_VALUES = 1 << 21      # float64 values in each message array (down, beta) of a group
 GROUP_RECORDS = 4096
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _dot(a, w):
-    """sum_m a[m] * w[m] with four partial sums combined in a fixed order."""
-    M = a.shape[0]
-    s0 = s1 = s2 = s3 = 0.0
-    m = 0
-    while m + 4 <= M:
-        s0 += a[m] * w[m]
-        s1 += a[m + 1] * w[m + 1]
-        s2 += a[m + 2] * w[m + 2]
-        s3 += a[m + 3] * w[m + 3]
-        m += 4
-    while m < M:
-        s0 += a[m] * w[m]
-        m += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _normalise(vec):
-    """Scale vec to sum 1 (the sum taken as four partial sums in a fixed order)."""
-    M = vec.shape[0]
-    s0 = s1 = s2 = s3 = 0.0
-    m = 0
-    while m + 4 <= M:
-        s0 += vec[m]
-        s1 += vec[m + 1]
-        s2 += vec[m + 2]
-        s3 += vec[m + 3]
-        m += 4
-    while m < M:
-        s0 += vec[m]
-        m += 1
-    r = 1.0 / ((s0 + s1) + (s2 + s3))
-    for i in range(M):
-        vec[i] *= r
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _matvec(w, A, out):
-    """out[m] = sum_k w[k] * A[k, m], rows taken four at a time in a fixed order."""
-    R, M = A.shape
-    for m in range(M):
-        out[m] = 0.0
-    k = 0
-    while k + 4 <= R:
-        w0, w1, w2, w3 = w[k], w[k + 1], w[k + 2], w[k + 3]
-        A0, A1, A2, A3 = A[k], A[k + 1], A[k + 2], A[k + 3]
-        for m in range(M):
-            out[m] += (w0 * A0[m] + w1 * A1[m]) + (w2 * A2[m] + w3 * A3[m])
-        k += 4
-    while k < R:
-        wk, Ak = w[k], A[k]
-        for m in range(M):
-            out[m] += wk * Ak[m]
-        k += 1
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _cdf(down, Cv, k, K):
-    """Quantised CDF at k (0 <= k <= K) of the conditional given by down (which sums to 1
-    up to rounding; the clamp keeps the result valid whatever the rounding)."""
-    if k == 0:
-        return 0
-    if k == K:
-        return ONE
-    q = int(_dot(down, Cv[k]) * (ONE - K))
-    if q > ONE - K:
-        q = ONE - K
-    return q + k
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _search(dv, Cv, K, slot, guess):
-    """The symbol x with cdf(x) <= slot < cdf(x + 1), and those two bounds.
-
-    Gallops from the guess (the parent's value: neighbours are alike), then
-    bisects; any search order finds the same x, so this only affects speed.
-    """
-    x, hi_k = guess, guess + 1
-    lo, hi = _cdf(dv, Cv, x, K), _cdf(dv, Cv, hi_k, K)
-    step = 1
-    while hi <= slot:                       # the symbol lies above: gallop up
-        x, lo = hi_k, hi
-        step *= 2
-        hi_k = min(K, x + step)
-        hi = _cdf(dv, Cv, hi_k, K)
-    while lo > slot:                        # the symbol lies below: gallop down
-        hi_k, hi = x, lo
-        step *= 2
-        x = max(0, hi_k - step)
-        lo = _cdf(dv, Cv, x, K)
-    while hi_k - x > 1:                     # bisect the bracket
-        mid = (x + hi_k) >> 1
-        c = _cdf(dv, Cv, mid, K)
-        if c <= slot:
-            x, lo = mid, c
-        else:
-            hi_k, hi = mid, c
-    return x, lo, hi
+_NONE = np.zeros(0, dtype=np.uint32)
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts, widths, words, io):
-    """Code the (B, D) records X (one lockstep group) in pre-order.
+def _walk(encoding, tile, X, order, depth, parent, prior, T, Tt, C, down, beta, starts, widths, words,
+          state, pos, end):
+    """Code the (B, D) records X (one lockstep group) in pre-order, node-major.
 
-    encoding: fill starts/widths from X, from symbol index io[0] on.  Decoding:
-    fill X from the rANS words, with the decoder state io[1] and word position
-    io[2].  io is updated for the next group.  Returns a status (OK or an error).
+    Encoding: fill starts/widths from X, symbol i of record b at pos[0] + i * B + b
+    (pos[0] is advanced).  Decoding: fill X from rANS streams of words, each with its
+    state, position and end: one stream for all records (arrays of length 1) or one per
+    record (length B).  tile: records per pass over a transition (:func:`_matmul`).
+    Returns OK or ERR_TRUNCATED (a stream ended too early); the caller checks the ends.
     """
     B = X.shape[0]
     D = order.shape[0]
     M = prior.shape[0]
     K = C.shape[1] - 1
-    tmp = np.empty(M)
+    tmp = np.empty((B, M))
     node_at = np.zeros(down.shape[0], dtype=np.int64)
     top = -1
-    n, state, pos = io[0], io[1], io[2]
+    n = pos[0]
     for i in range(D):
         v = order[i]
         d = depth[v]
         # fold the subtrees finished since the last node into their parents
         for j in range(top, d - 1, -1):
             if j >= 1:
-                Tu = Tt[node_at[j]]                     # Tt[u][m_child, m_parent]
+                _matmul(beta[j], Tt[node_at[j]], tmp, tile)   # Tt[u][m_child, m_parent]
                 for b in range(B):
-                    _matvec(beta[j, b], Tu, tmp)
                     for m in range(M):
-                        beta[j - 1, b, m] *= tmp[m]
+                        beta[j - 1, b, m] *= tmp[b, m]
                     _normalise(beta[j - 1, b])
         Cv = C[v]
-        Tv = T[v]
+        if d == 0:
+            for b in range(B):
+                for m in range(M):
+                    down[0, b, m] = prior[m]
+        else:
+            for b in range(B):
+                for m in range(M):
+                    tmp[b, m] = down[d - 1, b, m] * beta[d - 1, b, m]
+            _matmul(tmp, T[v], down[d], tile)
         for b in range(B):
             dv = down[d, b]
-            if d == 0:
-                for m in range(M):
-                    dv[m] = prior[m]
-            else:
-                for m in range(M):
-                    tmp[m] = down[d - 1, b, m] * beta[d - 1, b, m]
-                _matvec(tmp, Tv, dv)
+            if d > 0:
                 _normalise(dv)
             if encoding:
                 x = np.int64(X[b, v])
@@ -196,21 +104,25 @@ def _walk(encoding, X, order, depth, parent, prior, T, Tt, C, down, beta, starts
                 widths[n] = _cdf(dv, Cv, x + 1, K) - lo
                 n += 1
             else:
-                slot = state & (ONE - 1)
+                r = b if state.shape[0] > 1 else 0
+                s = state[r]
+                slot = s & (ONE - 1)
                 x, lo, hi = _search(dv, Cv, K, slot, np.int64(X[b, parent[v]]) if d else 0)
-                state = (hi - lo) * (state >> PRECISION) + slot - lo
-                if state < RANS_L:
-                    if pos >= words.shape[0]:
+                s = (hi - lo) * (s >> PRECISION) + slot - lo
+                if s < RANS_L:
+                    if pos[r] >= end[r]:
                         return ERR_TRUNCATED
-                    state = (state << 32) | np.int64(words[pos])
-                    pos += 1
+                    s = (s << 32) | np.int64(words[pos[r]])
+                    pos[r] += 1
+                state[r] = s
                 X[b, v] = x
             bv = beta[d, b]            # E_v[:, x], exact; renormalised when folded into the parent
             for m in range(M):
                 bv[m] = Cv[x + 1, m] - Cv[x, m]
         node_at[d] = v
         top = d
-    io[0], io[1], io[2] = n, state, pos
+    if encoding:
+        pos[0] = n
     return OK
 
 
@@ -234,6 +146,33 @@ def _rans_encode(starts, widths):
     out[pos] = state & WORD
     out[pos + 1] = state >> 32
     return out[pos:]
+
+
+@numba.njit(cache=True, nogil=True)
+def _encode_records(starts, widths, B, D, words, lengths, first, pos):
+    """rANS-encode each of the B records of a group (symbol i of record b at i * B + b) as its
+    own stream, appended to words from pos; returns the new end position."""
+    tmp = np.empty(D + 2, dtype=np.uint32)
+    bound = np.int64((RANS_L >> PRECISION) << 32)
+    for b in range(B):
+        state = np.int64(RANS_L)
+        p = D + 2
+        for i in range(D - 1, -1, -1):
+            s = np.int64(starts[i * B + b])
+            f = np.int64(widths[i * B + b])
+            if state >= bound * f:
+                p -= 1
+                tmp[p] = state & WORD
+                state >>= 32
+            state = ((state // f) << PRECISION) + (state % f) + s
+        p -= 2
+        tmp[p] = state & WORD
+        tmp[p + 1] = state >> 32
+        n = D + 2 - p
+        words[pos:pos + n] = tmp[p:]
+        lengths[first + b] = n
+        pos += n
+    return pos
 
 
 def least_bits(K: int) -> float:
@@ -263,8 +202,13 @@ class TreeCoder:
 
     ``T[v]`` is node v's transition (rows: parent state), ``E[v]`` its
     emission (M, K); the root's T is ignored.  Records are walked in lockstep
-    groups of :attr:`group` (from :func:`lockstep_group`), one rANS stream for all.
+    groups of :attr:`group` (from :func:`lockstep_group`), one rANS stream for all
+    (:meth:`encode`) or one per record (:meth:`encode_each`).  :attr:`tile` is how many
+    records share a pass over each transition (4; 1 walks them one by one, as before
+    batching: the same bits, slower).
     """
+
+    tile = TILE
 
     def __init__(self, parent, prior, T, E, order=None, depth=None):
         parent = np.asarray(parent)
@@ -288,7 +232,15 @@ class TreeCoder:
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, self.prior.shape[0])
 
-    def _walk_groups(self, encoding: bool, X: np.ndarray, starts, widths, words, io) -> int:
+    def _walk_groups(self, X: np.ndarray, starts=_NONE, widths=_NONE, words=_NONE, state=None,
+                     pos=None, end=None) -> None:
+        """Walk X group by group: encoding when ``state`` is None, else decoding the streams
+        (one for all records, or one per record: ``state``, ``pos``, ``end`` of length B)."""
+        encoding = state is None
+        each = not encoding and len(state) > 1
+        if encoding:
+            pos = np.zeros(1, dtype=np.int64)
+            state = end = pos
         M = self.prior.shape[0]
         down = beta = np.zeros(0)
         for g in range(0, len(X), self.group):
@@ -297,20 +249,23 @@ class TreeCoder:
                 down = beta = np.zeros(0)                  # one group's messages at a time
                 down = np.zeros((self.levels, len(part), M))
                 beta = np.zeros_like(down)
-            status = _walk(encoding, part, self.order, self.depth, self.parent, self.prior, self.T,
-                           self.Tt, self.C, down, beta, starts, widths, words, io)
-            if status != OK:
-                return status
-        return OK
+            streams = slice(g, g + len(part)) if each else slice(None)
+            s, p = state[streams], pos[streams]        # views: the walk advances them in place
+            if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.prior, self.T,
+                     self.Tt, self.C, down, beta, starts, widths, words, s, p, end[streams]) != OK:
+                raise ValueError("coded records are truncated")
 
     def encode(self, X: np.ndarray) -> np.ndarray:
         """The rANS words (uint32) coding the records X (B, D) with values < K."""
-        X = np.array(X, dtype=np.uint8, order="C")      # writable: _walk's decode branch writes X
+        starts, widths = self._symbols(X)
+        return _rans_encode(starts, widths)
+
+    def _symbols(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        X = np.array(X, dtype=np.uint8, order="C")      # writable: one numba specialisation
         starts = np.empty(X.size, dtype=np.uint32)
         widths = np.empty(X.size, dtype=np.uint32)
-        self._walk_groups(True, X, starts, widths, np.zeros(0, dtype=np.uint32),
-                          np.zeros(3, dtype=np.int64))
-        return _rans_encode(starts, widths)
+        self._walk_groups(X, starts, widths)
+        return starts, widths
 
     def decode(self, words: np.ndarray, B: int) -> np.ndarray:
         """B records decoded from rANS words; ValueError when the words are not a valid stream."""
@@ -321,11 +276,53 @@ class TreeCoder:
         if not RANS_L <= state < 1 << 63:                 # every encoder ends in this range
             raise ValueError("coded records start with an invalid coder state")
         X = np.zeros((B, len(self.order)), dtype=np.uint8)
-        io = np.array([0, state, 2], dtype=np.int64)
-        empty = np.zeros(0, dtype=np.uint32)
-        status = self._walk_groups(False, X, empty, empty, words, io)
-        if status != OK:
-            raise ValueError("coded records are truncated")
-        if io[1] != RANS_L or io[2] != len(words):
+        state, pos, end = np.array([state]), np.array([2]), np.array([len(words)])
+        self._walk_groups(X, words=words, state=state, pos=pos, end=end)
+        if state[0] != RANS_L or pos[0] != len(words):
             raise ValueError("coded records do not end where the stream does")
+        return X
+
+    def encode_each(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Code each record of X (B, D) as its own rANS stream, exactly the words :meth:`encode`
+        gives for it alone: (all words, words per record).  Any subset of the records decodes
+        without the others (:meth:`decode_each`); each stream ends with a 64-bit state and
+        whole words, about 6 bytes per record.
+
+        >>> coder = TreeCoder(np.array([-1, 0]), np.array([0.5, 0.5]), np.full((2, 2, 2), 0.5),
+        ...                   np.array([[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]] * 2))
+        >>> X = np.array([[0, 0], [2, 1], [1, 2]], dtype=np.uint8)
+        >>> words, lengths = coder.encode_each(X)
+        >>> lengths.tolist(), bool(np.all(words[:lengths[0]] == coder.encode(X[:1])))
+        ([2, 2, 2], True)
+        >>> coder.decode_each(words, lengths).tolist()
+        [[0, 0], [2, 1], [1, 2]]
+        """
+        B, D = np.shape(X)
+        words = np.empty(B * (D + 2), dtype=np.uint32)      # a symbol adds at most one word
+        lengths = np.zeros(B, dtype=np.int64)
+        pos = 0
+        for g in range(0, B, self.group):                  # the symbols of one group at a time
+            starts, widths = self._symbols(X[g:g + self.group])
+            pos = _encode_records(starts, widths, len(starts) // D, D, words, lengths, g, pos)
+        return words[:pos].copy(), lengths
+
+    def decode_each(self, words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The records coded by :meth:`encode_each`, record b from its ``lengths[b]`` words;
+        ValueError when the words are not valid streams."""
+        words = np.ascontiguousarray(words, dtype=np.uint32)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if np.any(lengths < 2) or int(lengths.sum()) != len(words):
+            raise ValueError("coded records do not fill their words")
+        end = np.cumsum(lengths)
+        pos = end - lengths
+        state = words[pos].astype(np.int64) | (words[pos + 1].astype(np.int64) << 32)
+        if np.any(state < RANS_L):                         # negative (the top bit set) included
+            raise ValueError("coded records do not start or end in a valid coder state")
+        pos += 2
+        X = np.zeros((len(lengths), len(self.order)), dtype=np.uint8)
+        if len(X) == 1:         # one stream for one record: the same walk as :meth:`decode`
+            state, pos, end = state[:1], pos[:1], end[:1]
+        self._walk_groups(X, words=words, state=state, pos=pos, end=end)
+        if np.any(state != RANS_L) or np.any(pos != end):
+            raise ValueError("coded records do not start or end in a valid coder state")
         return X

@@ -38,7 +38,6 @@ import numpy as np
 
 from pcz import methods
 from pcz.coders.errors import CodingError
-from pcz.coders import tree_rans_each
 from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
@@ -257,7 +256,7 @@ def rans_memory(size: int, stored: int) -> int:
 
 
 def encode_each(X: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
-    """Code each record of X (B, D) as its own rANS stream (:mod:`pcz.coders.tree_rans_each`):
+    """Code each record of X (B, D) as its own rANS stream (:meth:`pcz.coders.tree_rans.TreeCoder.encode_each`):
     (the words of all records, the number of words of each); record b's words are exactly
     those :func:`encode_rans` gives for it alone.
 
@@ -268,13 +267,13 @@ def encode_each(X: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
     ([[0, 1], [2, 3]], True)
     """
     X = np.asarray(X, dtype=np.uint8)
-    return tree_rans_each.encode_each(_coder(model), records(X.tobytes(), model))
+    return _coder(model).encode_each(records(X.tobytes(), model))
 
 
 def decode_each(words: np.ndarray, lengths: np.ndarray, model) -> np.ndarray:
     """The (B, D) records whose streams of ``lengths[b]`` words follow one another in ``words``."""
     try:
-        return tree_rans_each.decode_each(_coder(_require(model)), words, lengths)
+        return _coder(_require(model)).decode_each(words, lengths)
     except ValueError as e:
         raise FormatError(f"corrupt hclt-rans records ({e})") from None
 

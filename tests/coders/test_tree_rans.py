@@ -65,3 +65,24 @@ def test_rans_encoder_bounds_its_output():
     widths = np.ones(10, dtype=np.int64)
     assert len(_rans_encode(starts, widths)) <= 12
     assert ONE == 1 << 24
+
+
+@pytest.mark.parametrize("parent", TREES)
+@pytest.mark.parametrize("M,K", [(1, 2), (3, 2), (5, 7), (8, 256)])
+def test_batched_products_give_the_bits_of_record_by_record_products(parent, M, K):
+    # _matmul takes records four at a time: groups of 1, 2, 5 and 7 records leave
+    # remainders of every size; both ways must give the same words, each decodes the other's
+    model = random_model(M * 100 + K, parent, M, K)
+    rng = np.random.default_rng(K)
+    for n, group in ((1, 7), (2, 7), (5, 5), (37, 7), (40, 4096)):
+        X = sample(rng, model, n)
+        batched, single = coder(model), coder(model)
+        batched.group = single.group = group
+        single.tile = 1
+        words = batched.encode(X)
+        np.testing.assert_array_equal(single.encode(X), words)
+        np.testing.assert_array_equal(single.decode(words, n), X)
+        np.testing.assert_array_equal(batched.decode(words, n), X)
+        each, lengths = batched.encode_each(X)
+        np.testing.assert_array_equal(single.encode_each(X)[0], each)
+        np.testing.assert_array_equal(single.decode_each(each, lengths), X)

@@ -167,3 +167,18 @@ def test_every_bit_flip_rejected():
 def test_empty_chunks_are_not_written():
     with pytest.raises(ValueError):
         Writer(io.BytesIO(), Header()).chunk(Record(0, 0, 0, 0), b"")
+
+
+def test_a_large_model_is_hashed_once_per_bytes_object(monkeypatch):
+    import hashlib
+    from pcz.format import fields
+    calls = []
+    real = hashlib.sha256
+    monkeypatch.setattr(fields.hashlib, "sha256", lambda data: calls.append(1) or real(data))
+    big = bytes(17 << 20)
+    other = b"\x01" + big[1:]
+    assert model_id(big) == model_id(big) == real(big).digest()
+    assert len(calls) == 1
+    assert model_id(other) == real(other).digest() != model_id(big)     # a new object: hashed
+    assert model_id(bytearray(big)) == real(big).digest()                # mutable: never remembered
+    assert len(calls) == 4

@@ -97,3 +97,28 @@ def test_rans_decoder_survives_random_damage():
             assert len(out) == X.size
         except FormatError:
             pass
+
+
+@pytest.mark.parametrize("n", [1, 3, 6, 37])
+def test_batched_products_leave_the_payloads_unchanged(n, monkeypatch):
+    # methods 5 and 10 through the batched walk and record by record (TreeCoder.tile = 1):
+    # the same payloads, for record counts that four does not divide, K = 2 and 256
+    from pcz.coders.tree_rans import TreeCoder
+    from pcz.models.values import Layout
+    rng = np.random.default_rng(n)
+    cases = [(random_model(n, [-1, 0, 1, 0, 3, 3], 6, 2), methods.get(methods.HCLT_RANS), "u1"),
+             (random_model(n, [-1, 0, 0, 1], 9, 256, shape=(2,), layout=Layout("i2", -32768, 16)),
+              hclt.typed_method(">"), ">i2")]
+    for model, method, code in cases:
+        X = sample(rng, model, n)
+        data = X.tobytes() if code == "u1" else model.layout.elements(X, ">")
+        payloads = []
+        for tile in (4, 1):
+            monkeypatch.setattr(TreeCoder, "tile", tile)
+            hclt._CODERS.clear()
+            payloads.append(method.encode(data, model))
+            assert method.decode(payloads[-1], len(data), model) == data
+        assert payloads[0] == payloads[1]
+        words, lengths = hclt.encode_each(X, model) if code == "u1" else (None, None)
+        if words is not None:
+            assert hclt.decode_each(words, lengths, model).tobytes() == data

@@ -4,7 +4,6 @@ import pytest
 
 from hclt_helpers import TREES, random_params, sample
 from pcz.coders.tree_rans import TreeCoder
-from pcz.coders.tree_rans_each import decode_each, encode_each
 from pcz.models.hclt import HcltModel
 
 
@@ -16,15 +15,15 @@ def test_each_record_is_its_own_stream(parent):
     coder = TreeCoder(model.parent, model.prior, model.transition, model.emit_q / model.one)
     coder.group = 7                                  # several lockstep groups
     X = sample(rng, model, 30)
-    words, lengths = encode_each(coder, X)
+    words, lengths = coder.encode_each(X)
     ends = np.cumsum(lengths)
     for b in range(len(X)):
         assert np.array_equal(words[ends[b] - lengths[b]:ends[b]], coder.encode(X[b:b + 1]))
-    assert np.array_equal(decode_each(coder, words, lengths), X)
+    assert np.array_equal(coder.decode_each(words, lengths), X)
     # any subset decodes on its own
     pick = [3, 17, 29]
     sub = np.concatenate([words[ends[b] - lengths[b]:ends[b]] for b in pick])
-    assert np.array_equal(decode_each(coder, sub, lengths[pick]), X[pick])
+    assert np.array_equal(coder.decode_each(sub, lengths[pick]), X[pick])
 
 
 def test_damaged_streams_are_refused():
@@ -32,12 +31,12 @@ def test_damaged_streams_are_refused():
     model = HcltModel.from_float(parent, *random_params(np.random.default_rng(0), parent, 2, 4))
     coder = TreeCoder(model.parent, model.prior, model.transition, model.emit_q / model.one)
     X = sample(np.random.default_rng(1), model, 5)
-    words, lengths = encode_each(coder, X)
+    words, lengths = coder.encode_each(X)
     with pytest.raises(ValueError):
-        decode_each(coder, words[:-1], lengths)
+        coder.decode_each(words[:-1], lengths)
     with pytest.raises(ValueError):
-        decode_each(coder, words, np.array([1, *lengths[1:-1], lengths[-1] + lengths[0] - 1]))
+        coder.decode_each(words, np.array([1, *lengths[1:-1], lengths[-1] + lengths[0] - 1]))
     bad = words.copy()
     bad[1] = 0                                       # the first record's state below the rANS range
     with pytest.raises(ValueError):
-        decode_each(coder, bad, lengths)
+        coder.decode_each(bad, lengths)
