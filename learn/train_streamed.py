@@ -169,19 +169,19 @@ def auto_streamed(source, *, time_budget: float, max_latents: int = 64, validati
     fraction = 0.05 if validation is None else validation
     train_pos, _ = held_out(N, fraction, seed)
     sample = structure_sample(train_pos, AUTO_SAMPLE, seed + 1)
-    with Runner(workers, scheduler, worker_memory) as run:
+    with Runner(workers, scheduler, worker_memory) as run:     # one cluster for both passes
         rows = scan(source, run, np.zeros(0, np.int64), sample).rows
-    records = rows.reshape(len(rows), *source.shape[1:])
-    _say(progress)(f"choosing the settings on {len(rows)} records within {time_budget / 2:.0f} s")
-    chosen_model, auto_log = auto_train(records, time_budget=time_budget / 2, max_latents=max_latents,
-                                        seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits,
-                                        mi_samples=mi_samples, progress=progress)
-    chosen = auto_log["chosen"]
-    model, log = train_streamed(source, chosen_model.M, epochs=0, full_epochs=MAX_FULL, validation=fraction,
-                                batch=batch, init=chosen_model, seed=seed, smooth=tuple(chosen["smooth"]),
-                                relax=chosen["relax"], qbits=qbits, progress=progress, workers=workers,
-                                scheduler=scheduler, worker_memory=worker_memory,
-                                deadline=t0 + time_budget)
+        records = rows.reshape(len(rows), *source.shape[1:])
+        _say(progress)(f"choosing the settings on {len(rows)} records within {time_budget / 2:.0f} s")
+        chosen_model, auto_log = auto_train(records, time_budget=time_budget / 2, max_latents=max_latents,
+                                            seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits,
+                                            mi_samples=mi_samples, progress=progress)
+        chosen = auto_log["chosen"]
+        model, log = train_streamed(source, chosen_model.M, epochs=0, full_epochs=MAX_FULL,
+                                    validation=fraction, batch=batch, init=chosen_model, seed=seed,
+                                    smooth=tuple(chosen["smooth"]), relax=chosen["relax"], qbits=qbits,
+                                    progress=progress, scheduler=run.client or "synchronous",
+                                    deadline=t0 + time_budget)
     log |= {"chosen": chosen, "sample": len(rows), "auto": {k: v for k, v in auto_log.items() if k != "epochs"},
             "epochs": auto_log["epochs"] + log["epochs"], "seconds": time.perf_counter() - t0,
             "time_budget": time_budget}
