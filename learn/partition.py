@@ -15,10 +15,10 @@ partition's sums.  Counts stay exact up to 2^39 records (int64).
 >>> import numpy as np
 >>> a = Partial.of((np.array([0.5, 1.25], np.float32),), -3.0, 2)
 >>> b = Partial.of((np.array([0.25, 0.0], np.float32),), -1.5, 1)
->>> total = a + b
->>> total.n, total.floats()[0][0].tolist(), total.loglik()
+>>> both = a + b
+>>> both.n, both.floats()[0].tolist(), both.loglik()
 (3, [0.75, 1.25], -4.5)
->>> (b + a).counts[0].tolist() == total.counts[0].tolist()
+>>> (b + a).counts[0].tolist() == both.counts[0].tolist()
 True
 >>> partition_size(512), partition_size(5000), partition_size(1)
 (4096, 5000, 4096)

@@ -20,8 +20,8 @@ left out of training wherever records are read.
 >>> src = ArraySource(np.arange(24, dtype=np.uint8).reshape(6, 4) % 5)
 >>> with Runner(scheduler="synchronous") as run:
 ...     stats = scan(src, run, held=np.array([1]), wanted=np.array([1, 4]))
->>> stats.max, stats.hist[0].tolist(), stats.rows.tolist()
-(4, [1, 1, 1, 1, 1], [[4, 0, 1, 2], [1, 2, 3, 4]])
+>>> stats.max, stats.hist[0, :5].tolist(), stats.rows.tolist()
+(4, [2, 1, 1, 1, 0], [[4, 0, 1, 2], [1, 2, 3, 4]])
 """
 from dataclasses import dataclass
 
@@ -147,7 +147,7 @@ class Streamed:
         self.ranges = [(int(self.train_pos[a]), int(self.train_pos[b - 1]) + 1)
                        for a, b in partitions(self.n, self.batch)]
         self.peak_rss: dict = {}
-        self.tasks = 0
+        self.tasks, self.epoch_cpu = 0, []       # full-batch tasks; their CPU seconds, per epoch
 
     def histogram(self, K: int) -> np.ndarray:
         return self.hist[:, :K]
@@ -165,10 +165,12 @@ class Streamed:
         tasks = [(job, shared, self.ranges[a:b]) for a, b in groups]
         units = [sum(s - r for r, s in self.ranges[a:b]) for a, b in groups]
         acc: list = [None]
+        self.epoch_cpu.append(0.0)
 
         def fold(i, out):         # exact integer sums: the order results arrive in does not matter
             part = Partial(tuple(out["counts"]), out["ll"], out["n"])
             acc[0] = part if acc[0] is None else acc[0] + part
+            self.epoch_cpu[-1] += out["cpu_seconds"]
             self.peak_rss[out["pid"]] = max(out["peak_rss"], self.peak_rss.get(out["pid"], 0))
 
         self.run.map(_counts_task, tasks, units, progress=self.progress, fold=fold)

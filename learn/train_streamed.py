@@ -149,6 +149,7 @@ def train_streamed(source, latents: int = 16, *, epochs: int = 10, full_epochs: 
            "smooth": list(smooth), "atoms": smoother.atoms, "relax": relax, "qbits": qbits,
            "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log, "workers": workers_used,
            "partitions": len(data.ranges), "tasks": data.tasks, "peak_rss_per_worker": peaks,
+           "e_step_cpu_s": data.epoch_cpu,
            "stored_valid_bpd": None if model.validation is None else model.validation[1]}
     return model, log
 
