@@ -45,6 +45,7 @@ import jax.numpy as jnp
 
 from pcz.coders.tree_pc import preorder
 from pcz.errors import ModelError
+from pcz.learn.partition import InMemory
 
 LN2 = math.log(2.0)
 
@@ -223,18 +224,14 @@ def _normalise(counts, alpha):
     return c / c.sum(-1, keepdims=True)
 
 
-def marginals(X: np.ndarray, K: int) -> np.ndarray:
-    """(D, K) histogram of each column, add-one smoothed and normalised."""
-    hist = np.stack([np.bincount(X[:, v], minlength=K) for v in range(X.shape[1])]) + 1.0
-    return hist / hist.sum(-1, keepdims=True)
-
-
-def _init(rng: np.random.Generator, X: np.ndarray, K: int, M: int):
-    """Random transitions; emissions = each variable's smoothed histogram, perturbed per state."""
-    D = X.shape[1]
+def _init(rng: np.random.Generator, hist: np.ndarray, M: int):
+    """Random transitions; emissions = each variable's add-one smoothed histogram ``hist``
+    (D, K), perturbed per state."""
+    D, K = hist.shape
     prior = np.full(M, 1.0 / M)
     trans = rng.dirichlet(np.ones(M), size=(D, M))
-    emit = marginals(X, K)[:, None, :] * rng.lognormal(0.0, 1.0, size=(D, M, K))
+    marg = (hist + 1.0) / (hist + 1.0).sum(-1, keepdims=True)
+    emit = marg[:, None, :] * rng.lognormal(0.0, 1.0, size=(D, M, K))
     emit /= emit.sum(-1, keepdims=True)
     return prior, trans, emit
 
@@ -341,6 +338,12 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         trainer: "Trainer | None" = None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
+    X_train may also be an object with the interface of
+    :class:`pcz.learn.partition.InMemory` (records read from a store, the full-batch
+    counts computed on Dask workers: :mod:`pcz.learn.streamed`); full-batch counts are
+    always summed over the same fixed partitions (:mod:`pcz.learn.partition`), so the
+    result does not depend on where they are computed.
+
     Returns ``((prior, trans, emit) float64 arrays of the best epoch, log)``;
     log is a list of dicts per epoch (phase, train_bpd, valid_bpd, seconds).
     ``init`` optionally gives starting (prior, trans, emit); ``smoother``
@@ -353,13 +356,14 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     Non-finite parameters or likelihoods stop training with a ModelError.
     """
     rng = np.random.default_rng(seed)
-    X_train, X_valid = np.asarray(X_train), np.asarray(X_valid)
-    D = X_train.shape[1]
+    data = X_train if hasattr(X_train, "full_counts") else InMemory(X_train)
+    X_valid = np.asarray(X_valid)
+    n, D = data.n, data.D
     if trainer is None:
-        trainer = Trainer(parent, min(batch, max(1, len(X_train))), alpha, smoother=smoother)
-    params = trainer.to_device(*(_init(rng, X_train, K, M) if init is None else init))
+        trainer = Trainer(parent, min(batch, max(1, n)), alpha, smoother=smoother)
+    params = trainer.to_device(*(_init(rng, data.histogram(K), M) if init is None else init))
     best, best_bpd, bad, log, gamma = params, math.inf, 0, [], relax
-    n, d_ln2 = len(X_train), D * LN2
+    d_ln2 = D * LN2
     phases = [("mini-batch EM", e, epochs) for e in range(epochs)]
     phases += [("full-batch EM", e, full_epochs) for e in range(full_epochs)]
     for phase, e, of in phases:
@@ -367,20 +371,22 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         if deadline is not None and t0 > deadline and log:
             break
         bar = _bar(n, f"{phase} {e + 1}/{of}", progress)
-        ll_sum, seen, acc = 0.0, 0, None
+        ll_sum, seen = 0.0, 0
         mini = phase.startswith("mini")
         eta = step + (step_end - step) * (e / max(1, epochs - 1))
-        for xt, w, count in trainer.batches(X_train, rng.permutation(n) if mini else None):
-            if mini:
+        if mini:
+            for xt, w, count in data.mini_batches(trainer, rng):
                 params, ll = trainer.step(params, xt, w, jnp.asarray(eta, trainer.dtype))
-            else:
-                counts, ll = trainer.counts(params, xt, w)
-                acc = counts if acc is None else trainer.add(acc, counts)
-            ll_sum, seen = ll_sum + float(ll), seen + count
+                ll_sum, seen = ll_sum + float(ll), seen + count
+                if bar is not None:
+                    bar.update(count)
+                    bar.set_postfix(train_bpd=f"{-ll_sum / (seen * d_ln2):.4f}")
+        else:
+            part = data.full_counts(trainer, params)
+            acc = tuple(jnp.asarray(c, trainer.dtype) for c in part.floats())
+            ll_sum, seen = part.loglik(), part.n
             if bar is not None:
-                bar.update(count)
-                bar.set_postfix(train_bpd=f"{-ll_sum / (seen * d_ln2):.4f}")
-        if not mini:
+                bar.update(seen)
             params = (trainer.m_step(acc) if gamma == 1.0 else
                       trainer.relaxed(acc, params, jnp.asarray(gamma, trainer.dtype)))
         train_bpd = -ll_sum / (seen * d_ln2)

@@ -30,7 +30,16 @@ def find_atoms(X: np.ndarray, K: int, ratio: float = 3.0) -> list[int]:
     >>> find_atoms(np.repeat([0, 1, 2, 3, 4], [10, 2, 3, 2, 8]), K=5)
     [0, 4]
     """
-    h = np.bincount(np.asarray(X).ravel(), minlength=K).astype(np.float64)
+    return atoms_of(np.bincount(np.asarray(X).ravel(), minlength=K), ratio)
+
+
+def atoms_of(hist: np.ndarray, ratio: float = 3.0) -> list[int]:
+    """:func:`find_atoms` from the histogram of the values (K,).
+
+    >>> atoms_of(np.array([10, 2, 3, 2, 8]))
+    [0, 4]
+    """
+    h = np.asarray(hist, dtype=np.float64)
     pad = np.concatenate([[0.0], h, [0.0]])
     spike = (h > ratio * pad[:-2]) & (h > ratio * pad[2:]) & (h > 0)
     return np.flatnonzero(spike).tolist()

@@ -52,15 +52,19 @@ def _peak(stats: dict) -> str:
     return f", peak {max(peaks) / 2**20:.0f} MiB per worker" if peaks else ""
 
 
+CLUSTER_OPTIONS = [       # also pcz train's (streamed training)
+    click.option("-T", "--workers", type=click.IntRange(0, 4096), default=0,
+                 help="Dask worker processes on this machine (0: one per core)."),
+    click.option("--scheduler", metavar="ADDRESS",
+                 help="Use an existing Dask cluster (tcp://HOST:PORT; its workers must see the "
+                      "same paths), or 'synchronous' to run in this process."),
+    click.option("--worker-memory", type=Size(), help="Memory limit of each local worker (default: "
+                                                      "the machine's memory shared out)."),
+]
+
+
 def _run_options(func):
-    for option in reversed([
-        click.option("-T", "--workers", type=click.IntRange(0, 4096), default=0,
-                     help="Dask worker processes on this machine (0: one per core)."),
-        click.option("--scheduler", metavar="ADDRESS",
-                     help="Use an existing Dask cluster (tcp://HOST:PORT; its workers must see the "
-                          "same paths), or 'synchronous' to run in this process."),
-        click.option("--worker-memory", type=Size(), help="Memory limit of each local worker (default: "
-                                                          "the machine's memory shared out)."),
+    for option in reversed(CLUSTER_OPTIONS + [
         click.option("-f", "--force", is_flag=True, help="Replace an existing output."),
         click.option("-q", "--quiet", count=True, help="No progress bar or summary."),
     ]):

@@ -1,4 +1,6 @@
-"""``pcz train``: learn a record model (HCLT) from a .npy or IDX file or a folder of images.
+"""``pcz train``: learn a record model (HCLT) from a .npy or IDX file or a folder of images,
+or, without loading it, from a zarr array or an HDF5 dataset (``FILE.h5:/PATH``); ``-T N`` or
+``--scheduler`` streams any of these but a folder (:mod:`pcz.learn.train_streamed`; docs/SCALE.md).
 
 With none of the tuning options, training chooses them itself on the validation split
 within ``--time-budget`` (:mod:`pcz.learn.auto`; docs/HCLT.md, "Training with no
@@ -19,9 +21,10 @@ import click
 
 from pcz import models
 from pcz.runtime import fileio
+from pcz.cli.dataset import CLUSTER_OPTIONS
 from pcz.cli.options import say
 from pcz.format.fields import MAX_MODEL, model_id
-from pcz.errors import ModelError
+from pcz.errors import InputError, ModelError
 from pcz.models.hclt import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models import short_id
 from pcz.engine.folders import folder_array
@@ -67,8 +70,36 @@ def parse_atoms(text: str) -> list[int] | None:
     return values
 
 
+def streamed_source(data: str, streaming: bool):
+    """The source to read in slices when DATA is a zarr array or an HDF5 dataset, or when
+    workers or a scheduler are given; None to load DATA into memory."""
+    path = data.rpartition(":")[0] if not os.path.exists(data) and ":" in data else data
+    if not os.path.exists(path):
+        raise InputError(f"{data}: no such file or folder")
+    head = b""
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            head = f.read(8)
+    hdf5 = os.path.isfile(path) and (path != data or head == b"\x89HDF\r\n\x1a\n")
+    zarr = os.path.isdir(path) and any(os.path.exists(os.path.join(path, n)) for n in ("zarr.json", ".zarray"))
+    if not (streaming or hdf5 or zarr):
+        return None
+    if os.path.isdir(path) and not zarr:
+        raise InputError(f"{data}: a folder of images trains in memory (without -T or --scheduler)")
+    if head[:2] == b"\x1f\x8b":
+        raise InputError(f"{data}: a gzipped record file trains in memory (without -T or --scheduler)")
+    from pcz.dataset.sources import open_source      # the dataset extra, only when streaming
+    return open_source(data)
+
+
+def _cluster(func):
+    for option in reversed(CLUSTER_OPTIONS):
+        func = option(func)
+    return func
+
+
 @click.command()
-@click.argument("data", type=click.Path(exists=True))
+@click.argument("data")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model file to write.")
 @click.option("--time-budget", default="15m", show_default=True,
               help="With no tuning options: the time training may take; the largest model that "
@@ -110,14 +141,19 @@ def parse_atoms(text: str) -> list[int] | None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
+@_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
           pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, seed,
-          force, quiet):
+          force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
-    uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images).
+    uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
+    uint8 zarr array or HDF5 dataset (FILE.h5:/PATH), read in slices, never loaded whole.
 
     With no tuning option, smoothing, over-relaxation, epochs and the number of latents
-    are chosen on the validation records within --time-budget."""
+    are chosen on the validation records within --time-budget (streamed: on a sample of
+    50,000 records within half of it, then full-batch epochs over all of them).  -T N or
+    --scheduler streams the records through Dask workers (the model is the same for
+    every number of workers)."""
     budget = parse_duration(time_budget)
     tuning = {"latents": latents, "epochs": epochs, "full_epochs": full_epochs, "step": step,
               "pseudocount": pseudocount, "smooth": smooth, "atoms": atoms, "overrelax": overrelax,
@@ -125,7 +161,9 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
     manual = any(v is not None for v in tuning.values())
     atoms = parse_atoms(atoms if atoms is not None else "auto")
     fileio.check_writable(output, force)
-    array = folder_array(data) if os.path.isdir(data) else load_array(data)
+    source = streamed_source(data, bool(workers or scheduler))
+    array = None if source is not None else folder_array(data) if os.path.isdir(data) else load_array(data)
+    cluster = {"workers": workers or os.cpu_count() or 1, "scheduler": scheduler, "worker_memory": worker_memory}
     init = None
     if init_path is not None:
         with open(init_path, "rb") as f:
@@ -133,9 +171,14 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
         if not isinstance(init, HcltModel):
             raise ModelError(f"{init_path}: not an HCLT model")
     if manual:
-        from pcz.learn.train import train as learn   # JAX: only the training command imports it
+        if source is None:
+            from pcz.learn.train import train as learn   # JAX: only the training command imports it
+            records, where = array, {}
+        else:
+            from pcz.learn.train_streamed import train_streamed as learn
+            records, where = source, cluster
         step = step or (0.5, 0.05)
-        model, log = learn(array, latents or 16, epochs=10 if epochs is None else epochs,
+        model, log = learn(records, latents or 16, **where, epochs=10 if epochs is None else epochs,
                            full_epochs=5 if full_epochs is None else full_epochs,
                            validation=0.05 if validation is None else validation, batch=batch,
                            step=step[0], step_end=step[1], alpha=1.0 if pseudocount is None else pseudocount,
@@ -143,11 +186,17 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
                            mi_samples=mi_samples, init=init, seed=seed, smooth=smooth or (0.0, 0.0),
                            atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet)
         how = ""
+    elif source is not None:
+        from pcz.learn.train_streamed import auto_streamed
+        model, log = auto_streamed(source, time_budget=budget, max_latents=max_latents, validation=validation,
+                                   seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
+                                   progress=not quiet, **cluster)
     else:
         from pcz.learn.auto import auto_train
         model, log = auto_train(array, time_budget=budget, max_latents=max_latents, validation=validation,
                                 seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
                                 progress=not quiet)
+    if not manual:
         chosen = log["chosen"]
         how = (f"; chosen on validation: smoothing {'on' if chosen['smooth'][1] else 'off'}, "
                f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "

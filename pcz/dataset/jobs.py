@@ -114,14 +114,25 @@ class Runner:
         """Worker address -> process id (empty when synchronous)."""
         return {} if self.client is None else self.client.run(os.getpid)
 
+    def share(self, value):
+        """``value`` sent once to every worker (a future that tasks may take as an argument:
+        the workers fetch it once, not once per task); the value itself when synchronous."""
+        if self.client is None:
+            return value
+        return self.client.scatter(value, broadcast=True, hash=False)
+
     def map(self, func: Callable, tasks: Sequence[tuple], units: Sequence[int],
-            progress: Callable[[int, int], None] | None = None) -> list:
+            progress: Callable[[int, int], None] | None = None,
+            fold: Callable[[int, object], None] | None = None) -> list:
         """func(*args) for every task, results in task order; ``progress(units, total)`` after
-        each task with its units (records) and the total.  The first failure cancels the rest and is raised."""
+        each task with its units (records) and the total.  With ``fold``, each result is
+        handed to ``fold(task index, result)`` as it arrives (in any order) and not kept
+        (the list holds None).  The first failure cancels the rest and is raised."""
+        keep = (lambda i, value: value) if fold is None else (lambda i, value: fold(i, value))
         if self.client is None:
             out = []
-            for args, n in zip(tasks, units):
-                out.append(_result(task(func, *args)))
+            for i, (args, n) in enumerate(zip(tasks, units)):
+                out.append(keep(i, _result(task(func, *args))))
                 if progress:
                     progress(n, sum(units))
             return out
@@ -135,7 +146,7 @@ class Runner:
             for future in distributed.as_completed(futures):
                 i = index[future.key]
                 try:
-                    out[i] = _result(future.result())
+                    out[i] = keep(i, _result(future.result()))
                 except distributed.KilledWorker:
                     raise PczError(f"task {i} killed {RETRIES + 1} workers (out of memory? "
                                    "try a larger --worker-memory)") from None
