@@ -66,25 +66,30 @@ def chunk_cost(record: Record, workers: int) -> int:
     return cost
 
 
-def plan(limit: int, model_bytes: bytes | None, threads: int, first: Record | None) -> Plan:
-    """How many workers decode within ``limit``, and the room their chunks get (see the module)."""
+def plan(limit: int, model_bytes: bytes | None, threads: int, first: Record | None, window: int = 0) -> Plan:
+    """How many workers decode within ``limit``, and the room their chunks get (see the module);
+    ``window``: what the stream's long-range window takes in this process."""
     if limit < MIN_MEMORY:
         raise LimitError(f"memory limit below the {MIN_MEMORY >> 20} MiB minimum")
-    held = READER + (len(model_bytes) if model_bytes else 0)
+    if READER + window > limit:
+        raise LimitError(f"the stream's long-range window needs {describe_bytes(window)} of memory, "
+                         f"more than the limit of {describe_bytes(limit)} allows")
+    file = len(model_bytes) if model_bytes else 0
+    held = READER + window + file
     model = models.footprint(model_bytes) if model_bytes else 0
     if held > limit:
-        raise LimitError(f"the model file of {len(model_bytes)} bytes does not fit in the memory limit")
+        raise LimitError(f"the model file of {file} bytes does not fit in the memory limit")
     if first is None:
         return Plan(1, model, max(0, limit - held - model))
     for workers in range(threads, 1, -1):
-        copies = workers * (held - READER + model)
+        copies = workers * (file + model)
         if held + copies + workers * chunk_cost(first, workers) <= limit:
             return Plan(workers, model, limit - held - copies)
     chunk = chunk_cost(first, 1)
     if held + model + chunk > limit:
         parts = [f"{describe_bytes(model)} for its model"] if model else []
         parts += [f"{describe_bytes(chunk)} for its first chunk", f"{describe_bytes(held)} for the reader"
-                  + (" and the model file" if model_bytes else "")]
+                  + (" and the model file" if model_bytes else "") + (" and the long-range window" if window else "")]
         raise LimitError(f"decoding needs at least {describe_bytes(held + model + chunk)} of memory "
                          f"({', '.join(parts)}), more than the limit of {describe_bytes(limit)}")
     return Plan(1, model, limit - held - model)

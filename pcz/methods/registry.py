@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from pcz.errors import FormatError
-from pcz.format.method_ids import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, NPY_HEADER, NPY_HEADER_TYPED,
-                                   ORDER0, ORDER0_RANS, RAW, WINDOWS)
+from pcz.format.method_ids import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, LONG, NPY_HEADER,
+                                   NPY_HEADER_TYPED, ORDER0, ORDER0_RANS, RAW, WINDOWS)
 from pcz.methods import order0
 
 
@@ -76,7 +76,8 @@ _REGISTRY: dict[int, Method] = {}
 _PROVIDERS: dict[int, str] = {HCLT: "pcz.methods.hclt", HCLT_RANS: "pcz.methods.hclt",
                               HMM: "pcz.methods.text", WINDOWS: "pcz.methods.text", HMM_MIX: "pcz.methods.text",
                               NPY_HEADER: "pcz.methods.npy_header", CM: "pcz.methods.cm",
-                              HCLT_TYPED: "pcz.methods.hclt", NPY_HEADER_TYPED: "pcz.methods.npy_header"}
+                              HCLT_TYPED: "pcz.methods.hclt", NPY_HEADER_TYPED: "pcz.methods.npy_header",
+                              LONG: "pcz.methods.long"}
 
 
 def register(method: Method) -> None:
