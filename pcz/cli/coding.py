@@ -49,6 +49,8 @@ def compress(**kw):
     windows = int(opts["windows"]) if opts["windows"] else None
     kind = models.kind_of(opts["model"])     # a model file is checked by read_model
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
+    if opts["long_range"] and (windows or records):
+        raise click.UsageError("--long matches byte streams: not with --windows or a record model")
 
     def job(source, opts):
         if records and folder.is_folder(source):      # without a record model: refused below

@@ -14,6 +14,7 @@ byte).  Charged, in bytes:
   handed on (:func:`chunk_cost`): its payload, what its method's decoder
   allocates (``Method.memory``, the output included) and, with workers, the
   copies that cross between processes;
+- the stream's long-range window, in this process (:func:`pcz.engine.long_range.window_cost`);
 - what the caller keeps of the content (``pcz.decompress`` builds all of it);
 - :data:`READER` for the container reader's own buffers.
 
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 
 from pcz import methods, models
 from pcz.errors import LimitError
+from pcz.methods import long
 from pcz.format.fields import Record
 from pcz.runtime.parallel import describe_bytes
 
@@ -51,16 +53,20 @@ class Plan:
     room: int             # what the chunks held at once may take together
 
 
-def chunk_cost(record: Record, workers: int) -> int:
+def chunk_cost(record: Record, workers: int, payload: bytes = b"") -> int:
     """What a chunk takes from when its record is read until the chunk after it has been
     handed on: its payload, its decoder's allocations (output included), and with workers
-    the payload's copies on the way to one and the output's on the way back.
+    the payload's copies on the way to one and the output's on the way back.  A long chunk's
+    decoder is charged for the inner method its payload names (the costliest without it).
 
     >>> [chunk_cost(Record(1, 1 << 20, 40, 0), workers) >> 20 for workers in (1, 4)]   # order0, 1 MiB
     [3, 5]
     """
     method = methods.get(record.method)
-    cost = record.stored + method.memory(record.size, record.stored)
+    if record.method == methods.LONG and payload:
+        cost = record.stored + long.memory(record.size, record.stored, payload[0])
+    else:
+        cost = record.stored + method.memory(record.size, record.stored)
     if workers > 1:
         cost += 2 * record.stored + 2 * record.size
     return cost

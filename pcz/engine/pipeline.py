@@ -195,7 +195,7 @@ def _decode_chunks(reader, model_bytes: bytes | None, threads: int, memory_limit
     def cost(item: tuple[Record, bytes]) -> int:
         record, payload = item
         methods.check_payload(methods.get(record.method), record.size, len(payload))
-        return budget.chunk_cost(record, plan.workers)
+        return budget.chunk_cost(record, plan.workers, payload)
 
     # a worker loads the model within what the plan charged for it; this process, within the limit
     # less the reader and the model file (the plan has refused a model that leaves no room for a chunk)

@@ -136,12 +136,13 @@ def _refuse(data: bytes, model: Any) -> None:
     return None       # a long chunk needs its matches: :func:`method` makes its encoder
 
 
-def memory(size: int, stored: int) -> int:
-    """The most a long chunk's decoding allocates: its inner method's (the largest of
-    :data:`INNER`), the match rows (24 bytes each, at most one per 3 payload bytes), the
-    literals and the chunk's output."""
-    inner = max(methods.get(i).memory(size, stored) for i in INNER)
-    return inner + 8 * stored + 2 * size
+def memory(size: int, stored: int, inner: int | None = None) -> int:
+    """The most a long chunk's decoding allocates: its inner method's (``inner``, the
+    payload's first byte; the largest of :data:`INNER` when not known or not valid), the
+    match rows (24 bytes each, at most one per 3 payload bytes), the literals and the
+    chunk's output."""
+    ids = (inner,) if inner in INNER else INNER
+    return max(methods.get(i).memory(size, stored) for i in ids) + 8 * stored + 2 * size
 
 
 # a long chunk can cover megabytes with a few bytes of matches: no floor (the work is the
