@@ -184,3 +184,14 @@ def test_a_wrong_match_is_caught_by_the_chunk_checksum(small):
     data, blob = small
     _refused(_forge(blob, 1, _long_payload([[0, 599_999, 300_000]], data[900_000:1_200_000])),
              FormatError, "checksum")
+
+
+def test_decompressobj_and_pcz_info_read_streams_with_matches(run_cli, tmp_path):
+    blob = pack(TWICE, chunk_size=300_000)
+    d = pcz.decompressobj()
+    out = b"".join(d.decompress(blob[i:i + 50_000]) for i in range(0, len(blob), 50_000))
+    assert out == TWICE and d.eof
+    path = tmp_path / "twice.pcz"
+    path.write_bytes(blob)
+    r = run_cli("info", "-v", str(path))
+    assert r.code == 0 and "long" in r.out.decode() + r.err
