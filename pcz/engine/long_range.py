@@ -32,7 +32,7 @@ from pcz.methods import long
 from pcz.methods.choose import fresh
 from pcz.runtime.parallel import describe_bytes
 
-MIN_MATCH = 64              # shorter repeats are left to the chunk models
+MIN_MATCH = 128             # shorter repeats are left to the chunk models (64 cost bytes on text)
 MIN_CONTENT = 1 << 20       # inputs up to this size are never matched
 MIN_WINDOW_LOG, MAX_WINDOW_LOG = 20, 26
 HEADER_MAX_LOG = 30         # the largest window a header may state (decoders check it against the memory limit)
