@@ -14,19 +14,23 @@ Only byte streams of more than :data:`MIN_CONTENT` bytes are matched: the chunk 
 find repeats within a chunk themselves (``cm`` has a match model), and a smaller input
 keeps exactly the bytes it had before matching existed.  The window is the smallest
 power of two that holds the input, when its size is known, between 1 MiB and
-:data:`MAX_WINDOW_LOG` (64 MiB, like ``xz -9``), else 64 MiB.
+:data:`MAX_WINDOW_LOG` (64 MiB, like ``xz -9``), else 64 MiB.  Matching runs where
+:func:`pcz.engine.encode.compress` codes a byte stream (``pcz compress``, :func:`pcz.compress`,
+:func:`pcz.compress_stream`); ``pcz.open(..., "w")`` and :func:`pcz.compressobj` write without
+it.  The encoder holds the window and a quarter more, and a hash table of at most 32 MiB.
 
->>> import os
->>> data = os.urandom(1 << 16) * 40                   # 2.5 MiB that repeat every 64 KiB
+>>> data = np.random.default_rng(0).bytes(1 << 16) * 40      # 2.5 MiB that repeat every 64 KiB
 >>> finder = Finder(21)
 >>> [len(finder.matches(data[i:i + (1 << 20)])) for i in range(0, len(data), 1 << 20)]
 [0, 1, 1]
 """
 import itertools
+import zlib
 from typing import Iterable, Iterator
 
 import numpy as np
 
+from pcz.coders.errors import CodingError
 from pcz.errors import ChecksumError, FormatError, LimitError
 from pcz.methods import long
 from pcz.methods.choose import fresh
@@ -153,10 +157,7 @@ class Window:
         return chunk
 
     def _complete(self, parts: "long.Parts", at: int) -> bytes:
-        import zlib
-
         from pcz.coders import long_match
-        from pcz.coders.errors import CodingError
         if len(parts.matches) and int(parts.matches[:, 1].max()) > self.window:
             raise FormatError("long chunk: a match reaches further back than the stream's window")
         try:
