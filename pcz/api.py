@@ -16,7 +16,7 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, compress_stream
 
 def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
              model: Any = None, embed_model: bool = False, fast: bool = False,
-             windows: int | None = None, level: int | None = None) -> bytes:
+             windows: int | None = None, level: int | None = None, long: bool | None = None) -> bytes:
     """Compress bytes into a pcz stream.
 
     ``threads`` runs chunks in that many processes (the output is identical
@@ -25,13 +25,15 @@ def compress(data: bytes, *, chunk_size: int = DEFAULT_CHUNK, threads: int = 1,
     ``level`` 1..9 trades speed for size like zstd's (default 3: context mixing at
     2-3 MB/s; 7-9 add the shipped text model's mixture, ~0.1 MB/s; the ladder is in
     :func:`pcz.methods.choose`); ``fast`` is level 1, lz-rans (LZ77 with rANS tables);
-    ``windows=W`` cuts text into Equal-Info windows of W bits.  A record model
+    ``windows=W`` cuts text into Equal-Info windows of W bits; ``long`` turns long-range
+    matching across chunks on or off (default: on at levels 2-9 for inputs over 1 MiB, so a
+    repeat up to 64 MiB back costs a few bytes; :mod:`pcz.engine.long_range`).  A record model
     (HCLT) makes ``data`` a .npy or IDX file of records.
     """
     _check_bytes(data)
     out = io.BytesIO()
     compress_stream(io.BytesIO(data), out, chunk_size=chunk_size, threads=threads, model=model,
-                    embed_model=embed_model, fast=fast, windows=windows, level=level)
+                    embed_model=embed_model, fast=fast, windows=windows, level=level, long=long)
     return out.getvalue()
 
 

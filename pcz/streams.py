@@ -26,7 +26,8 @@ def compress_stream(src: BinaryIO, dst: BinaryIO, **options) -> Stats:
     makes src a .npy/IDX record file), ``embed_model``, ``level`` (1..9, like zstd's),
     ``fast`` (level 1: lz-rans, LZ77 with rANS tables),
     ``windows`` (Equal-Info windows of that many bits), ``candidates`` (exactly these
-    chunk methods).  What is used is decided by :func:`pcz.methods.choose`.
+    chunk methods), ``long`` (long-range matching across chunks; default: on at levels
+    2-9).  What is used is decided by :func:`pcz.methods.choose`.
     """
     return encode.compress(src, dst, **options)
 

@@ -39,15 +39,19 @@ def cases(tmp_path):
     np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
     skewed = tmp_path / "skewed.bin"      # independent symbols: the mixture does not pay, order0 codes it
     skewed.write_bytes(np.random.default_rng(1).choice(16, 70000, p=[0.5] + [0.5 / 15] * 15).astype(np.uint8))
+    twice = tmp_path / "twice.bin"      # over 1 MiB, its second half a copy of its first: long chunks
+    half = np.random.default_rng(2).choice(16, 600_000, p=[0.5] + [0.5 / 15] * 15).astype(np.uint8).tobytes()
+    twice.write_bytes(half + half)
     return [("order0", skewed, ["--level", "7", "--chunk-size", "4K"], "order0"),
             ("lz-rans", binary, ["--fast", "--chunk-size", "64K"], "lz-rans"),
             ("hmm-mix", prose, ["--level", "7", "--chunk-size", "2K"], "hmm-mix"),
             ("cm", prose, ["--chunk-size", "2K"], "cm"),
             ("windows", prose, ["--windows", "32", "--chunk-size", "2K"], "windows"),
-            ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans")]
+            ("hclt-rans", records, ["--model", str(model), "--chunk-size", "4K"], "hclt-rans"),
+            ("long", twice, ["--fast", "--long", "--chunk-size", "256K"], "long")]
 
 
-CASE_NAMES = ["order0", "lz-rans", "hmm-mix", "cm", "windows", "hclt-rans"]
+CASE_NAMES = ["order0", "lz-rans", "hmm-mix", "cm", "windows", "hclt-rans", "long"]
 
 
 def env_for(name):

@@ -26,6 +26,9 @@ from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, d
                    "default 3 (see README's table).")
 @click.option("--fast", is_flag=True,
               help="Level 1: LZ77 with rANS tables (lz-rans; decodes over 100 MB/s), larger output.")
+@click.option("--long/--no-long", "long_range", default=None,
+              help="Long-range matching across chunks: repeats up to 64 MiB back cost a few bytes "
+                   "(default: on at levels 2-9, for inputs over 1 MiB).")
 def compress(**kw):
     """Compress FILES (each FILE to FILE.pcz; '-' or none: stdin to stdout).
 
@@ -46,6 +49,8 @@ def compress(**kw):
     windows = int(opts["windows"]) if opts["windows"] else None
     kind = models.kind_of(opts["model"])     # a model file is checked by read_model
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
+    if opts["long_range"] and (windows or records):
+        raise click.UsageError("--long matches byte streams: not with --windows or a record model")
 
     def job(source, opts):
         if records and folder.is_folder(source):      # without a record model: refused below
@@ -54,7 +59,8 @@ def compress(**kw):
         def work(src, dst):
             return compress_stream(src, dst, chunk_size=opts["chunk_size"], threads=opts["threads"],
                                    model=opts["model"], embed_model=opts["embed_model"],
-                                   fast=opts["fast"], windows=windows, level=opts["level"])
+                                   fast=opts["fast"], windows=windows, level=opts["level"],
+                                   long=opts["long_range"])
         name_for = record_name if records else fileio.compressed_name
         target, stats = transfer(source, opts, name_for, work, compressing=True, verify=_verify_compressed)
         say(opts, 1 if target != "-" else 2, summary(source, target, stats.original, stats.compressed))

@@ -20,6 +20,7 @@ from pcz.format import container, fields
 from pcz.format.fields import model_id
 from pcz.models import short_id
 from pcz.runtime import fileio
+from pcz.runtime.parallel import describe_bytes
 from pcz.cli.transfer import run_each
 from pcz.streams import DEFAULT_MEMORY
 
@@ -67,7 +68,9 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
             lines.append(f"  stream {i + 1}:    {reader.total} bytes, {len(reader.table)} chunks")
         checksum = (f"crc32 {reader.content_crc:08x}" if reader.compact
                     else f"blake2b-128 {reader.footer_digest.hex()}")
-        lines += [f"{pad}  format:      pcz v{reader.version}{', compact' if reader.compact else ''}",
+        log = reader.header.window_log
+        window = f", long-range window {describe_bytes(1 << log)}" if log else ""
+        lines += [f"{pad}  format:      pcz v{reader.version}{', compact' if reader.compact else ''}{window}",
                   f"{pad}  model:       {_model_line(reader.header)}",
                   f"{pad}  checksum:    {checksum}"]
         if verbose:

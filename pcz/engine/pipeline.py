@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from pcz import methods, models
-from pcz.engine import budget
+from pcz.engine import budget, long_range
 from pcz.format import container
 from pcz.format.container import Writer
 from pcz.format.fields import MAX_CHUNK, Header, Record, content_digest, model_id
 from pcz.errors import ChecksumError, LimitError, ModelError
+from pcz.methods import long
 from pcz.runtime.parallel import ordered_map
 
 DEFAULT_CHUNK = 1 << 20
@@ -93,17 +94,21 @@ def encode_segment(segment: Segment, model: Any) -> tuple[Record, bytes]:
     return Record(best_id, len(data), len(best), zlib.crc32(data)), best
 
 
-def decode_record(item: tuple[Record, bytes], model: Any) -> bytes:
+def decode_record(item: tuple[Record, bytes], model: Any) -> "bytes | long.Parts":
     """Decode one chunk and check it against its CRC32 (compact files have one for the whole content).
 
     A payload too short for the size its record states is refused before decoding
     (:func:`pcz.methods.check_payload`): the work a chunk costs stays in proportion to its bytes.
+    A long chunk comes back as its :class:`pcz.methods.long.Parts`, which the stream's
+    :class:`pcz.engine.long_range.Window` completes and checks.
     """
     record, payload = item
     method = methods.get(record.method)
     if method.needs_model and model is None:
         raise ModelError(f"chunk method {method.name} needs a model but the file names none")
     methods.check_payload(method, record.size, len(payload), model)
+    if record.method == methods.LONG:
+        return long.decode_parts(payload, record.size, model, record.crc)
     data = method.decode(payload, record.size, model)
     if len(data) != record.size or (record.crc is not None and zlib.crc32(data) != record.crc):
         raise ChecksumError("chunk checksum mismatch after decoding (file is damaged)")
@@ -116,9 +121,10 @@ class Sink:
     The content goes to :meth:`update`, its coded chunks to :meth:`put`.
     """
 
-    def __init__(self, dst: BinaryIO, model_bytes: bytes | None = None, embed_model: bool = False):
+    def __init__(self, dst: BinaryIO, model_bytes: bytes | None = None, embed_model: bool = False,
+                 window_log: int = 0):
         header = Header(model_id(model_bytes) if model_bytes else None,
-                        model_bytes if embed_model else None)
+                        model_bytes if embed_model else None, window_log)
         self.out = _CountingWriter(dst)
         self.writer = Writer(self.out, header)
         self.digest = content_digest()
@@ -141,10 +147,13 @@ class Sink:
 
 
 def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = None,
-                      embed_model: bool = False, threads: int = 1) -> Stats:
-    """Write a pcz stream of the given segments to dst."""
+                      embed_model: bool = False, threads: int = 1, window_log: int = 0) -> Stats:
+    """Write a pcz stream of the given segments to dst; ``window_log``: match a byte stream's
+    chunks against up to 2**window_log bytes before them (:mod:`pcz.engine.long_range`; 0: no)."""
     model_bytes = models.as_bytes(model)
-    sink = Sink(dst, model_bytes, embed_model)
+    if window_log:
+        window_log, segments = long_range.matched(segments, window_log)
+    sink = Sink(dst, model_bytes, embed_model, window_log)
     sink.stats.model = model_bytes
 
     def feed():
@@ -180,12 +189,13 @@ def _decode_chunks(reader, model_bytes: bytes | None, threads: int, memory_limit
     their decoded bytes, held within its room less what the caller keeps (``kept[0]``)."""
     records = reader.records()
     first = next(records, None)
-    plan = budget.plan(memory_limit, model_bytes, threads, None if first is None else first[0])
+    window = long_range.window_cost(reader.header.window_log, 0 if first is None else first[0].size)
+    plan = budget.plan(memory_limit, model_bytes, threads, None if first is None else first[0], window)
 
     def cost(item: tuple[Record, bytes]) -> int:
         record, payload = item
         methods.check_payload(methods.get(record.method), record.size, len(payload))
-        return budget.chunk_cost(record, plan.workers)
+        return budget.chunk_cost(record, plan.workers, payload)
 
     # a worker loads the model within what the plan charged for it; this process, within the limit
     # less the reader and the model file (the plan has refused a model that leaves no room for a chunk)
@@ -209,7 +219,9 @@ def iter_member(reader, *, model: Any = None, threads: int = 1, stats: Stats | N
     digest = content_digest() if digest is None else digest
     stats.model = models.resolve(reader.header, models.as_bytes(model))
     kept = [kept_before + (reader.total if reader.compact else 0) * max(retain, 1)]   # compact: held whole
-    plan, chunks = _decode_chunks(reader, stats.model, 1 if reader.compact else threads, memory_limit, kept)
+    plan, coded = _decode_chunks(reader, stats.model, 1 if reader.compact else threads, memory_limit, kept)
+    log = reader.header.window_log
+    chunks = map(long_range.Window(log).take if log else long_range.no_window, coded)
     if reader.compact:
         chunks = list(chunks)
         if zlib.crc32(b"".join(chunks)) != reader.content_crc:

@@ -6,8 +6,8 @@ import zlib
 from typing import BinaryIO, Iterator
 
 from pcz.errors import ChecksumError, FormatError, LimitError
-from pcz.format.fields import (RECORD_STRUCT, TABLE_ENTRY, DIGEST_SIZE, END_MAGIC, END_TAG, Record, check_embedded,
-                               read_exact, read_model_fields)
+from pcz.format.fields import (RECORD_STRUCT, TABLE_ENTRY, DIGEST_SIZE, END_MAGIC, END_TAG, MAX_WINDOW_LOG, Record,
+                               check_embedded, read_exact, read_model_fields)
 
 
 def write_footer(dst: BinaryIO, table: list[Record], total: int, digest: bytes) -> None:
@@ -61,12 +61,16 @@ class Reader:
         self.version, flags = start[4], start[5]
         self.max_chunk = max_chunk
         reserved = read_exact(src, 2, "header")
-        if reserved != b"\0\0":
+        if reserved[1] or (self.version < 2 and reserved[0]):     # version 1: both bytes reserved
             raise FormatError("reserved header bits are set (file is damaged or from a newer pcz)")
         self.header, fields = read_model_fields(src, flags, max_model)
         (crc,) = struct.unpack("<I", read_exact(src, 4, "header"))
         if crc != zlib.crc32(start + reserved + fields):
             raise ChecksumError("header checksum mismatch (file is damaged)")
+        self.header.window_log = reserved[0]       # version 2: the long-range window, 2**n bytes
+        if self.header.window_log > MAX_WINDOW_LOG or 0 < self.header.window_log < 10:
+            raise FormatError(f"long-range window of 2**{self.header.window_log} bytes is out of range "
+                              "(file is damaged)")
         check_embedded(self.header)
         self.table: list[Record] = []
         self.total = 0

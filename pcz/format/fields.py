@@ -24,6 +24,7 @@ KNOWN_FLAGS = {1: FLAG_MODEL | FLAG_EMBEDDED, 2: FLAG_MODEL | FLAG_EMBEDDED | FL
 END_TAG = 0xFF           # method byte that ends the chunk records
 MAX_CHUNK = 1 << 26      # largest original size of one chunk (64 MiB)
 MAX_MODEL = 1 << 28      # largest embedded model (256 MiB)
+MAX_WINDOW_LOG = 30      # largest long-range window a chunked header may state (1 GiB)
 COMPACT_LIMIT = 1 << 16  # contents of at most this many bytes use the compact framing
 MODEL_ID_SIZE = 32
 DIGEST_SIZE = 16
@@ -84,6 +85,7 @@ def overhead_bound(size: int, chunk_size: int) -> int:
 class Header:
     model_id: bytes | None = None
     model_bytes: bytes | None = None   # set when the model is embedded
+    window_log: int = 0                # chunked framing: log2 of the long-range window (0: none)
 
     def start(self, compact: bool) -> bytes:
         """Magic, version and flags."""
@@ -100,7 +102,7 @@ class Header:
 
     def to_bytes(self) -> bytes:
         """The header of the (non-compact) framing."""
-        out = self.start(compact=False) + b"\0\0" + self.model_fields()
+        out = self.start(compact=False) + bytes([self.window_log, 0]) + self.model_fields()
         return out + struct.pack("<I", zlib.crc32(out))
 
 

@@ -5,9 +5,9 @@
 >>> methods.get(methods.ORDER0).name
 'order0'
 """
-from pcz.methods.registry import LZ_RANS
-from pcz.methods.registry import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, NPY_HEADER, NPY_HEADER_TYPED,
-                                  ORDER0, ORDER0_RANS, RAW, WINDOWS, Method, check_payload, get, register)
+from pcz.methods.registry import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, LONG, LZ_RANS, NPY_HEADER,
+                                  NPY_HEADER_TYPED, ORDER0, ORDER0_RANS, RAW, WINDOWS, Method, check_payload, get,
+                                  register)
 
 __all__ = ["RAW", "ORDER0", "HCLT", "HMM", "WINDOWS", "HCLT_RANS", "HMM_MIX", "NPY_HEADER", "ORDER0_RANS", "CM",
-           "HCLT_TYPED", "NPY_HEADER_TYPED", "Method", "check_payload", "get", "register", "LZ_RANS"]
+           "HCLT_TYPED", "NPY_HEADER_TYPED", "LONG", "LZ_RANS", "Method", "check_payload", "get", "register"]

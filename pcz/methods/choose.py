@@ -20,10 +20,15 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
 - no model: the shipped text model's mixture where it beats the order-0 model on a
   sample of the input by more than the 32 bytes it costs to name the model; else order-0.
 - ``candidates``: exactly these methods (benchmarks and experiments).
+- ``long``: long-range matching across chunks (:mod:`pcz.engine.long_range`), on by
+  default at levels 2-9 for byte streams (never with ``windows`` or a record model);
+  ``long=True`` asks for it at level 1 or with ``candidates`` too.
 
 >>> plan = choose(fast=True)
 >>> plan.model, plan.candidates, plan.records
 (None, (13,), False)
+>>> choose().long, choose(fast=True).long, choose(fast=True, long=True).long
+(True, False, True)
 >>> choose(sample=lambda: b"It was the best of times, it was the worst of times. " * 4).candidates
 (1, 9)
 >>> choose(level=7, sample=lambda: b"It was the best of times, it was the worst of times. " * 4).model is not None
@@ -31,13 +36,13 @@ True
 >>> choose(level=7, sample=lambda: bytes(range(256))).model is None
 True
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
 from pcz import models
 from pcz.errors import ModelError
-from pcz.methods.registry import CM, HMM_MIX, LZ_RANS, ORDER0, Method, get
+from pcz.methods.registry import CM, HMM, HMM_MIX, LZ_RANS, ORDER0, ORDER0_RANS, RAW, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
 # --fast codes chunks this small with constriction's order-0 coder: loading the numba
@@ -54,6 +59,7 @@ class Plan:
     known: tuple | None = None     # (chunk, method id, payload) already coded while deciding
     small: Candidates | None = None  # for chunks under ``small_below`` bytes, if set (no numba start-up)
     small_below: int = SMALL
+    long: bool = False             # long-range matching across chunks (pcz.engine.long_range)
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[tuple[bytes, Candidates]]:
         """(chunk, candidates) for each chunk of a byte stream; a chunk that was coded while
@@ -69,9 +75,33 @@ class Plan:
 
 
 def choose(model: Any = None, *, sample: Callable[[], bytes] | None = None, fast: bool = False,
-           windows: int | None = None, candidates: Iterable | None = None, level: int | None = None) -> Plan:
+           windows: int | None = None, candidates: Iterable | None = None, level: int | None = None,
+           long: bool | None = None) -> Plan:
     """The :class:`Plan` for an input; ``sample()`` returns its first chunk and is called
     only when the decision depends on the data (no model, nothing forced)."""
+    plan = _choose(model, sample, fast, windows, candidates, level)
+    level = check_level(level, fast)
+    wanted = level > 1 and candidates is None if long is None else long
+    if wanted and (windows or plan.records):
+        if long:
+            raise ValueError("long-range matching codes byte streams: not with windows or a record model")
+        wanted = False
+    return replace(plan, long=bool(wanted and all(_id(c) in LONG_INNER for c in plan.candidates)))
+
+
+# the methods a long chunk's literals may be coded by (pcz.methods.long.INNER)
+LONG_INNER = (RAW, ORDER0, ORDER0_RANS, CM, HMM, HMM_MIX, LZ_RANS)
+
+
+def fresh(candidates: Candidates) -> Candidates:
+    """The candidates with any payload coded while deciding replaced by its method (for
+    other bytes than the chunk it was coded for)."""
+    return tuple(get(c.id) if isinstance(c, Method) and isinstance(c.encode, partial)
+                 and c.encode.func is _known_payload else c for c in candidates)
+
+
+def _choose(model: Any, sample: Callable[[], bytes] | None, fast: bool, windows: int | None,
+            candidates: Iterable | None, level: int | None) -> Plan:
     level = check_level(level, fast)
     if level == 1 and (windows or model is not None or candidates is not None):
         raise ValueError("fast (level 1) takes neither windows, a model nor candidates")

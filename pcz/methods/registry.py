@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from pcz.errors import FormatError
-from pcz.format.method_ids import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, NPY_HEADER, NPY_HEADER_TYPED,
-                                   ORDER0, ORDER0_RANS, RAW, WINDOWS)
-from pcz.format.method_ids import LZ_RANS
+from pcz.format.method_ids import (CM, HCLT, HCLT_RANS, HCLT_TYPED, HMM, HMM_MIX, LONG, LZ_RANS, NPY_HEADER,
+                                   NPY_HEADER_TYPED, ORDER0, ORDER0_RANS, RAW, WINDOWS)
 from pcz.methods import order0
 
 
@@ -77,8 +76,8 @@ _REGISTRY: dict[int, Method] = {}
 _PROVIDERS: dict[int, str] = {HCLT: "pcz.methods.hclt", HCLT_RANS: "pcz.methods.hclt",
                               HMM: "pcz.methods.text", WINDOWS: "pcz.methods.text", HMM_MIX: "pcz.methods.text",
                               NPY_HEADER: "pcz.methods.npy_header", CM: "pcz.methods.cm",
-                              HCLT_TYPED: "pcz.methods.hclt", NPY_HEADER_TYPED: "pcz.methods.npy_header"}
-_PROVIDERS[LZ_RANS] = "pcz.methods.lz"
+                              HCLT_TYPED: "pcz.methods.hclt", NPY_HEADER_TYPED: "pcz.methods.npy_header",
+                              LONG: "pcz.methods.long", LZ_RANS: "pcz.methods.lz"}
 
 
 def register(method: Method) -> None:

@@ -35,13 +35,13 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 # numba kernels (pcz.coders) cannot be instrumented: atheris' hooks are not typable
 # in nopython mode; they are fuzzed through their instrumented callers.
-KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "cm", "hmm_chain", "range_coder", "tree_pc",
-                                              "tree_rans", "window_coder")]
+KERNELS = [f"pcz.coders.{name}" for name in ("binary_coder", "cm", "hmm_chain", "long_match", "range_coder",
+                                              "tree_pc", "tree_rans", "window_coder")]
 with atheris.instrument_imports(include=["pcz"], exclude=KERNELS):   # exact names only
     import pcz
     from pcz import methods, models, tokens  # noqa: F401
     from pcz.format import compact  # noqa: F401  (lazily loaded otherwise)
-    from pcz.methods import cm, hclt, npy_header, text  # noqa: F401
+    from pcz.methods import cm, hclt, long, npy_header, text  # noqa: F401
     from pcz.models import hclt as hclt_model, hmm  # noqa: F401
     from pcz.engine import folders
     from pcz.errors import PczError
@@ -66,8 +66,8 @@ def roundtrip_target(data: bytes) -> None:
         raise AssertionError("round trip changed the data")
 
 
-# raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, cm, hclt-typed, npy-header-typed
-METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11)
+# raw, order0, hclt, hmm, windows, hclt-rans, hmm-mix, npy-header, cm, hclt-typed, npy-header-typed, long
+METHOD_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12)
 _MODELS = {}
 
 
@@ -90,7 +90,11 @@ def methods_target(data: bytes) -> None:
     method = methods.get(METHOD_IDS[data[0] % len(METHOD_IDS)])
     size = int.from_bytes(data[1:4], "little") % (1 << 16)
     try:
-        out = method.decode(data[4:], size, _model_for(method.id))
+        if method.id == methods.LONG:      # its literals and matches (the copying needs the content before)
+            parts = long.decode_parts(data[4:], size, _model_for(6))
+            out = b"\0" * (len(parts.literals) + int(parts.matches[:, 2].sum()))
+        else:
+            out = method.decode(data[4:], size, _model_for(method.id))
     except PczError:
         return
     if len(out) != size:
@@ -138,6 +142,16 @@ TARGETS = {"container": container_target, "folder": folder_target, "methods": me
            "model": model_target, "stream": stream_target}
 
 
+def long_file() -> bytes:
+    """A stream with long chunks (method 12, a window in its header): 1.1 MB of text
+    in chunks of 64 KiB, all but the first copied from the one before."""
+    out = io.BytesIO()
+    from pcz.engine.encode import compress
+    compress(io.BytesIO((b"Long-range matches copy from earlier chunks. " * 24000)[:1_100_000]), out,
+             chunk_size=1 << 16, fast=True, long=True)
+    return out.getvalue()
+
+
 def seeds(target: str) -> list[bytes]:
     """Valid inputs to start from: pcz files, model files, or method payloads."""
     if target == "model":
@@ -149,7 +163,7 @@ def seeds(target: str) -> list[bytes]:
         manifest = json.dumps({"version": 1, "crc": 0x352441C2, "shared": [0, 0], "names": ["a.txt", "b"],
                                "kinds": "oo", "rests": [3, 0], "params": [{}], "use": [0, 0]}).encode()
         return [folders.MAGIC + struct.pack("<I", len(manifest)) + manifest + b"abc"]
-    files = [blob for blob, _ in badfiles.base_files().values()]
+    files = [blob for blob, _ in badfiles.base_files().values()] + [long_file()]
     if target == "roundtrip":
         return files
     files += badfiles.attack_seeds()
