@@ -223,8 +223,8 @@ def encode(data: bytes, mode: int) -> bytes | None:
     """Code ``data`` (at most :data:`LIMIT` bytes) as :func:`pcz.coders.cm.encode` does; None
     when the stream is not shorter than the data.
 
-    >>> encode(b"x", 1) is None, len(encode(b"ab" * 100, 1)) < 20
-    (True, True)
+    >>> len(encode(b"ab" * 100, 1)) < 20
+    True
     """
     n = len(data)
     if n > LIMIT:

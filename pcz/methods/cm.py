@@ -37,8 +37,8 @@ def _in_python(size: int) -> bool:
     """Whether a chunk of ``size`` bytes is coded by :mod:`pcz.coders.cm_small`: it is short and
     numba's kernel is not loaded (the stream is the same either way).
 
-    >>> _in_python(SMALL), _in_python(100) == ("pcz.coders.cm" not in sys.modules)
-    (False, True)
+    >>> _in_python(100) == ("pcz.coders.cm" not in sys.modules), _in_python(SMALL)
+    (True, False)
     """
     return size < SMALL and "pcz.coders.cm" not in sys.modules
 

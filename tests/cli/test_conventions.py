@@ -368,7 +368,7 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, delay):
 @pytest.mark.parametrize("delay", [0.6, 1.5, 3.0])
 def test_ctrl_c_with_workers_is_quiet_and_quick(tmp_path, delay):
     (tmp_path / "big").write_bytes(TEXT * 600)                     # level 7: seconds per chunk
-    code, err, took = _interrupt_after(delay, ["-7", "-T2", "--chunk-size", "64K", "big"], cwd=tmp_path)
+    code, err, took = _interrupt_after(delay, ["-7", "-T2", "--no-long", "--chunk-size", "64K", "big"], cwd=tmp_path)
     assert code == 130 and err.strip() == "pcz: interrupted", err  # no worker traceback, no leak warning
     assert took < 15
     assert sorted(os.listdir(tmp_path)) == ["big"]
