@@ -9,7 +9,8 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
   ===== ============================================================================
   1     ``lz-rans`` (an LZ77 parse and rANS tables in numba, never much larger than
         order-0), or constriction's order-0 coder for chunks under 64 KiB (no numba start-up)
-  2-6   order-0 and ``cm`` (context mixing, no model file, 2-3 MB/s), the smaller wins
+  2-6   order-0 and ``cm`` (context mixing, no model file, 2-3 MB/s), the smaller wins;
+        chunks under 4 KiB run ``cm`` in plain Python (same bytes, no numba start-up)
   7-8   order-0 and the shipped text model's mixture where it pays (below), else order-0
   9     as 7-8, with ``cm`` tried too on every chunk
   ===== ============================================================================
@@ -126,7 +127,8 @@ def _choose(model: Any, sample: Callable[[], bytes] | None, fast: bool, windows:
 
 
 DEFAULT_LEVEL = 3
-TINY = 64    # chunks this short are coded by order-0 alone: loading cm's kernel (~1 s) never pays
+TINY = 64    # chunks this short are coded by order-0 alone (cm would save 0-10 % on text there;
+             # changing it would change level 3's output for such inputs)
 
 
 def check_level(level: int | None, fast: bool = False) -> int:
