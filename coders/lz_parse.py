@@ -119,28 +119,37 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         s, x, k = length_code(i - anchor)
         syms[ns] = s
         tabs[ns] = T_LL
+        counts[T_LL, s] += 1
         ns += 1
         ev[ne] = x
         en[ne] = k
         ne += 1
+        prev = data[anchor - 1] if anchor > 0 else 0
         for j in range(anchor, i):
-            syms[ns] = data[j]
-            tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+            b = data[j]
+            t = T_LIT + context[prev]
+            syms[ns] = b
+            tabs[ns] = t
+            counts[t, b] += 1
+            prev = b
             ns += 1
         s, x, k = length_code(length - MIN_MATCH)
         syms[ns] = s
         tabs[ns] = T_ML
+        counts[T_ML, s] += 1
         ns += 1
         ev[ne] = x
         en[ne] = k
         ne += 1
         if off == 0:
             syms[ns] = 0
+            counts[T_OF, 0] += 1
             ev[ne] = 0
             en[ne] = 0
         else:
             k = _log2(off)
             syms[ns] = 1 + k
+            counts[T_OF, 1 + k] += 1
             ev[ne] = off - (1 << k)
             en[ne] = k
             rep = off
@@ -149,8 +158,8 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         ne += 1
         end = i + length
         for j in range(i + 1, min(end, last + 1)):     # the matched positions join the buckets
-            h = _hash(np.uint32(data[j]) | (np.uint32(data[j + 1]) << np.uint32(8))
-                      | (np.uint32(data[j + 2]) << np.uint32(16)) | (np.uint32(data[j + 3]) << np.uint32(24)))
+            v = (v >> np.uint32(8)) | (np.uint32(data[j + 3]) << np.uint32(24))
+            h = _hash(v)
             for k in range(ways - 1, 0, -1):
                 table[h, k] = table[h, k - 1]
             table[h, 0] = j + 1
@@ -159,17 +168,39 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
     s, x, k = length_code(n - anchor)
     syms[ns] = s
     tabs[ns] = T_LL
+    counts[T_LL, s] += 1
     ns += 1
     ev[ne] = x
     en[ne] = k
     ne += 1
+    prev = data[anchor - 1] if anchor > 0 else 0
     for j in range(anchor, n):
-        syms[ns] = data[j]
-        tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+        b = data[j]
+        t = T_LIT + context[prev]
+        syms[ns] = b
+        tabs[ns] = t
+        counts[t, b] += 1
+        prev = b
         ns += 1
-    for j in range(ns):
-        counts[tabs[j], syms[j]] += 1
     return ns, ne
+
+
+@numba.njit(cache=True, nogil=True)
+def _byte_counts(data, counts):
+    for j in range(data.shape[0]):
+        counts[data[j]] += 1
+
+
+def byte_counts(data: np.ndarray) -> np.ndarray:
+    """How often each byte value occurs in ``data`` (uint8), as int64 (np.bincount without
+    its int64 copy of the data).
+
+    >>> byte_counts(np.frombuffer(b"abca", dtype=np.uint8))[97:100].tolist()
+    [2, 1, 1]
+    """
+    counts = np.zeros(256, dtype=np.int64)
+    _byte_counts(np.ascontiguousarray(data, dtype=np.uint8), counts)
+    return counts
 
 
 def parse(data: np.ndarray, context: np.ndarray, ways: int = WAYS):

@@ -74,7 +74,7 @@ def encode(data: bytes) -> bytes:
     arr = np.frombuffer(data, dtype=np.uint8)
     syms, tabs, ev, en, counts = lz_parse.parse(arr, CLASSES)
     costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (int(en.sum()) << lz_tables.FRAC)
-    if costs.min() > lz_tables.row_cost(np.bincount(arr, minlength=256)):   # matches do not pay
+    if costs.min() > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
         syms, tabs, ev, en, counts = _literal_stream(arr)
         costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT))
     mode = int(np.argmin(costs))                 # the first of equal ones
