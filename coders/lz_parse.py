@@ -28,6 +28,7 @@ machine.
 """
 import numba
 import numpy as np
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 MIN_MATCH = 4
 MAX_MATCH = 1 << 16            # longest match (the payload floor depends on it)
@@ -42,13 +43,11 @@ SKIP_SHIFT = 6                  # after 2**6 positions without a match the parse
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _log2(v):
-    k = 0
-    while v >> (k + 1):
-        k += 1
-    return k
+    """floor(log2(v)) of an integer 1 <= v < 2**63."""
+    return 63 - np.int64(leading_zeros(np.uint64(v)))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def length_code(v):
     """(symbol, extra bits, number of extra bits) of a length ``v`` >= 0."""
     if v < 16:
@@ -60,6 +59,22 @@ def length_code(v):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _hash(v):
     return np.int64(((np.uint64(v) * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)) >> np.uint64(32 - HASH_BITS))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _extend(words, data, a, i, limit):
+    """The length of the match of i at a < i, at most ``limit`` (i + limit <= n): 8 bytes at
+    a time while they all lie in the chunk, the first differing byte from the lowest set bit
+    of the difference, then byte by byte."""
+    m = 0
+    while m + 8 <= limit:
+        x = words[a + m] ^ words[i + m]
+        if x != np.uint64(0):
+            return m + (np.int64(trailing_zeros(x)) >> 3)
+        m += 8
+    while m < limit and data[a + m] == data[i + m]:
+        m += 1
+    return m
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -76,6 +91,13 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
     n = data.shape[0]
     # each bucket holds the newest positions (+ 1; 0 is empty) with its hash
     table = np.zeros((1 << HASH_BITS, ways), dtype=np.uint32)
+    # words[j]: the bytes j..j+7 as a little-endian integer (zeros past the end), built with
+    # shifts (the same on every machine): 8 bytes compared at once
+    words = np.empty(n, dtype=np.uint64)
+    acc = np.uint64(0)
+    for j in range(n - 1, -1, -1):
+        acc = (acc << np.uint64(8)) | np.uint64(data[j])
+        words[j] = acc
     ns = 0
     ne = 0
     anchor = 0
@@ -87,24 +109,16 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         while i <= last:
             # the best match at i: the repeat offset, then the bucket's positions
             limit = min(n - i, MAX_MATCH)
-            v = (np.uint32(data[i]) | (np.uint32(data[i + 1]) << np.uint32(8))
-                 | (np.uint32(data[i + 2]) << np.uint32(16)) | (np.uint32(data[i + 3]) << np.uint32(24)))
-            if rep <= i:
-                a = i - rep
-                m = 0
-                while m < limit and data[a + m] == data[i + m]:
-                    m += 1
-                if m >= MIN_MATCH:
-                    length = m
-            h = _hash(v)
+            wi = words[i]
+            if rep <= i and ((words[i - rep] ^ wi) & np.uint64(0xFFFFFFFF)) == 0:
+                length = _extend(words, data, i - rep, i, limit)
+            h = _hash(wi & np.uint64(0xFFFFFFFF))
             for k in range(ways):
                 a = np.int64(table[h, k]) - 1
                 if a < 0 or length >= limit:
                     break
                 if data[a + length] == data[i + length]:
-                    m = 0
-                    while m < limit and data[a + m] == data[i + m]:
-                        m += 1
+                    m = _extend(words, data, a, i, limit)
                     if m > length and m >= MIN_MATCH and m >= _least_length(i - a):
                         length, off = m, i - a
             for k in range(ways - 1, 0, -1):
@@ -158,8 +172,7 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         ne += 1
         end = i + length
         for j in range(i + 1, min(end, last + 1)):     # the matched positions join the buckets
-            v = (v >> np.uint32(8)) | (np.uint32(data[j + 3]) << np.uint32(24))
-            h = _hash(v)
+            h = _hash(words[j] & np.uint64(0xFFFFFFFF))
             for k in range(ways - 1, 0, -1):
                 table[h, k] = table[h, k - 1]
             table[h, 0] = j + 1
