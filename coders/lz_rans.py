@@ -109,16 +109,21 @@ def _pack(ev, en, out):
     nacc = 0
     n = 0
     for i in range(ev.shape[0]):
-        acc |= np.uint64(ev[i]) << np.uint64(nacc)
+        acc |= np.uint64(ev[i]) << np.uint64(nacc)      # nacc < 32 and en < 32: below 2**63
         nacc += en[i]
-        while nacc >= 8:
+        if nacc >= 32:                                   # 4 whole bytes, least significant first
             out[n] = np.uint8(acc & np.uint64(0xFF))
-            n += 1
-            acc >>= np.uint64(8)
-            nacc -= 8
-    if nacc > 0:
+            out[n + 1] = np.uint8((acc >> np.uint64(8)) & np.uint64(0xFF))
+            out[n + 2] = np.uint8((acc >> np.uint64(16)) & np.uint64(0xFF))
+            out[n + 3] = np.uint8((acc >> np.uint64(24)) & np.uint64(0xFF))
+            n += 4
+            acc >>= np.uint64(32)
+            nacc -= 32
+    while nacc > 0:
         out[n] = np.uint8(acc & np.uint64(0xFF))
         n += 1
+        acc >>= np.uint64(8)
+        nacc -= 8
     return n
 
 
