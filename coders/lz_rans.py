@@ -50,15 +50,21 @@ def _cum(freq: np.ndarray) -> np.ndarray:
 RCP_SHIFT = 44      # q = (x * (2**44 // f + 1)) >> 44 == x // f for x < 2**32, f < 2**12 (see _encode)
 
 
-def _encoder_table(freq: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def _encoder_table(freq):
     """Per (table, symbol): frequency, start, renormalisation limit and reciprocal, one row of
     four uint64 at index table * 256 + symbol."""
-    f = freq.astype(np.uint64).reshape(-1)
-    enc = np.zeros((f.shape[0], 4), dtype=np.uint64)
-    enc[:, 0] = f
-    enc[:, 1] = _cum(freq)[:, :256].reshape(-1)
-    enc[:, 2] = f << np.uint64(32 - PROB_BITS)
-    enc[:, 3] = (np.uint64(1 << RCP_SHIFT) // np.maximum(f, np.uint64(1))) + np.uint64(1)
+    enc = np.zeros((freq.shape[0] * 256, 4), dtype=np.uint64)
+    for t in range(freq.shape[0]):
+        c = np.uint64(0)
+        for s in range(256):
+            f = np.uint64(freq[t, s])
+            key = t * 256 + s
+            enc[key, 0] = f
+            enc[key, 1] = c
+            enc[key, 2] = f << np.uint64(32 - PROB_BITS)
+            enc[key, 3] = np.uint64(1 << RCP_SHIFT) // max(f, np.uint64(1)) + np.uint64(1)
+            c += f
     return enc
 
 
