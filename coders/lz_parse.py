@@ -62,13 +62,22 @@ def _hash(v):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _extend(words, data, a, i, limit):
+def _word(buf, p):
+    """The bytes p..p+7 of ``buf`` as a little-endian integer, built with shifts."""
+    return (np.uint64(buf[p]) | (np.uint64(buf[p + 1]) << np.uint64(8)) | (np.uint64(buf[p + 2]) << np.uint64(16))
+            | (np.uint64(buf[p + 3]) << np.uint64(24)) | (np.uint64(buf[p + 4]) << np.uint64(32))
+            | (np.uint64(buf[p + 5]) << np.uint64(40)) | (np.uint64(buf[p + 6]) << np.uint64(48))
+            | (np.uint64(buf[p + 7]) << np.uint64(56)))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _extend(padded, data, a, i, limit):
     """The length of the match of i at a < i, at most ``limit`` (i + limit <= n): 8 bytes at
     a time while they all lie in the chunk, the first differing byte from the lowest set bit
     of the difference, then byte by byte."""
     m = 0
     while m + 8 <= limit:
-        x = words[a + m] ^ words[i + m]
+        x = _word(padded, a + m) ^ _word(padded, i + m)
         if x != np.uint64(0):
             return m + (np.int64(trailing_zeros(x)) >> 3)
         m += 8
@@ -87,17 +96,13 @@ def _least_length(off):
 @numba.njit(cache=True, nogil=True)
 def _parse(data, context, ways, syms, tabs, ev, en, counts):
     """The parse, written out in one function: helpers that take arrays would cost two
-    atomic reference-count updates per call in the inner loop."""
+    atomic reference-count updates per call in the inner loop (those here are inlined)."""
     n = data.shape[0]
     # each bucket holds the newest positions (+ 1; 0 is empty) with its hash
     table = np.zeros((1 << HASH_BITS, ways), dtype=np.uint32)
-    # words[j]: the bytes j..j+7 as a little-endian integer (zeros past the end), built with
-    # shifts (the same on every machine): 8 bytes compared at once
-    words = np.empty(n, dtype=np.uint64)
-    acc = np.uint64(0)
-    for j in range(n - 1, -1, -1):
-        acc = (acc << np.uint64(8)) | np.uint64(data[j])
-        words[j] = acc
+    # the chunk and 8 zeros: 8 bytes read at once anywhere (_word)
+    padded = np.zeros(n + 8, dtype=np.uint8)
+    padded[:n] = data
     ns = 0
     ne = 0
     anchor = 0
@@ -109,9 +114,9 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         while i <= last:
             # the best match at i: the repeat offset, then the bucket's positions
             limit = min(n - i, MAX_MATCH)
-            wi = words[i]
-            if rep <= i and ((words[i - rep] ^ wi) & np.uint64(0xFFFFFFFF)) == 0:
-                length = _extend(words, data, i - rep, i, limit)
+            wi = _word(padded, i)
+            if rep <= i and ((_word(padded, i - rep) ^ wi) & np.uint64(0xFFFFFFFF)) == 0:
+                length = _extend(padded, data, i - rep, i, limit)
             h = _hash(wi & np.uint64(0xFFFFFFFF))
             for k in range(ways):
                 a = np.int64(table[h, k]) - 1
@@ -119,9 +124,9 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
                     break
                 # the first 8 bytes at once; a match is worth it from `least` bytes on
                 # (trailing_zeros: LLVM cttz with zero defined, 64 for 0: 8 bytes all equal)
-                m = min(np.int64(trailing_zeros(words[a] ^ wi)) >> 3, limit)
+                m = min(np.int64(trailing_zeros(_word(padded, a) ^ wi)) >> 3, limit)
                 if m == 8:
-                    m = _extend(words, data, a, i, limit)
+                    m = _extend(padded, data, a, i, limit)
                 least = max(length + 1, _least_length(i - a))
                 take = m >= least
                 length = m if take else length
@@ -177,7 +182,7 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         ne += 1
         end = i + length
         for j in range(i + 1, min(end, last + 1)):     # the matched positions join the buckets
-            h = _hash(words[j] & np.uint64(0xFFFFFFFF))
+            h = _hash(_word(padded, j) & np.uint64(0xFFFFFFFF))
             for k in range(ways - 1, 0, -1):
                 table[h, k] = table[h, k - 1]
             table[h, 0] = j + 1
