@@ -28,6 +28,7 @@ machine.
 """
 import numba
 import numpy as np
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 MIN_MATCH = 4
 MAX_MATCH = 1 << 16            # longest match (the payload floor depends on it)
@@ -42,13 +43,11 @@ SKIP_SHIFT = 6                  # after 2**6 positions without a match the parse
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _log2(v):
-    k = 0
-    while v >> (k + 1):
-        k += 1
-    return k
+    """floor(log2(v)) of an integer 1 <= v < 2**63."""
+    return 63 - np.int64(leading_zeros(np.uint64(v)))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def length_code(v):
     """(symbol, extra bits, number of extra bits) of a length ``v`` >= 0."""
     if v < 16:
@@ -63,6 +62,31 @@ def _hash(v):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _word(buf, p):
+    """The bytes p..p+7 of ``buf`` as a little-endian integer, built with shifts."""
+    return (np.uint64(buf[p]) | (np.uint64(buf[p + 1]) << np.uint64(8)) | (np.uint64(buf[p + 2]) << np.uint64(16))
+            | (np.uint64(buf[p + 3]) << np.uint64(24)) | (np.uint64(buf[p + 4]) << np.uint64(32))
+            | (np.uint64(buf[p + 5]) << np.uint64(40)) | (np.uint64(buf[p + 6]) << np.uint64(48))
+            | (np.uint64(buf[p + 7]) << np.uint64(56)))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _extend(padded, data, a, i, limit):
+    """The length of the match of i at a < i, at most ``limit`` (i + limit <= n): 8 bytes at
+    a time while they all lie in the chunk, the first differing byte from the lowest set bit
+    of the difference, then byte by byte."""
+    m = 0
+    while m + 8 <= limit:
+        x = _word(padded, a + m) ^ _word(padded, i + m)
+        if x != np.uint64(0):
+            return m + (np.int64(trailing_zeros(x)) >> 3)
+        m += 8
+    while m < limit and data[a + m] == data[i + m]:
+        m += 1
+    return m
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _least_length(off):
     """The shortest match worth coding at this offset: a far one costs more extra bits than
     a few literals (about 4-5 bits each in text)."""
@@ -72,10 +96,13 @@ def _least_length(off):
 @numba.njit(cache=True, nogil=True)
 def _parse(data, context, ways, syms, tabs, ev, en, counts):
     """The parse, written out in one function: helpers that take arrays would cost two
-    atomic reference-count updates per call in the inner loop."""
+    atomic reference-count updates per call in the inner loop (those here are inlined)."""
     n = data.shape[0]
     # each bucket holds the newest positions (+ 1; 0 is empty) with its hash
     table = np.zeros((1 << HASH_BITS, ways), dtype=np.uint32)
+    # the chunk and 8 zeros: 8 bytes read at once anywhere (_word)
+    padded = np.zeros(n + 8, dtype=np.uint8)
+    padded[:n] = data
     ns = 0
     ne = 0
     anchor = 0
@@ -87,26 +114,23 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         while i <= last:
             # the best match at i: the repeat offset, then the bucket's positions
             limit = min(n - i, MAX_MATCH)
-            v = (np.uint32(data[i]) | (np.uint32(data[i + 1]) << np.uint32(8))
-                 | (np.uint32(data[i + 2]) << np.uint32(16)) | (np.uint32(data[i + 3]) << np.uint32(24)))
-            if rep <= i:
-                a = i - rep
-                m = 0
-                while m < limit and data[a + m] == data[i + m]:
-                    m += 1
-                if m >= MIN_MATCH:
-                    length = m
-            h = _hash(v)
+            wi = _word(padded, i)
+            if rep <= i and ((_word(padded, i - rep) ^ wi) & np.uint64(0xFFFFFFFF)) == 0:
+                length = _extend(padded, data, i - rep, i, limit)
+            h = _hash(wi & np.uint64(0xFFFFFFFF))
             for k in range(ways):
                 a = np.int64(table[h, k]) - 1
                 if a < 0 or length >= limit:
                     break
-                if data[a + length] == data[i + length]:
-                    m = 0
-                    while m < limit and data[a + m] == data[i + m]:
-                        m += 1
-                    if m > length and m >= MIN_MATCH and m >= _least_length(i - a):
-                        length, off = m, i - a
+                # the first 8 bytes at once; a match is worth it from `least` bytes on
+                # (trailing_zeros: LLVM cttz with zero defined, 64 for 0: 8 bytes all equal)
+                m = min(np.int64(trailing_zeros(_word(padded, a) ^ wi)) >> 3, limit)
+                if m == 8:
+                    m = _extend(padded, data, a, i, limit)
+                least = max(length + 1, _least_length(i - a))
+                take = m >= least
+                length = m if take else length
+                off = i - a if take else off
             for k in range(ways - 1, 0, -1):
                 table[h, k] = table[h, k - 1]
             table[h, 0] = i + 1
@@ -119,28 +143,37 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         s, x, k = length_code(i - anchor)
         syms[ns] = s
         tabs[ns] = T_LL
+        counts[T_LL, s] += 1
         ns += 1
         ev[ne] = x
         en[ne] = k
         ne += 1
+        prev = data[anchor - 1] if anchor > 0 else 0
         for j in range(anchor, i):
-            syms[ns] = data[j]
-            tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+            b = data[j]
+            t = T_LIT + context[prev]
+            syms[ns] = b
+            tabs[ns] = t
+            counts[t, b] += 1
+            prev = b
             ns += 1
         s, x, k = length_code(length - MIN_MATCH)
         syms[ns] = s
         tabs[ns] = T_ML
+        counts[T_ML, s] += 1
         ns += 1
         ev[ne] = x
         en[ne] = k
         ne += 1
         if off == 0:
             syms[ns] = 0
+            counts[T_OF, 0] += 1
             ev[ne] = 0
             en[ne] = 0
         else:
             k = _log2(off)
             syms[ns] = 1 + k
+            counts[T_OF, 1 + k] += 1
             ev[ne] = off - (1 << k)
             en[ne] = k
             rep = off
@@ -149,8 +182,7 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
         ne += 1
         end = i + length
         for j in range(i + 1, min(end, last + 1)):     # the matched positions join the buckets
-            h = _hash(np.uint32(data[j]) | (np.uint32(data[j + 1]) << np.uint32(8))
-                      | (np.uint32(data[j + 2]) << np.uint32(16)) | (np.uint32(data[j + 3]) << np.uint32(24)))
+            h = _hash(_word(padded, j) & np.uint64(0xFFFFFFFF))
             for k in range(ways - 1, 0, -1):
                 table[h, k] = table[h, k - 1]
             table[h, 0] = j + 1
@@ -159,17 +191,39 @@ def _parse(data, context, ways, syms, tabs, ev, en, counts):
     s, x, k = length_code(n - anchor)
     syms[ns] = s
     tabs[ns] = T_LL
+    counts[T_LL, s] += 1
     ns += 1
     ev[ne] = x
     en[ne] = k
     ne += 1
+    prev = data[anchor - 1] if anchor > 0 else 0
     for j in range(anchor, n):
-        syms[ns] = data[j]
-        tabs[ns] = T_LIT + context[data[j - 1] if j > 0 else 0]
+        b = data[j]
+        t = T_LIT + context[prev]
+        syms[ns] = b
+        tabs[ns] = t
+        counts[t, b] += 1
+        prev = b
         ns += 1
-    for j in range(ns):
-        counts[tabs[j], syms[j]] += 1
     return ns, ne
+
+
+@numba.njit(cache=True, nogil=True)
+def _byte_counts(data, counts):
+    for j in range(data.shape[0]):
+        counts[data[j]] += 1
+
+
+def byte_counts(data: np.ndarray) -> np.ndarray:
+    """How often each byte value occurs in ``data`` (uint8), as int64 (np.bincount without
+    its int64 copy of the data).
+
+    >>> byte_counts(np.frombuffer(b"abca", dtype=np.uint8))[97:100].tolist()
+    [2, 1, 1]
+    """
+    counts = np.zeros(256, dtype=np.int64)
+    _byte_counts(np.ascontiguousarray(data, dtype=np.uint8), counts)
+    return counts
 
 
 def parse(data: np.ndarray, context: np.ndarray, ways: int = WAYS):

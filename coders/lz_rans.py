@@ -47,27 +47,57 @@ def _cum(freq: np.ndarray) -> np.ndarray:
     return cum
 
 
+RCP_SHIFT = 44      # q = (x * (2**44 // f + 1)) >> 44 == x // f for x < 2**32, f < 2**12 (see _encode)
+
+
 @numba.njit(cache=True, nogil=True)
-def _encode(syms, tabs, freq, cum, words):
-    x0 = np.uint32(RANS_L)
-    x1 = np.uint32(RANS_L)
-    n = 0
-    for i in range(syms.shape[0] - 1, -1, -1):
-        s = syms[i]
-        t = tabs[i]
-        f = np.uint32(freq[t, s])
-        xs = x1 if i & 1 else x0
-        limit = f << np.uint32(32 - PROB_BITS)
-        while xs >= limit:
-            words[n] = np.uint16(xs & np.uint32(0xFFFF))
-            n += 1
-            xs >>= np.uint32(16)
-        q = xs // f                                # 32-bit division: states stay below 2**32
-        xs = (q << np.uint32(PROB_BITS)) + (xs - q * f) + np.uint32(cum[t, s])
-        if i & 1:
-            x1 = xs
-        else:
-            x0 = xs
+def _encoder_table(freq):
+    """Per (table, symbol): frequency, start, renormalisation limit and reciprocal, one row of
+    four uint64 at index table * 256 + symbol."""
+    enc = np.zeros((freq.shape[0] * 256, 4), dtype=np.uint64)
+    for t in range(freq.shape[0]):
+        c = np.uint64(0)
+        for s in range(256):
+            f = np.uint64(freq[t, s])
+            key = t * 256 + s
+            enc[key, 0] = f
+            enc[key, 1] = c
+            enc[key, 2] = f << np.uint64(32 - PROB_BITS)
+            enc[key, 3] = np.uint64(1 << RCP_SHIFT) // max(f, np.uint64(1)) + np.uint64(1)
+            c += f
+    return enc
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put(xs, key, enc, words, n):
+    """Encode the symbol at row ``key`` of ``enc`` into state xs; words fill ``words`` from the
+    end.  With x < f * 2**20 (after the renormalisation) and f < 2**12, x * r stays below 2**64
+    and floor(x * r / 2**44) = floor(x / f) exactly: r = 2**44 // f + 1 exceeds 2**44 / f by at
+    most 1, an error of at most x / 2**44 < 1 / f, less than x / f is short of the next integer."""
+    while xs >= enc[key, 2]:
+        n -= 1
+        words[n] = np.uint16(xs & np.uint64(0xFFFF))
+        xs >>= np.uint64(16)
+    f = enc[key, 0]
+    q = (xs * enc[key, 3]) >> np.uint64(RCP_SHIFT)
+    return (q << np.uint64(PROB_BITS)) + (xs - q * f) + enc[key, 1], n
+
+
+@numba.njit(cache=True, nogil=True)
+def _encode(syms, tabs, enc, words):
+    """Symbols from the last to the first, symbol i through state i mod 2; returns the index in
+    ``words`` where the words (in decoding order) start and the two states."""
+    x0 = np.uint64(RANS_L)
+    x1 = np.uint64(RANS_L)
+    n = words.shape[0]
+    i = syms.shape[0] - 1
+    if i >= 0 and (i & 1) == 0:
+        x0, n = _put(x0, np.int64(tabs[i]) * 256 + np.int64(syms[i]), enc, words, n)
+        i -= 1
+    while i > 0:
+        x1, n = _put(x1, np.int64(tabs[i]) * 256 + np.int64(syms[i]), enc, words, n)
+        x0, n = _put(x0, np.int64(tabs[i - 1]) * 256 + np.int64(syms[i - 1]), enc, words, n)
+        i -= 2
     return n, x0, x1
 
 
@@ -75,8 +105,8 @@ def encode(syms: np.ndarray, tabs: np.ndarray, freq: np.ndarray) -> tuple[np.nda
     """(words in decoding order, state 0, state 1) of the symbols under the tables ``freq``."""
     freq = np.ascontiguousarray(freq, dtype=np.uint32)
     words = np.empty(2 * len(syms) + 4, dtype=np.uint16)
-    n, x0, x1 = _encode(syms, tabs, freq, _cum(freq), words)
-    return words[:n][::-1].copy(), int(x0), int(x1)
+    n, x0, x1 = _encode(syms, tabs, _encoder_table(freq), words)
+    return words[n:], int(x0), int(x1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -85,16 +115,21 @@ def _pack(ev, en, out):
     nacc = 0
     n = 0
     for i in range(ev.shape[0]):
-        acc |= np.uint64(ev[i]) << np.uint64(nacc)
+        acc |= np.uint64(ev[i]) << np.uint64(nacc)      # nacc < 32 and en < 32: below 2**63
         nacc += en[i]
-        while nacc >= 8:
+        if nacc >= 32:                                   # 4 whole bytes, least significant first
             out[n] = np.uint8(acc & np.uint64(0xFF))
-            n += 1
-            acc >>= np.uint64(8)
-            nacc -= 8
-    if nacc > 0:
+            out[n + 1] = np.uint8((acc >> np.uint64(8)) & np.uint64(0xFF))
+            out[n + 2] = np.uint8((acc >> np.uint64(16)) & np.uint64(0xFF))
+            out[n + 3] = np.uint8((acc >> np.uint64(24)) & np.uint64(0xFF))
+            n += 4
+            acc >>= np.uint64(32)
+            nacc -= 32
+    while nacc > 0:
         out[n] = np.uint8(acc & np.uint64(0xFF))
         n += 1
+        acc >>= np.uint64(8)
+        nacc -= 8
     return n
 
 

@@ -158,3 +158,13 @@ def test_the_widest_tables_fit_their_stated_size():
     buf = np.zeros(4 * lz_tables.TABLE_BYTES + 64, dtype=np.uint8)
     n = lz_tables.write_tables(freq, buf)
     assert n <= 4 * lz_tables.TABLE_BYTES and not buf[n:].any()
+
+
+def test_the_encoders_reciprocals_divide_exactly_at_the_edges():
+    f = np.arange(1, lz_rans.TOTAL, dtype=np.uint64)[:, None]
+    r = (np.uint64(1 << lz_rans.RCP_SHIFT) // f) + np.uint64(1)
+    k = np.array([0, 1, 2, 3, 1000, (1 << 20) - 2, (1 << 20) - 1, 1 << 20], dtype=np.uint64)[None, :]
+    for x in (f * k - np.uint64(1), f * k, f * k + f - np.uint64(1)):     # around every multiple
+        x = np.minimum(x, f * np.uint64(1 << 20) - np.uint64(1))          # states stay below f * 2**20
+        q = (x * r) >> np.uint64(lz_rans.RCP_SHIFT)
+        assert (q == x // f).all()
