@@ -13,8 +13,10 @@ options"):
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
 5. **Latents**: from the seconds per epoch measured at M = 8, scaled by M(M + K/8)
-   (transitions and emissions), the largest M = 8 * 2^k (at most ``max_latents``) is
-   chosen whose growth fits in what is left of the budget: each doubling (its states
+   (transitions and emissions), the largest M = 8 * 2^k (at most ``max_latents``, and
+   small enough that files coded with the model decode within the decoder's default
+   memory limit of 512 MiB: M = 32 for 28x28 images of 256 levels) is chosen whose
+   growth fits in what is left of the budget: each doubling (its states
    copied, :func:`pcz.learn.train.grow`) 3 mini-batch epochs of step 0.2 to 0.05 and 3
    full-batch epochs, the last size 10 full-batch epochs at least.  After each doubling
    the plan is made again with the measured ratio of the seconds per epoch of the last
@@ -40,7 +42,8 @@ import time
 import numpy as np
 
 from pcz.errors import InputError
-from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel
+from pcz.engine.pipeline import DEFAULT_MEMORY
+from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
 from pcz.learn.smoothing import Smoother, find_atoms
@@ -77,6 +80,21 @@ def _params_count(D: int, M: int, K: int) -> int:
     return M + (D - 1) * M * M + D * M * K
 
 
+def _decodes_by_default(D: int, M: int, K: int, qbits: int) -> bool:
+    """Whether files coded with such a model decode within the decoder's default memory
+    limit (``--memory``, 512 MiB): the coding tables, the model file (at most qbits/8
+    bytes a parameter) and 32 MiB for the reader and a chunk.
+
+    >>> _decodes_by_default(784, 32, 256, 20), _decodes_by_default(784, 64, 256, 20)
+    (True, False)
+    """
+    return working_bytes(D, K, M, qbits) + -(-qbits // 8) * _params_count(D, M, K) + (32 << 20) <= DEFAULT_MEMORY
+
+
+def _may_grow(D: int, M: int, K: int, qbits: int) -> bool:
+    return _params_count(D, M, K) <= MAX_VALUES and _decodes_by_default(D, M, K, qbits)
+
+
 def _stage(M: int, log: list[dict], seconds: float, timed: list[dict], runs: int) -> dict:
     """A size tried: its validation bits per value, epochs, and what its epochs cost."""
     return {"M": M, "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
@@ -85,7 +103,7 @@ def _stage(M: int, log: list[dict], seconds: float, timed: list[dict], runs: int
             "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
 
 
-def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float) -> int:
+def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float, qbits: int = 20) -> int:
     """The largest M (the last size tried times a power of 2) whose growth fits before the
     deadline: each doubling 3 mini-batch and 3 full-batch epochs, the last one 10 full-batch
     epochs; seconds per epoch scaled from the last size tried by M(M + K/8), or by the
@@ -99,7 +117,7 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float)
     if len(stages) > 1 and stages[-2]["full_s"]:
         measured = min(4.0, max(1.0, t_full / stages[-2]["full_s"]))
     remaining, spent, best = deadline - time.perf_counter(), 0.0, M
-    while 2 * M <= max_latents and _params_count(D, 2 * M, K) <= MAX_VALUES:
+    while 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits):
         ratio = measured or (2 * M * (2 * M + K / 8)) / (M * (M + K / 8))
         t_mini, t_full = t_mini * ratio, t_full * ratio
         if spent + last["overhead_s"] + GROW_MINI * t_mini + FINAL_FULL * t_full > remaining:
@@ -160,7 +178,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     every = [e for t in trials for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
     stages = [_stage(M, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + 2)]
     best = (stages[0]["valid_bpd"], params, M)
-    target, stop = _plan(stages, K, D, max_latents, deadline), None
+    target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
     say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
     while M < target:
         if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
@@ -176,9 +194,10 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         if stages[-1]["valid_bpd"] < best[0]:
             best = (stages[-1]["valid_bpd"], params, M)
         if not final:
-            target = max(M, _plan(stages, K, D, max_latents, deadline))
+            target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))
     stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
                     else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
+                    else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
                     else "the time budget")
     if not (best[2] == M and stages[-1]["full_epochs"] > SHORT_FULL):   # full-batch EM to the end
         t0 = time.perf_counter()

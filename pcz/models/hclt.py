@@ -354,6 +354,16 @@ def footprint(data: bytes) -> int:
     32
     """
     version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
+    return len(data) + working_bytes(D, K, M, qbits, version)
+
+
+def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:
+    """:func:`footprint` without the file itself: what coding with a model of this shape
+    takes (also what :mod:`pcz.learn.auto` keeps under the decoder's default memory limit).
+
+    >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 32, 20) >> 20
+    (620, 301)
+    """
     n = M + (D - 1) * M * M + D * M * K
     trans, emit, cdf = D * M * M, D * M * K, D * (K + 1) * M
     body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
@@ -361,7 +371,7 @@ def footprint(data: bytes) -> int:
     coders = 8 * trans + 4 * cdf + 8 * trans                            # TreeCoder's Tt and CDFs, TreeWalk's Tt
     building = 8 * emit + 8 * cdf + 8 * emit                            # TreeCoder: E, C and the cumulative sum
     messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
-    return len(data) + kept + max(body, coders + building + messages)
+    return kept + max(body, coders + building + messages)
 
 
 def load(data: bytes) -> HcltModel:
