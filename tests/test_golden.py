@@ -4,12 +4,12 @@ A failure means the bitstream changed.  If that is deliberate, bump the
 format version, keep the old fixtures as decode-only ones, and regenerate with
 ``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden.py``.
 """
-import json
 import os
 
 import pytest
 
 import pcz
+from golden_helpers import load_streams
 
 HERE = os.path.join(os.path.dirname(__file__), "golden")
 GOLDEN = os.path.join(HERE, "core-v2.json")
@@ -53,11 +53,7 @@ MIX0_CASES = V1_CASES + ["large", "large-chunked"]
 
 
 def load(path=GOLDEN):
-    if os.environ.get("PCZ_REGEN_GOLDEN") and path == GOLDEN:
-        with open(GOLDEN, "w") as f:
-            json.dump({k: pcz.compress(d, **kw).hex() for k, (d, kw) in CASES.items()}, f, indent=1)
-    with open(path) as f:
-        return {k: bytes.fromhex(v) for k, v in json.load(f).items()}
+    return load_streams(path, CASES if path == GOLDEN else None)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -5,7 +5,6 @@ A failure means the long chunks' bitstream, the match finder's choices or the he
 changed.  If that is deliberate, bump the version, keep the old bytes as decode-only
 fixtures, and regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden_long.py``.
 """
-import json
 import os
 
 import pytest
@@ -14,6 +13,7 @@ import pcz
 from pcz import methods
 
 import badfiles
+from golden_helpers import load_streams
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "long.json")
 TEXT = b"the quick brown fox jumps over the lazy dog\n"
@@ -29,11 +29,7 @@ CASES = {
 
 
 def load():
-    if os.environ.get("PCZ_REGEN_GOLDEN"):
-        with open(GOLDEN, "w") as f:
-            json.dump({k: pcz.compress(d, **kw).hex() for k, (d, kw) in CASES.items()}, f, indent=1)
-    with open(GOLDEN) as f:
-        return {k: bytes.fromhex(v) for k, v in json.load(f).items()}
+    return load_streams(GOLDEN, CASES)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
