@@ -153,7 +153,8 @@ class TreeWalk:
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
         self.T = np.ascontiguousarray(T, dtype=np.float64)
         self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
-        self.E = np.ascontiguousarray(E, dtype=np.float64)
+        E = np.asarray(E)      # float32 stays float32 (each value widens exactly in the products)
+        self.E = np.ascontiguousarray(E, dtype=np.float32 if E.dtype == np.float32 else np.float64)
         self.tidx = np.arange(n, dtype=np.int32) if tidx is None else np.asarray(tidx, dtype=np.int32)
         self.eidx = np.arange(n, dtype=np.int32) if eidx is None else np.asarray(eidx, dtype=np.int32)
         M, K = self.E.shape[1], self.E.shape[2]

@@ -197,6 +197,26 @@ def lockstep_group(levels: int, M: int) -> int:
     return max(1, min(GROUP_RECORDS, GROUP_VALUES // (levels * M)))
 
 
+def cumulative(E, scale=1.0) -> np.ndarray:
+    """The coder's table C (D, K + 1, M), float32: ``C[v, k, m] = scale * sum_{j<k} E[v, m, j]``
+    and ``C[v, K] = 1``, built one node at a time (no float64 copy of all the emissions).
+    E may hold a quantised model's integer rows with ``scale = 2^-qbits``: every partial sum
+    is then a multiple of 2^-qbits in [0, 1], exact in float64 and in float32 (qbits <= 24),
+    so the table is the same whichever form E comes in; for any other input the float32
+    rounding is monotone, so each CDF stays valid.
+
+    >>> cumulative(np.array([[[1, 2, 1]]]), 0.25)[0].ravel().tolist()
+    [0.0, 0.25, 0.75, 1.0]
+    """
+    D, M, K = np.shape(E)
+    C = np.empty((D, K + 1, M), dtype=np.float32)
+    for v in range(D):
+        C[v, 0] = 0.0
+        C[v, 1:] = np.cumsum(np.asarray(E[v], dtype=np.float64).T, axis=0) * scale
+        C[v, K] = 1.0                  # exact: a row of quantised emissions sums to one
+    return C
+
+
 class TreeCoder:
     """Encode and decode (B, D) uint8 record batches under a tree-shaped latent PC.
 
@@ -210,7 +230,7 @@ class TreeCoder:
 
     tile = TILE
 
-    def __init__(self, parent, prior, T, E, order=None, depth=None):
+    def __init__(self, parent, prior, T, E, order=None, depth=None, scale=1.0):
         parent = np.asarray(parent)
         if order is None or depth is None:
             order, depth = preorder(parent)
@@ -220,15 +240,7 @@ class TreeCoder:
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
         self.T = np.ascontiguousarray(T, dtype=np.float64)
         self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
-        E = np.asarray(E, dtype=np.float64)
-        D, M, K = E.shape
-        C = np.zeros((D, K + 1, M))
-        C[:, 1:] = np.cumsum(np.swapaxes(E, 1, 2), axis=1)
-        C[:, K] = 1.0                  # exact: a row of quantised emissions sums to one
-        # float32 halves the memory and is exact for quantised emissions (multiples of
-        # 2^-qbits in [0, 1], qbits <= 24: at most 24 significant bits); for any other
-        # input the rounding is monotone, so the CDF stays valid
-        self.C = C.astype(np.float32)
+        self.C = cumulative(E, scale)
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, self.prior.shape[0])
 

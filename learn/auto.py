@@ -15,7 +15,7 @@ options"):
 5. **Latents**: from the seconds per epoch measured at M = 8, scaled by M(M + K/8)
    (transitions and emissions), the largest M = 8 * 2^k (at most ``max_latents``, and
    small enough that files coded with the model decode within the decoder's default
-   memory limit of 512 MiB: M = 32 for 28x28 images of 256 levels) is chosen whose
+   memory limit of 512 MiB: M = 64 for 28x28 images of 256 levels) is chosen whose
    growth fits in what is left of the budget: each doubling (its states
    copied, :func:`pcz.learn.train.grow`) 3 mini-batch epochs of step 0.2 to 0.05 and 3
    full-batch epochs, the last size 10 full-batch epochs at least.  After each doubling
@@ -23,7 +23,7 @@ options"):
    two sizes; growing stops early when a doubling gains under 0.001 bits per value on the
    validation records.
 6. **Epochs**: the last size (or the best one, if growing stopped early) gets full-batch
-   EM until the validation bits per value stop falling (patience 2, at most 30 epochs)
+   EM until the validation bits per value stop falling (patience 2, at most 200 epochs)
    or the budget is spent: no epoch starts after it.  The model of the best validation
    bits per value is stored.
 
@@ -53,7 +53,7 @@ from pcz.learn.train import grow, split, store
 START_M = 8
 SMOOTH = (1.0, 1.0)
 RELAX = 1.7
-FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 30
+FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
 DEFAULT_BUDGET = 15 * 60.0
 
@@ -85,7 +85,7 @@ def _decodes_by_default(D: int, M: int, K: int, qbits: int) -> bool:
     limit (``--memory``, 512 MiB): the coding tables, the model file (at most qbits/8
     bytes a parameter) and 32 MiB for the reader and a chunk.
 
-    >>> _decodes_by_default(784, 32, 256, 20), _decodes_by_default(784, 64, 256, 20)
+    >>> _decodes_by_default(784, 64, 256, 20), _decodes_by_default(784, 128, 256, 20)
     (True, False)
     """
     return working_bytes(D, K, M, qbits) + -(-qbits // 8) * _params_count(D, M, K) + (32 << 20) <= DEFAULT_MEMORY

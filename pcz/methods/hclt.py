@@ -159,9 +159,9 @@ _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDict
 def _coder(model) -> TreeCoder:
     coder = _CODERS.get(model)
     if coder is None:
-        # the dequantised emission, not kept: the coder keeps its own CDF table
+        # from the integer emissions, node by node: the coder keeps only its own CDF table
         coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.transition,
-                                           model.emit_q / model.one, model.order, model.depth)
+                                           model.emit_q, model.order, model.depth, 1.0 / model.one)
     return coder
 
 

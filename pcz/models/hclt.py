@@ -146,6 +146,14 @@ class HcltModel:
         return self.emit_q / self.one
 
     @cached_property
+    def emission32(self) -> np.ndarray:
+        """:attr:`emission` in float32, what the walk keeps: exact (multiples of 2^-qbits,
+        qbits <= 24), so its float64 products are the same, in half the memory."""
+        E = self.emit_q.astype(np.float32)          # integers up to 2^24: exact
+        E *= np.float32(1.0 / self.one)
+        return E
+
+    @cached_property
     def order(self) -> np.ndarray:
         """The coding order: depth-first pre-order of the tree."""
         return preorder(self.parent)[0]
@@ -289,7 +297,7 @@ class HcltModel:
         """The exact pre-order conditionals of ``batch`` records in lockstep
         (:class:`pcz.coders.tree_pc.TreeWalk` over the dequantised parameters)."""
         from pcz.coders.tree_pc import TreeWalk      # numba: imported when records are coded
-        return TreeWalk(self.parent, self.prior, self.transition, self.emission, batch,
+        return TreeWalk(self.parent, self.prior, self.transition, self.emission32, batch,
                         order=self.order, depth=self.depth)
 
     def describe(self) -> str:
@@ -361,15 +369,15 @@ def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:
     """:func:`footprint` without the file itself: what coding with a model of this shape
     takes (also what :mod:`pcz.learn.auto` keeps under the decoder's default memory limit).
 
-    >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 32, 20) >> 20
-    (620, 301)
+    >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 128, 20) >> 20
+    (277, 719)
     """
     n = M + (D - 1) * M * M + D * M * K
     trans, emit, cdf = D * M * M, D * M * K, D * (K + 1) * M
     body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
-    kept = 4 * n + 4 * trans + 8 * trans + 8 * emit + 200 * D           # quantised, dequantised, order
+    kept = 4 * n + 4 * trans + 8 * trans + 4 * emit + 200 * D           # quantised, dequantised, order
     coders = 8 * trans + 4 * cdf + 8 * trans                            # TreeCoder's Tt and CDFs, TreeWalk's Tt
-    building = 8 * emit + 8 * cdf + 8 * emit                            # TreeCoder: E, C and the cumulative sum
+    building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
     messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
     return kept + max(body, coders + building + messages)
 
