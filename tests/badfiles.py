@@ -72,7 +72,8 @@ def _model_fields(p) -> bytes:
 def _parse_model_fields(blob: bytes, flags: int, pos: int) -> tuple[bytes, int | None, bytes, int]:
     mid, mlen, model = b"", None, b""
     if flags & fields.FLAG_MODEL:
-        mid, pos = blob[pos:pos + 32], pos + 32
+        size = fields.SHORT_ID_SIZE if flags & fields.FLAG_SHORT_ID else fields.MODEL_ID_SIZE
+        mid, pos = blob[pos:pos + size], pos + size
     if flags & fields.FLAG_EMBEDDED:
         (mlen,) = struct.unpack_from("<I", blob, pos)
         model, pos = blob[pos + 4:pos + 4 + mlen], pos + 4 + mlen

@@ -17,6 +17,7 @@ GOLDEN_V1 = os.path.join(HERE, "core.json")      # format version 1: decode-only
 GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (no APMs): decode-only
 GOLDEN_LEVEL7 = os.path.join(HERE, "core-v2-level7.json")    # made when level 7 was the default: decode-only
 GOLDEN_ORDER0_RANS = os.path.join(HERE, "core-v2-order0-rans.json")  # when --fast was order0-rans: decode-only
+GOLDEN_LONG_ID = os.path.join(HERE, "core-v2-long-id.json")  # compact files naming their model in 32 bytes: decode-only
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 
 
@@ -88,3 +89,11 @@ def test_files_made_when_fast_was_order0_rans_still_decode():
     blob = load(GOLDEN_ORDER0_RANS)["fast-large"]
     assert blob[4] == 2
     assert pcz.decompress(blob) == TEXT * 400
+
+
+@pytest.mark.parametrize("name", sorted(load(GOLDEN_LONG_ID)))
+def test_compact_files_with_a_32_byte_model_id_still_decode(name):
+    blob = load(GOLDEN_LONG_ID)[name]
+    assert blob[5] == 0x05                       # MODEL | COMPACT, no short id
+    assert pcz.decompress(blob) == CASES[name][0]
+    assert len(load()[name]) == len(blob) - 24    # the same file now names it in 8 bytes

@@ -17,6 +17,8 @@ from pcz.models.hclt import HcltModel
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-v2.json")
 GOLDEN_V1 = os.path.join(os.path.dirname(__file__), "golden", "hclt.json")   # container v1: decode-only
+# compact files that named the model with all 32 bytes of its id: decode-only
+GOLDEN_LONG_ID = os.path.join(os.path.dirname(__file__), "golden", "hclt-v2-long-id.json")
 # parameters and data from formulas (no random generator whose algorithm could change)
 _v, _m, _k = np.ogrid[:6, :3, :10]
 MODEL = HcltModel.from_float([3, 0, 0, -1, 3, 4], [0.5, 0.3, 0.2],
@@ -59,3 +61,12 @@ def test_version_1_arrays_still_decode(name):
         old = json.load(f)
     assert old["model-sha256"] == load()["model-sha256"]
     np.testing.assert_array_equal(pcz.decompress_array(bytes.fromhex(old[name]), MODEL), DATA)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compact_arrays_with_a_32_byte_model_id_still_decode(name):
+    with open(GOLDEN_LONG_ID) as f:
+        old = json.load(f)
+    blob = bytes.fromhex(old[name])
+    assert blob[5] == 0x05 and len(blob) == len(bytes.fromhex(load()[name])) + 24
+    np.testing.assert_array_equal(pcz.decompress_array(blob, MODEL), DATA)

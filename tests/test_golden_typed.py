@@ -19,6 +19,8 @@ from pcz.models.values import Layout
 from record_helpers import idx_bytes
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "hclt-typed.json")
+# made when compact files named the model with all 32 bytes of its id: decode-only
+GOLDEN_LONG_ID = os.path.join(os.path.dirname(__file__), "golden", "hclt-typed-long-id.json")
 # parameters and data from formulas (no random generator whose algorithm could change)
 _v, _m, _k = np.ogrid[:6, :3, :256]
 MODEL = HcltModel.from_float([1, -1, 1, 0, 1, 4], [0.5, 0.3, 0.2],
@@ -54,3 +56,11 @@ def test_typed_model_and_streams_are_exactly_the_golden_ones():
     assert _compress(idx_bytes(DATA)).hex() == golden["idx"]
     np.testing.assert_array_equal(pcz.decompress_array(bytes.fromhex(golden["npy"]), MODEL), DATA)
     assert pcz.decompress(bytes.fromhex(golden["idx"]), model=MODEL) == idx_bytes(DATA)
+
+
+def test_typed_streams_with_a_32_byte_model_id_still_decode():
+    with open(GOLDEN_LONG_ID) as f:
+        old = json.load(f)
+    assert old["model-sha256"] == load()["model-sha256"]
+    np.testing.assert_array_equal(pcz.decompress_array(bytes.fromhex(old["npy"]), MODEL), DATA)
+    assert pcz.decompress(bytes.fromhex(old["idx"]), model=MODEL) == idx_bytes(DATA)

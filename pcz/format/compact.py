@@ -30,7 +30,7 @@ MAX_BODY = 4 * COMPACT_LIMIT + _TAIL
 
 def write(dst: BinaryIO, header: Header, items: list[tuple[Record, bytes]], crc: int) -> None:
     """Write a compact file of the chunks ``items``; ``crc`` is the CRC32 of the whole content."""
-    out = bytearray(header.start(compact=True) + header.model_fields())
+    out = bytearray(header.start(compact=True) + header.model_fields(compact=True))
     for record, payload in items:
         out += bytes([record.method]) + varint(record.size) + varint(record.stored) + payload
     out += struct.pack("<BI", END_TAG, crc)

@@ -20,13 +20,15 @@ VERSION = 2              # written; version 1 files are still read
 FLAG_MODEL = 0x01        # a 32-byte model id follows the fixed header
 FLAG_EMBEDDED = 0x02     # the model's bytes are stored in the header
 FLAG_COMPACT = 0x04      # version 2: the compact framing (pcz.format.compact)
-KNOWN_FLAGS = {1: FLAG_MODEL | FLAG_EMBEDDED, 2: FLAG_MODEL | FLAG_EMBEDDED | FLAG_COMPACT}
+FLAG_SHORT_ID = 0x08     # version 2, compact, model referenced: the id is 8 bytes, not 32
+KNOWN_FLAGS = {1: FLAG_MODEL | FLAG_EMBEDDED, 2: FLAG_MODEL | FLAG_EMBEDDED | FLAG_COMPACT | FLAG_SHORT_ID}
 END_TAG = 0xFF           # method byte that ends the chunk records
 MAX_CHUNK = 1 << 26      # largest original size of one chunk (64 MiB)
 MAX_MODEL = 1 << 28      # largest embedded model (256 MiB)
 MAX_WINDOW_LOG = 30      # largest long-range window a chunked header may state (1 GiB)
 COMPACT_LIMIT = 1 << 16  # contents of at most this many bytes use the compact framing
 MODEL_ID_SIZE = 32
+SHORT_ID_SIZE = 8        # the first bytes of the SHA-256, in compact files naming a model
 DIGEST_SIZE = 16
 START_SIZE = 6           # magic, version, flags
 RECORD_STRUCT = struct.Struct("<BBIII")      # method, reserved, size, stored, crc
@@ -64,6 +66,15 @@ def model_id(model_bytes: bytes) -> bytes:
 _LARGE: list = []       # [the last large model's bytes, its id]
 
 
+def names(mid: bytes, model_bytes: bytes) -> bool:
+    """Whether a file's model id (32 bytes, or the first 8 in a compact file) names this model.
+
+    >>> names(model_id(b"")[:8], b""), names(model_id(b"")[:8], b"x")
+    (True, False)
+    """
+    return len(mid) in (SHORT_ID_SIZE, MODEL_ID_SIZE) and model_id(model_bytes)[:len(mid)] == mid
+
+
 @lru_cache(maxsize=4)
 def _cached_id(model_bytes: bytes) -> bytes:
     return hashlib.sha256(model_bytes).digest()
@@ -87,15 +98,20 @@ class Header:
     model_bytes: bytes | None = None   # set when the model is embedded
     window_log: int = 0                # chunked framing: log2 of the long-range window (0: none)
 
+    def short(self, compact: bool) -> bool:
+        """Whether the model id is written short: in a compact file naming a model it does
+        not embed (a small file's 32-byte id would cost more than its header)."""
+        return compact and bool(self.model_id) and not self.model_bytes
+
     def start(self, compact: bool) -> bytes:
         """Magic, version and flags."""
         flags = ((FLAG_MODEL if self.model_id else 0) | (FLAG_EMBEDDED if self.model_bytes else 0)
-                 | (FLAG_COMPACT if compact else 0))
+                 | (FLAG_COMPACT if compact else 0) | (FLAG_SHORT_ID if self.short(compact) else 0))
         return MAGIC + bytes([VERSION, flags])
 
-    def model_fields(self) -> bytes:
+    def model_fields(self, compact: bool = False) -> bytes:
         """The model id and the embedded model, as the flags announce."""
-        out = self.model_id or b""
+        out = (self.model_id or b"")[:SHORT_ID_SIZE if self.short(compact) else MODEL_ID_SIZE]
         if self.model_bytes:
             out += struct.pack("<I", len(self.model_bytes)) + self.model_bytes
         return out
@@ -143,6 +159,9 @@ def read_start(src: BinaryIO, start: bytes | None = None) -> tuple[bytes, int, i
         raise FormatError("reserved header bits are set (file is damaged or from a newer pcz)")
     if flags & FLAG_EMBEDDED and not flags & FLAG_MODEL:
         raise FormatError("embedded model without a model id")
+    if flags & FLAG_SHORT_ID and (flags & (FLAG_MODEL | FLAG_EMBEDDED | FLAG_COMPACT)
+                                  != FLAG_MODEL | FLAG_COMPACT):
+        raise FormatError("a short model id outside a compact file naming a model")
     return start, version, flags
 
 
@@ -153,7 +172,8 @@ def read_model_fields(src: BinaryIO, flags: int, max_model: int) -> tuple[Header
     """
     header, raw = Header(), b""
     if flags & FLAG_MODEL:
-        header.model_id = raw = read_exact(src, MODEL_ID_SIZE, "header")
+        size = SHORT_ID_SIZE if flags & FLAG_SHORT_ID else MODEL_ID_SIZE
+        header.model_id = raw = read_exact(src, size, "header")
     if flags & FLAG_EMBEDDED:
         length_bytes = read_exact(src, 4, "header")
         (length,) = struct.unpack("<I", length_bytes)

@@ -19,8 +19,9 @@ reader, given what there is, raises the right error before it reads further.
 """
 import struct
 
-from pcz.format.fields import (END_TAG, FLAG_COMPACT, FLAG_EMBEDDED, FLAG_MODEL, MAGIC, MAX_CHUNK, MAX_MODEL,
-                               MODEL_ID_SIZE, RECORD_STRUCT, START_SIZE, TABLE_ENTRY, COMPACT_LIMIT, DIGEST_SIZE)
+from pcz.format.fields import (COMPACT_LIMIT, DIGEST_SIZE, END_TAG, FLAG_COMPACT, FLAG_EMBEDDED, FLAG_MODEL,
+                               FLAG_SHORT_ID, MAGIC, MAX_CHUNK, MAX_MODEL, MODEL_ID_SIZE, RECORD_STRUCT,
+                               SHORT_ID_SIZE, START_SIZE, TABLE_ENTRY)
 
 NOW = -1                 # the unit to read at once: its sizes are wrong, the reader will say how
 _RECORD = RECORD_STRUCT.size + 4
@@ -57,7 +58,8 @@ class Scanner:
             return NOW, True, False
         flags = buf[5]
         compact = bool(flags & FLAG_COMPACT)
-        pos = START_SIZE + (0 if compact else 2) + (MODEL_ID_SIZE if flags & FLAG_MODEL else 0)
+        id_size = SHORT_ID_SIZE if flags & FLAG_SHORT_ID else MODEL_ID_SIZE
+        pos = START_SIZE + (0 if compact else 2) + (id_size if flags & FLAG_MODEL else 0)
         if flags & FLAG_EMBEDDED:
             if len(buf) < pos + 4:
                 return None

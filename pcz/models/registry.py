@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping
 
 from pcz.errors import LimitError, ModelError
 from pcz.format import method_ids as ids
-from pcz.format.fields import Header, model_id
+from pcz.format.fields import Header, model_id, names
 
 MAGIC_SIZE = 8
 
@@ -186,11 +186,11 @@ def resolve(header: Header, given: bytes | None) -> bytes | None:
     if header.model_bytes is not None:
         return header.model_bytes
     if given is not None:
-        if model_id(given) != header.model_id:
+        if not names(header.model_id, given):
             raise ModelError(f"wrong model: the data needs model {short_id(header.model_id)}, "
                              f"the given model is {short_id(model_id(given))}")
         return given
-    found = builtin_models().get(header.model_id)
+    found = next((data for mid, data in builtin_models().items() if mid.startswith(header.model_id)), None)
     if found is None:
         raise ModelError(f"the data needs model {short_id(header.model_id)}; pass it with --model")
     return found

@@ -74,7 +74,33 @@ def test_model_reference_and_embedding():
         r, _ = read_all(make([b"x"], Header(model_id(model), model), limit))
         assert r.header.model_id == model_id(model) and r.header.model_bytes == model
         r, _ = read_all(make([b"x"], Header(model_id(model)), limit))
-        assert r.header.model_id == model_id(model) and r.header.model_bytes is None
+        # a compact file naming a model it does not embed stores the id's first 8 bytes
+        size = fields.SHORT_ID_SIZE if r.compact else fields.MODEL_ID_SIZE
+        assert r.header.model_id == model_id(model)[:size] and r.header.model_bytes is None
+        assert fields.names(r.header.model_id, model) and not fields.names(r.header.model_id, b"other")
+
+
+def test_a_compact_file_spends_8_bytes_on_a_model_id_and_old_32_byte_ones_still_read():
+    model = b"MODELBYTES"
+    short = make([b"x"], Header(model_id(model)), fields.COMPACT_LIMIT)
+    assert short[5] == fields.FLAG_MODEL | fields.FLAG_COMPACT | fields.FLAG_SHORT_ID
+    assert short[6:14] == model_id(model)[:8] and len(short) == len(make([b"x"], Header(), fields.COMPACT_LIMIT)) + 8
+    body = bytearray(short[:5] + bytes([short[5] & ~fields.FLAG_SHORT_ID]) + model_id(model) + short[14:-4])
+    old = bytes(body + struct.pack("<I", zlib.crc32(body)))          # as written before the short id
+    r, chunks = read_all(old)
+    assert r.header.model_id == model_id(model) and chunks[0][1] == b"x"
+
+
+@pytest.mark.parametrize("flags", [fields.FLAG_SHORT_ID | fields.FLAG_COMPACT,              # no model
+                                   fields.FLAG_SHORT_ID | fields.FLAG_MODEL,                # not compact
+                                   fields.FLAG_SHORT_ID | fields.FLAG_MODEL | fields.FLAG_EMBEDDED
+                                   | fields.FLAG_COMPACT])                                  # embedded
+def test_a_short_model_id_is_refused_outside_a_compact_file_naming_a_model(flags):
+    blob = bytearray(make([b"x"], Header(model_id(b"M")), fields.COMPACT_LIMIT))
+    blob[5] = flags
+    blob[-4:] = struct.pack("<I", zlib.crc32(bytes(blob[:-4])))
+    with pytest.raises(FormatError, match="short model id"):
+        read_all(bytes(blob))
 
 
 def test_reserved_flag_bits_rejected_even_with_valid_crc():
