@@ -31,6 +31,7 @@ from pcz.dataset import jobs
 from pcz.learn.partition import Partial, partition_counts, partitions, total
 
 SCAN_RECORDS = 4096       # records per block of the scan (tasks are whole blocks)
+HIST_BLOCK = 4096         # records whose int64 histogram indices a scan task holds at once
 
 
 class ArraySource:
@@ -74,8 +75,11 @@ def _scan_task(job: Job, start: int, stop: int) -> dict:
     pos = np.arange(start, stop)
     train = ~np.isin(pos, job.held)
     D = X.shape[1]
-    flat = (X[train].astype(np.int64) + 256 * np.arange(D)).ravel()
-    hist = np.bincount(flat, minlength=256 * D).reshape(D, 256)
+    offsets, hist = 256 * np.arange(D, dtype=np.int64), np.zeros(256 * D, np.int64)
+    for a in range(0, len(X), HIST_BLOCK):        # int64 indices of one block at a time, not of the task
+        rows = X[a:a + HIST_BLOCK][train[a:a + HIST_BLOCK]]
+        hist += np.bincount((rows + offsets).ravel(), minlength=256 * D)
+    hist = hist.reshape(D, 256)
     keep = np.isin(pos, job.wanted)
     return {"hist": hist, "max": int(X.max()) if len(X) else 0, "rows": X[keep]} | jobs.worker_stats()
 

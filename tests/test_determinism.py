@@ -15,6 +15,7 @@ ENVIRONMENTS = {
     "default": {},
     "numba-1-thread": {"NUMBA_NUM_THREADS": "1"},
     "no-svml": {"NUMBA_DISABLE_INTEL_SVML": "1"},
+    "generic-cpu": {"NUMBA_CPU_NAME": "generic"},     # kernels compiled for no particular CPU
 }
 # every environment with one process, and two worker processes in the default one
 RUNS = [(env, "1") for env in ENVIRONMENTS] + [("default", "2")]
@@ -28,15 +29,15 @@ PROSE = ("The model is named by the hash of its bytes, and the decoder must reac
 def cases(tmp_path):
     """(name, input path, extra compress/decompress args, method expected in the output)."""
     import numpy as np
-    import badmodels
     binary = tmp_path / "mixed.bin"
     binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 30000)   # over 64 KiB: not compact
     prose = tmp_path / "prose.txt"
     prose.write_bytes(PROSE)
-    model = tmp_path / "tiny.pczm"
-    model.write_bytes(badmodels.tiny_hclt())
+    from hclt_helpers import random_model
+    model = tmp_path / "m6.pczm"      # M = 6: the batched products' four-term steps and their remainder
+    model.write_bytes(random_model(3, [-1, 0, 0, 1, 2, 2, 3, 0], 6, 16, shape=(2, 4)).to_bytes())
     records = tmp_path / "records.npy"
-    np.save(records, np.random.default_rng(0).integers(0, 4, (3000, 2, 2)).astype(np.uint8))
+    np.save(records, np.random.default_rng(0).integers(0, 16, (3000, 2, 4)).astype(np.uint8))
     skewed = tmp_path / "skewed.bin"      # independent symbols: the mixture does not pay, order0 codes it
     skewed.write_bytes(np.random.default_rng(1).choice(16, 70000, p=[0.5] + [0.5 / 15] * 15).astype(np.uint8))
     twice = tmp_path / "twice.bin"      # over 1 MiB, its second half a copy of its first: long chunks
