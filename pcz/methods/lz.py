@@ -12,7 +12,8 @@ never much larger than with ``order0-rans``.
 
 Chunks under :data:`SMALL` bytes are parsed and coded by the same kernels in plain Python
 (:mod:`pcz.coders.lz_small`, the same payload byte for byte) while numba's LZ kernels are not
-yet loaded in the process: a short file then never pays numba's start-up (over a second).
+yet loaded in the process, for the first :data:`PYTHON_BUDGET` bytes: a short file then never
+pays numba's start-up (over a second).
 
 Payload (docs/FORMAT.md): the mode byte (0: one literal table, 1: one per class),
 the tables (literal-run lengths, match lengths, offsets, then the literal tables),
@@ -41,6 +42,11 @@ LEN_SYMBOLS, OFFSET_SYMBOLS, TOTAL = 44, 33, 4096   # lz_parse / rans_order0 (nu
 MAX_MATCH = 1 << 16                                  # lz_parse.MAX_MATCH
 MODES = (0, 1)
 SMALL = lz_small.LIMIT              # shorter chunks are coded in Python unless numba's LZ kernels are loaded
+# a process that has coded this many bytes in Python loads numba's kernels for the next chunk:
+# loading them (over a second) costs about what coding 1 MiB in Python does, so a stream of
+# many short chunks never takes much more than twice as long as the better of the two
+PYTHON_BUDGET = 1 << 20
+_python_bytes = 0                   # bytes coded (both ways) by pcz.coders.lz_small in this process
 
 
 def _classes() -> np.ndarray:
@@ -66,18 +72,21 @@ MIN_BITS = 2 * math.log2(TOTAL / (TOTAL - 1)) / MAX_MATCH
 
 
 def _in_python(size: int) -> bool:
-    """Whether a chunk of ``size`` bytes is coded by :mod:`pcz.coders.lz_small`: it is short and
-    numba's LZ kernels are not loaded (the payload is the same either way).
+    """Whether a chunk of ``size`` bytes is coded by :mod:`pcz.coders.lz_small`: it is short,
+    numba's LZ kernels are not loaded, and this process has coded less than
+    :data:`PYTHON_BUDGET` bytes in Python so far (the payload is the same either way).
 
-    >>> _in_python(100) == ("pcz.coders.lz_rans" not in sys.modules), _in_python(SMALL)
-    (True, False)
+    >>> _in_python(SMALL), _in_python(PYTHON_BUDGET + 1)
+    (False, False)
     """
-    return size < SMALL and "pcz.coders.lz_rans" not in sys.modules
+    return size < SMALL and "pcz.coders.lz_rans" not in sys.modules and _python_bytes + size <= PYTHON_BUDGET
 
 
 def _kernels(size: int) -> tuple:
     """The (parse, tables, rANS) modules that code a chunk of ``size`` bytes."""
+    global _python_bytes
     if _in_python(size):
+        _python_bytes += size
         return lz_small, lz_small, lz_small
     from pcz.coders import lz_parse, lz_rans, lz_tables     # numba: imported when this method runs
     return lz_parse, lz_tables, lz_rans
