@@ -43,8 +43,8 @@ MAX_MATCH = 1 << 16                                  # lz_parse.MAX_MATCH
 MODES = (0, 1)
 SMALL = lz_small.LIMIT              # shorter chunks are coded in Python unless numba's LZ kernels are loaded
 # a process that has coded this many bytes in Python loads numba's kernels for the next chunk:
-# loading them (over a second) costs about what coding 1 MiB in Python does, so a stream of
-# many short chunks never takes much more than twice as long as the better of the two
+# loading them (over a second) costs roughly what coding 1 MiB in Python does (1-2 us a byte),
+# so a stream of many short chunks takes at most about twice as long as the better of the two
 PYTHON_BUDGET = 1 << 20
 _python_bytes = 0                   # bytes coded (both ways) by pcz.coders.lz_small in this process
 

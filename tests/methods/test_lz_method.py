@@ -37,7 +37,7 @@ def _methods_of(blob: bytes) -> list[int]:
     return [record.method for record, _ in open_reader(io.BytesIO(blob)).records()]
 
 
-def test_level_1_codes_large_and_small_chunks_with_lz_rans_and_tiny_ones_with_order0():
+def test_level_1_codes_large_and_small_chunks_with_lz_rans_and_order0_where_smaller():
     data = TEXT * 40 + b"A tail unlike the text."       # 3 chunks: 64K, 64K, the rest (under 64K)
     blob = pcz.compress(data, level=1, chunk_size=(1 << 16))
     assert pcz.decompress(blob) == data
