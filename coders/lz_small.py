@@ -39,13 +39,13 @@ T_LL, T_ML, T_OF, T_LIT = 0, 1, 2, 3
 FAR = (1 << 8, 1 << 13, 1 << 17)
 SKIP_SHIFT = 6
 RANS_L = 1 << 16
-(OK, ERR_TRUNCATED, ERR_STATE, ERR_TRAILING, ERR_TABLE_USED, ERR_LENGTH, ERR_OFFSET,
+(OK, ERR_TRUNCATED, ERR_STATE, ERR_TRAILING, ERR_NO_TABLE, ERR_LENGTH, ERR_OFFSET,
  ERR_BITS, ERR_SYMBOL) = range(9)
 MESSAGES = {ERR_TRUNCATED: "LZ rANS stream is truncated", ERR_STATE: "LZ rANS stream does not end where it began",
-            ERR_TRAILING: "LZ rANS stream has words left over", ERR_TABLE_USED: "LZ symbol from a table the chunk lacks",
+            ERR_TRAILING: "LZ rANS stream has words left over", ERR_NO_TABLE: "LZ symbol from a table the chunk lacks",
             ERR_LENGTH: "LZ literal run or match goes past the chunk's end or is too long",
-            ERR_OFFSET: "LZ match offset before the chunk's start", ERR_BITS: "LZ extra bits are truncated or left over",
-            ERR_SYMBOL: "LZ length or offset symbol out of range"}
+            ERR_OFFSET: "LZ match offset before the chunk's start",
+            ERR_BITS: "LZ extra bits are truncated or left over", ERR_SYMBOL: "LZ length or offset symbol out of range"}
 
 
 def _check_size(n: int) -> None:
@@ -233,7 +233,7 @@ def _decode(words, x0, x1, bits, fs, cum, sym, valid, littab, out) -> int:
         return acc & ((1 << k) - 1), acc >> k, held - k, bp
 
     if not (valid[T_LL] and valid[T_ML] and valid[T_OF]):
-        return ERR_TABLE_USED
+        return ERR_NO_TABLE
     while True:
         for t in (T_LL, T_ML):
             s, xs, wp = symbol(t, x0, wp)

@@ -18,7 +18,8 @@ GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (n
 GOLDEN_LEVEL7 = os.path.join(HERE, "core-v2-level7.json")    # made when level 7 was the default: decode-only
 GOLDEN_ORDER0_RANS = os.path.join(HERE, "core-v2-order0-rans.json")  # when --fast was order0-rans: decode-only
 GOLDEN_LONG_ID = os.path.join(HERE, "core-v2-long-id.json")  # compact files naming their model in 32 bytes: decode-only
-GOLDEN_FAST_ORDER0 = os.path.join(HERE, "core-v2-fast-order0.json")  # when --fast coded chunks under 64 KiB with order-0: decode-only
+# made when --fast coded chunks under 64 KiB with order-0 alone: decode-only
+GOLDEN_FAST_ORDER0 = os.path.join(HERE, "core-v2-fast-order0.json")
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 
 

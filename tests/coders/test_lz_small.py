@@ -32,7 +32,7 @@ def both(data: bytes, context=CLASSES):
     alphabets = np.array([44, 44, 33] + [256] * (len(counts) - 3))
     freq = lz_tables.normalise_rows(counts, alphabets)
     assert np.array_equal(lz_small.normalise_rows(counts, alphabets), freq)
-    head, mine = np.zeros(lz_tables.TABLE_BYTES * len(freq), np.uint8), np.zeros(lz_small.TABLE_BYTES * len(freq), np.uint8)
+    head, mine = (np.zeros(lz_tables.TABLE_BYTES * len(freq), np.uint8) for _ in range(2))
     n = lz_tables.write_tables(freq, head)
     assert lz_small.write_tables(freq, mine) == n and np.array_equal(mine[:n], head[:n])
     stream = lz_rans.encode(syms, tabs, freq)
@@ -65,8 +65,8 @@ def test_same_results_as_the_kernels_on_any_bytes(data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from([b"the ", b"The cat ", b"sat\n", b"\x00\x01", b"\xff" * 7, b"on a mat. ", b"\x00" * 300]),
-                max_size=400), st.binary(max_size=40), st.booleans())
+@given(st.lists(st.sampled_from([b"the ", b"The cat ", b"sat\n", b"\x00\x01", b"\xff" * 7, b"on a mat. ",
+                                 b"\x00" * 300]), max_size=400), st.binary(max_size=40), st.booleans())
 def test_same_results_as_the_kernels_on_structured_bytes(words, noise, one_table):
     both(b"".join(words) + noise + b"".join(words[:60]), CONTEXTS[0] if one_table else CLASSES)
 
