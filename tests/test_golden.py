@@ -18,6 +18,8 @@ GOLDEN_MIX0 = os.path.join(HERE, "core-v2-mix-mode0.json")   # hmm-mix mode 0 (n
 GOLDEN_LEVEL7 = os.path.join(HERE, "core-v2-level7.json")    # made when level 7 was the default: decode-only
 GOLDEN_ORDER0_RANS = os.path.join(HERE, "core-v2-order0-rans.json")  # when --fast was order0-rans: decode-only
 GOLDEN_LONG_ID = os.path.join(HERE, "core-v2-long-id.json")  # compact files naming their model in 32 bytes: decode-only
+# made when --fast coded chunks under 64 KiB with order-0 alone: decode-only
+GOLDEN_FAST_ORDER0 = os.path.join(HERE, "core-v2-fast-order0.json")
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 
 
@@ -43,7 +45,7 @@ CASES = {
     "text-chunked": (TEXT, {"chunk_size": 64}),
     "large": (bytes(70000), {}),                          # over the compact limit
     "large-chunked": (bytes(70000), {"chunk_size": 30000}),
-    "fast-small": (TEXT * 8, {"fast": True}),             # order0 (chunks under 64 KiB)
+    "fast-small": (TEXT * 8, {"fast": True}),             # lz-rans in plain Python (chunks under 64 KiB)
     "fast-large-lz": (TEXT * 400, {"fast": True}),         # lz-rans (method 13), one literal table
     "fast-prose-lz": (PROSE, {"fast": True}),              # lz-rans, literal tables by class
     "text-level7": (TEXT, {"level": 7}),                    # the text mixture (hmm-mix)
@@ -89,6 +91,12 @@ def test_files_made_when_fast_was_order0_rans_still_decode():
     blob = load(GOLDEN_ORDER0_RANS)["fast-large"]
     assert blob[4] == 2
     assert pcz.decompress(blob) == TEXT * 400
+
+
+def test_files_made_when_fast_coded_small_chunks_with_order0_still_decode():
+    blob = load(GOLDEN_FAST_ORDER0)["fast-small"]
+    assert blob[4] == 2 and blob[6] == 1          # one order-0 chunk (method id after the flags)
+    assert pcz.decompress(blob) == TEXT * 8
 
 
 @pytest.mark.parametrize("name", sorted(load(GOLDEN_LONG_ID)))

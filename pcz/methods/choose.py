@@ -8,7 +8,8 @@ array calls and the benchmark) asks :func:`choose` and follows its :class:`Plan`
 
   ===== ============================================================================
   1     ``lz-rans`` (an LZ77 parse and rANS tables in numba, never much larger than
-        order-0), or constriction's order-0 coder for chunks under 64 KiB (no numba start-up)
+        order-0); chunks under 64 KiB try order-0 and ``lz-rans`` in plain Python (same
+        bytes, no numba start-up), the smaller wins
   2-6   order-0 and ``cm`` (context mixing, no model file, 2-3 MB/s), the smaller wins;
         chunks under 4 KiB run ``cm`` in plain Python (same bytes, no numba start-up)
   7-8   order-0 and the shipped text model's mixture where it pays (below), else order-0
@@ -46,8 +47,13 @@ from pcz.errors import ModelError
 from pcz.methods.registry import CM, HMM, HMM_MIX, LZ_RANS, ORDER0, ORDER0_RANS, RAW, Method, get
 
 Candidates = tuple   # method ids or Method objects, tried in order on every chunk
-# --fast codes chunks this small with constriction's order-0 coder: loading the numba
-# rANS kernel costs about a second per process, more than such a chunk takes to code
+# --fast tries constriction's order-0 coder besides lz-rans on chunks this small (lz-rans then
+# runs in plain Python, pcz.coders.lz_small: loading numba's kernels costs over a second per
+# process).  Measured on pieces of the Canterbury files (method payload sizes): order-0 is the
+# smaller on most pieces of 256 bytes, half of those of 512 and a few of 1 KiB (plrabn12.txt,
+# ptt5, sum; none of 4 KiB), its table being cheaper than lz-rans' four or more, while lz-rans
+# wins even on 48 bytes of runs (ptt5); no size threshold separates the two, and order-0 costs
+# a few ms next to the Python parse, so both are tried (order-0 first: it wins ties)
 SMALL = 1 << 16
 
 
@@ -107,7 +113,7 @@ def _choose(model: Any, sample: Callable[[], bytes] | None, fast: bool, windows:
     if level == 1 and (windows or model is not None or candidates is not None):
         raise ValueError("fast (level 1) takes neither windows, a model nor candidates")
     if level == 1:
-        return Plan(None, (LZ_RANS,), small=(ORDER0,))
+        return Plan(None, (LZ_RANS,), small=(ORDER0, LZ_RANS))
     if windows:
         from pcz.methods.text import default_model_bytes, windows_method
         model_bytes = models.as_bytes(model) if model is not None else default_model_bytes()

@@ -10,6 +10,11 @@ whichever the encoder estimates smaller (the mode byte).  When the parse would n
 beat the bytes' order-0 entropy, the chunk is coded as one literal run: a chunk is
 never much larger than with ``order0-rans``.
 
+Chunks under :data:`SMALL` bytes are parsed and coded by the same kernels in plain Python
+(:mod:`pcz.coders.lz_small`, the same payload byte for byte) while numba's LZ kernels are not
+yet loaded in the process, for the first :data:`PYTHON_BUDGET` bytes: a short file then never
+pays numba's start-up (over a second).
+
 Payload (docs/FORMAT.md): the mode byte (0: one literal table, 1: one per class),
 the tables (literal-run lengths, match lengths, offsets, then the literal tables),
 each as the number m of symbols it covers (LEB128, 0 for an unused literal table), a
@@ -23,10 +28,12 @@ two final rANS states (4 bytes each, little-endian) and the 16-bit words.
 (True, True)
 """
 import math
+import sys
 
 import numpy as np
 
 from pcz import methods
+from pcz.coders import lz_small
 from pcz.coders.errors import CodingError
 from pcz.errors import FormatError
 from pcz.format.binio import Reader, varint
@@ -34,6 +41,12 @@ from pcz.format.binio import Reader, varint
 LEN_SYMBOLS, OFFSET_SYMBOLS, TOTAL = 44, 33, 4096   # lz_parse / rans_order0 (numba loads on use)
 MAX_MATCH = 1 << 16                                  # lz_parse.MAX_MATCH
 MODES = (0, 1)
+SMALL = lz_small.LIMIT              # shorter chunks are coded in Python unless numba's LZ kernels are loaded
+# a process that has coded this many bytes in Python loads numba's kernels for the next chunk:
+# loading them (over a second) costs roughly what coding 1 MiB in Python does (1-2 us a byte),
+# so a stream of many short chunks takes at most about twice as long as the better of the two
+PYTHON_BUDGET = 1 << 20
+_python_bytes = 0                   # bytes coded (both ways) by pcz.coders.lz_small in this process
 
 
 def _classes() -> np.ndarray:
@@ -58,21 +71,41 @@ TABLE_MEMORY = 16 * 8192           # the decoder's tables for at most 16 of them
 MIN_BITS = 2 * math.log2(TOTAL / (TOTAL - 1)) / MAX_MATCH
 
 
+def _in_python(size: int) -> bool:
+    """Whether a chunk of ``size`` bytes is coded by :mod:`pcz.coders.lz_small`: it is short,
+    numba's LZ kernels are not loaded, and this process has coded less than
+    :data:`PYTHON_BUDGET` bytes in Python so far (the payload is the same either way).
+
+    >>> _in_python(SMALL), _in_python(PYTHON_BUDGET + 1)
+    (False, False)
+    """
+    return size < SMALL and "pcz.coders.lz_rans" not in sys.modules and _python_bytes + size <= PYTHON_BUDGET
+
+
+def _kernels(size: int) -> tuple:
+    """The (parse, tables, rANS) modules that code a chunk of ``size`` bytes."""
+    global _python_bytes
+    if _in_python(size):
+        _python_bytes += size
+        return lz_small, lz_small, lz_small
+    from pcz.coders import lz_parse, lz_rans, lz_tables     # numba: imported when this method runs
+    return lz_parse, lz_tables, lz_rans
+
+
 def _literal_stream(arr: np.ndarray):
     """The symbol stream of the chunk as one literal run, as lz_parse.parse returns it."""
-    from pcz.coders import lz_parse
-    s, v, k = lz_parse.length_code(len(arr))
+    s, v, k = lz_small.length_code(len(arr))
     syms = np.r_[np.uint8(s), arr].astype(np.uint8)
     previous = np.r_[np.uint8(0), arr[:-1]] if len(arr) else np.zeros(0, dtype=np.uint8)
-    tabs = np.r_[np.uint8(lz_parse.T_LL), lz_parse.T_LIT + CLASSES[previous]].astype(np.uint8)
+    tabs = np.r_[np.uint8(lz_small.T_LL), lz_small.T_LIT + CLASSES[previous]].astype(np.uint8)
     counts = np.bincount(tabs.astype(np.int64) * 256 + syms, minlength=NTABLES[1] * 256).reshape(NTABLES[1], 256)
     return syms, tabs, np.array([v], dtype=np.uint32), np.array([k], dtype=np.uint8), counts
 
 
 def encode(data: bytes) -> bytes:
     """The lz-rans payload of ``data``."""
-    from pcz.coders import lz_parse, lz_rans, lz_tables     # numba: imported when this method runs
     arr = np.frombuffer(data, dtype=np.uint8)
+    lz_parse, lz_tables, lz_rans = _kernels(len(arr))
     syms, tabs, ev, en, counts = lz_parse.parse(arr, CLASSES)
     costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (int(en.sum()) << lz_tables.FRAC)
     if costs.min() > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
@@ -95,7 +128,7 @@ def encode(data: bytes) -> bytes:
 
 def decode(payload: bytes, size: int) -> bytes:
     """Invert :func:`encode` for a chunk of ``size`` original bytes; FormatError if damaged."""
-    from pcz.coders import lz_rans, lz_tables
+    _, lz_tables, lz_rans = _kernels(size)
     if not payload or payload[0] not in MODES:
         raise FormatError(f"unknown lz-rans mode {payload[0] if payload else None}")
     mode = payload[0]
