@@ -204,5 +204,5 @@ def test_fast_uses_only_the_core_model(run_cli, tmp_path):
     path.write_bytes(TEXT)
     assert run_cli("compress", "--fast", "-q", str(path)).code == 0
     r = run_cli("info", str(path) + ".pcz")
-    assert b"order0" in r.out and b"hmm" not in r.out and b"model:       none" in r.out
+    assert b"lz-rans" in r.out and b"hmm" not in r.out and b"model:       none" in r.out
     assert run_cli("compress", "--fast", "--windows", "32", str(path)).code == 2
