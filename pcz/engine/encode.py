@@ -4,7 +4,7 @@ byte-stream or the record-file pipeline.
 >>> import io
 >>> out = io.BytesIO()
 >>> compress(io.BytesIO(b"abc" * 100), out, fast=True).methods
-{'order0': 1}
+{'lz-rans': 1}
 """
 import itertools
 from typing import Any, BinaryIO
