@@ -21,7 +21,9 @@ PROB_BITS = 12
 TOTAL = 1 << PROB_BITS
 FRAC = 16                       # fractional bits of the fixed-point log2
 ERR_TABLE = -1                  # read_tables: a damaged table
-TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128     # the most bytes a table takes
+# the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
+# one for each frequency of 128 or more (at most 4096 / 128 of them)
+TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
 
 
 @lru_cache(maxsize=None)

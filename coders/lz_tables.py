@@ -21,13 +21,8 @@ integers only, so the encoder decides the same way on every machine.
 import numba
 import numpy as np
 
-PROB_BITS = 12
-TOTAL = 1 << PROB_BITS
-FRAC = 16                       # fractional bits of the fixed-point log2
-ERR_TABLE = -1                  # read_tables: a damaged table
-# the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
-# one for each frequency of 128 or more (at most 4096 / 128 of them)
-TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
+# the constants, shared with the plain-Python copy of these kernels (which imports no numba)
+from pcz.coders.lz_small_tables import ERR_TABLE, FRAC, PROB_BITS, TABLE_BYTES, TOTAL  # noqa: F401
 
 
 @numba.njit(cache=True, nogil=True)
