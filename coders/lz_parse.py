@@ -30,15 +30,15 @@ import numba
 import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
-MIN_MATCH = 4
-MAX_MATCH = 1 << 16            # longest match (the payload floor depends on it)
-HASH_BITS = 16
+# the parse's constants, shared with its plain-Python copy (pcz.coders.lz_small, no numba):
+# MIN_MATCH, MAX_MATCH (the payload floor depends on it), HASH_BITS, the tables T_*, FAR (offsets
+# from which matches must be 5, 6, 7 bytes long), SKIP_SHIFT (after 2**6 positions without a
+# match the parse steps faster)
+from pcz.coders.lz_small import FAR, HASH_BITS, MAX_MATCH, MIN_MATCH, SKIP_SHIFT, T_LIT, T_LL, T_ML, T_OF  # noqa: F401
+
 WAYS = 2                        # positions kept per hash bucket (candidates tried per position)
-T_LL, T_ML, T_OF, T_LIT = 0, 1, 2, 3
 LEN_SYMBOLS = 44                # length symbols 0..43 (lengths below 2**32)
 OFFSET_SYMBOLS = 33             # offset symbols 0..32
-FAR = (1 << 8, 1 << 13, 1 << 17)   # offsets from which matches must be 5, 6, 7 bytes long
-SKIP_SHIFT = 6                  # after 2**6 positions without a match the parse steps faster
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

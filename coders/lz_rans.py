@@ -30,15 +30,10 @@ import numpy as np
 
 from pcz.coders.errors import CodingError
 from pcz.coders.lz_parse import MAX_MATCH, MIN_MATCH, T_LIT, T_LL, T_ML, T_OF
+# the decoder's error codes and their messages, shared with its plain-Python copy
+from pcz.coders.lz_small import (ERR_BITS, ERR_LENGTH, ERR_OFFSET, ERR_STATE, ERR_SYMBOL,  # noqa: F401
+                                 ERR_TRAILING, ERR_TRUNCATED, MESSAGES, OK, ERR_NO_TABLE as ERR_TABLE)
 from pcz.coders.rans_order0 import PROB_BITS, RANS_L, TOTAL
-
-(OK, ERR_TRUNCATED, ERR_STATE, ERR_TRAILING, ERR_TABLE, ERR_LENGTH, ERR_OFFSET,
- ERR_BITS, ERR_SYMBOL) = range(9)
-MESSAGES = {ERR_TRUNCATED: "LZ rANS stream is truncated", ERR_STATE: "LZ rANS stream does not end where it began",
-            ERR_TRAILING: "LZ rANS stream has words left over", ERR_TABLE: "LZ symbol from a table the chunk lacks",
-            ERR_LENGTH: "LZ literal run or match goes past the chunk's end or is too long",
-            ERR_OFFSET: "LZ match offset before the chunk's start", ERR_BITS: "LZ extra bits are truncated or left over",
-            ERR_SYMBOL: "LZ length or offset symbol out of range"}
 
 
 def _cum(freq: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ from pcz.coders.lz_small_tables import (ERR_TABLE, FRAC, PROB_BITS, TABLE_BYTES,
                                         mode_costs, normalise_rows, read_tables, row_cost, write_tables)
 
 LIMIT = 1 << 16                 # longest chunk coded here
-# the kernels' constants (lz_parse, lz_rans, rans_order0; tests compare them)
+# the kernels' constants, defined here (no numba) and imported by lz_parse and lz_rans;
+# RANS_L is rans_order0's (a numba module; a test compares them)
 MIN_MATCH, MAX_MATCH, HASH_BITS = 4, 1 << 16, 16
 T_LL, T_ML, T_OF, T_LIT = 0, 1, 2, 3
 FAR = (1 << 8, 1 << 13, 1 << 17)
