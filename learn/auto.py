@@ -5,10 +5,17 @@ options"):
 
 1. **Validation split**: 5 % of the records, but at least min(1 000, 20 %) of them, so that
    small datasets still have enough held-out records to choose with.
-2. **Structure**: the Chow-Liu tree of the training records, once.
-3. **Smoothing** (only with more than two values): the first model (M = 8) is trained for
-   4 mini-batch EM epochs without smoothing and with sigma 1, weight 1; the one with the
-   better validation bits per value is kept, and so is its choice for every later model.
+2. **Structure**: the Chow-Liu tree of the training records, once per representation.
+3. **Representation** (only for image-like records with more than two values, where the
+   prediction transform applies: :func:`pcz.models.predict.applies`): the first model
+   (M = 8) is trained for 4 mini-batch EM epochs with smoothing (sigma 1, weight 1) on the
+   records' values and on their MED residuals (:mod:`pcz.models.predict`); the better
+   validation bits per value decides the representation (``log["chosen"]["transform"]``:
+   ``"none"`` or ``"med"``) for everything after.  ``transform="none"`` or ``"med"`` forces it.
+   **Smoothing** (only with more than two values): on the chosen representation, the same
+   4 epochs without smoothing (and with it, when no representation trial ran); the one
+   with the better validation bits per value is kept, and so is its choice for every
+   later model.  So the representation costs one more short M = 8 run.
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
@@ -33,7 +40,7 @@ options"):
 >>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
 >>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
 >>> model.M, log["M"], sorted(log["chosen"])
-(8, 8, ['M', 'relax', 'smooth'])
+(8, 8, ['M', 'relax', 'smooth', 'transform'])
 """
 import math
 import sys
@@ -43,6 +50,7 @@ import numpy as np
 
 from pcz.errors import InputError
 from pcz.engine.pipeline import DEFAULT_MEMORY
+from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
@@ -127,11 +135,27 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
     return best
 
 
+def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
+    """The transforms to try: both where ``"auto"`` and the transform applies with K > 2.
+
+    >>> _representations("auto", (8, 8), 1, 17), _representations("auto", (64,), 1, 17)
+    (['none', 'med'], ['none'])
+    """
+    if transform == "auto":
+        return [predict.NONE, predict.MED] if K > 2 and predict.applies(shape, planes) else [predict.NONE]
+    try:
+        return [predict.check(transform, shape, planes)]
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
 def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
-               mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True) -> tuple[HcltModel, dict]:
-    """Learn an HCLT for the records ``array[i]`` choosing smoothing, over-relaxation, epochs
-    and the number of latents on the validation split, within ``time_budget`` seconds.
+               mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
+               transform: str = "auto") -> tuple[HcltModel, dict]:
+    """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
+    ``"auto"``; or ``"none"``, ``"med"``), smoothing, over-relaxation, epochs and the number
+    of latents on the validation split, within ``time_budget`` seconds.
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -147,16 +171,21 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     N, D = X.shape
     n_valid = validation_records(N) if validation is None else min(N - 1, round(validation * N))
     train_idx, valid_idx = split(N, n_valid / N, seed)
-    Xt, Xv = X[train_idx], X[valid_idx]
-    parent = chow_liu_tree(Xt, K, mi_bits, mi_samples, seed)
-    atoms = find_atoms(Xt, K)
     shape = array.shape[1:] or (1,)
+    reps = _representations(transform, shape, layout.planes, K)
+    data = {}                       # representation -> (train, validation symbols, tree, atoms)
+    for name in reps:
+        Xc = predict.code(X, shape, K, name)
+        data[name] = (Xc[train_idx], Xc[valid_idx], chow_liu_tree(Xc[train_idx], K, mi_bits, mi_samples, seed),
+                      find_atoms(Xc[train_idx], K))
     t_structure = time.perf_counter() - t_start
     say = (lambda text: print(f"auto: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
     trainers: dict = {}
 
-    def run(M, smooth, **options):
-        key = tuple(smooth)
+    def run(M, smooth, name=None, **options):
+        name = name or chosen
+        Xt, Xv, parent, atoms = data[name]
+        key = (name, tuple(smooth))
         if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
             trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
                                     smoother=Smoother(K, smooth[0], smooth[1], atoms))
@@ -165,18 +194,30 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
 
     M = min(START_M, max_latents)
     t0 = time.perf_counter()
-    trials = [(_best(log), smooth, params, log) for smooth in ([(0.0, 0.0), SMOOTH] if K > 2 else [(0.0, 0.0)])
-              for params, log in [run(M, smooth, epochs=FIRST_MINI, full_epochs=0)]]
-    _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
+    smooth_first = SMOOTH if K > 2 else (0.0, 0.0)
+    first = [(_best(log), smooth_first, params, log, name) for name in reps
+             for params, log in [run(M, smooth_first, name, epochs=FIRST_MINI, full_epochs=0)]]
+    chosen = min(first, key=lambda t: t[0])[4]
+    if len(reps) > 1:
+        say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
+            + " bits/value with smoothing (" + ", ".join(reps) + ")")
+    trials = [t for t in first if t[4] == chosen]
+    if K > 2:
+        params, log = run(M, (0.0, 0.0), epochs=FIRST_MINI, full_epochs=0)
+        trials.insert(0, (_best(log), (0.0, 0.0), params, log, chosen))
+    _, smooth, params, epochs_log, _ = min(trials, key=lambda t: t[0])
     say(f"smoothing {'on (sigma 1, weight 1)' if smooth[1] else 'off'}: validation "
-        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value (off, on)")
+        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value (" + ", ".join(
+            "on" if t[1][1] else "off" for t in trials) + ")")
+    Xt, Xv, parent, atoms = data[chosen]
+    others = [t for t in first if t[4] != chosen]
     relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
                     for g in (1.0, RELAX)]
     (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
     say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
         + " bits/value (1, 1.7)")
-    every = [e for t in trials for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
-    stages = [_stage(M, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + 2)]
+    every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
+    stages = [_stage(M, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + len(others) + 2)]
     best = (stages[0]["valid_bpd"], params, M)
     target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
     say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
@@ -185,7 +226,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             stop = f"the last doubling gained under {MIN_GAIN} bits/value"
             break
         t0, final = time.perf_counter(), 2 * M == target
-        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout), 2 * M, seed)
+        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
         M *= 2
         params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=MAX_FULL if final else SHORT_FULL,
                           step=0.2, step_end=0.05, init=start, relax=relax)
@@ -208,9 +249,11 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
     best_params, best_M = best[1], best[2]
-    model = store(parent, best_params, shape, qbits, layout, Xv)
+    model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
-           "chosen": {"M": best_M, "smooth": list(smooth), "relax": relax}, "stopped_growing": stop,
+           "chosen": {"M": best_M, "smooth": list(smooth), "relax": relax, "transform": chosen},
+           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
+           "stopped_growing": stop,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
            "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,
            "seconds": time.perf_counter() - t_start, "time_budget": time_budget, "qbits": qbits,
