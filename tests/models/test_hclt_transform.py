@@ -128,3 +128,21 @@ def test_theoretical_bits_match_the_coded_bits():
     # and the ideal length is that of the coded symbols under the tree
     from pcz.models.hclt import log2_likelihood
     assert ideal == pytest.approx(-log2_likelihood(model, model.coded(a)).sum())
+
+
+def test_brute_force_the_transformed_model_is_a_distribution_over_records():
+    """Every 2x2 record of 3 values: p(record) is the tree's joint at its residuals (brute
+    force over all latent states), the probabilities sum to 1 (the transform is a bijection),
+    and each record's coded size is its ideal bits within the container's bytes."""
+    import itertools
+    from hclt_helpers import brute_joint
+    model = random_model(7, [-1, 0, 0, 1], 2, 3, shape=(2, 2), transform="med")
+    joint = brute_joint(model.parent, model.prior, model.transition, model.emission, 3)
+    X = np.array(list(itertools.product(range(3), repeat=4)), np.uint8)
+    bits = model.nll_bits(X)
+    np.testing.assert_allclose(2.0 ** -bits, joint[tuple(model.coded(X).T)], rtol=1e-9)
+    assert np.sum(2.0 ** -bits) == pytest.approx(1.0, abs=1e-9)
+    empty = len(pcz.compress_array(np.zeros((0, 2, 2), np.uint8), model))
+    for x, b in zip(X[::7], bits[::7]):
+        size = len(pcz.compress_array(x.reshape(1, 2, 2), model))
+        assert 8 * (size - empty) <= b + 8 * 16             # the rANS state and a word at most
