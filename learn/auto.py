@@ -209,7 +209,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     say(f"smoothing {'on (sigma 1, weight 1)' if smooth[1] else 'off'}: validation "
         + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value (" + ", ".join(
             "on" if t[1][1] else "off" for t in trials) + ")")
-    Xt, Xv, parent, atoms = data[chosen]
+    parent = data[chosen][2]
     others = [t for t in first if t[4] != chosen]
     relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
                     for g in (1.0, RELAX)]
