@@ -168,7 +168,7 @@ def _decode(dec: Decoder, X: np.ndarray, model) -> bytes:
             walk.observe(i, x)
             X[start:stop, v] = x
         del walk                # one group's messages at a time
-    return model.restored(X).tobytes()
+    return model.restored(X, in_place=True).tobytes()
 
 
 _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDictionary()
@@ -209,7 +209,7 @@ def _decode_words(payload: bytes, size: int, model, name: str) -> np.ndarray:
         X = _coder(model).decode(np.frombuffer(payload, dtype="<u4"), size // model.D)
     except ValueError as e:
         raise FormatError(f"corrupt {name} chunk ({e})") from None
-    return model.restored(X)
+    return model.restored(X, in_place=True)
 
 
 def encode_typed(data: bytes, model, order: str = "<") -> bytes | None:
@@ -295,7 +295,7 @@ def decode_each(words: np.ndarray, lengths: np.ndarray, model) -> np.ndarray:
         X = _coder(_require(model)).decode_each(words, lengths)
     except ValueError as e:
         raise FormatError(f"corrupt hclt-rans records ({e})") from None
-    return model.restored(X)
+    return model.restored(X, in_place=True)
 
 
 methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_model=True,

@@ -13,11 +13,9 @@ rounded coarsely); 20 bits cost 0.0002 (docs/HCLT.md).
 A model file is untrusted input: :func:`from_bytes` validates the magic,
 version, reserved flags, sizes against caps (before allocating), the tree,
 every row's sum, and a CRC32; it never unpickles.  A model written by training
-also holds its validation bits per value (flag bit 0), which ``pcz info`` shows.  A model
-may name a prediction transform (flag bit 2, :mod:`pcz.models.predict`): its records are
-then coded as MED residuals (:meth:`HcltModel.coded` / :meth:`HcltModel.restored`); files
-without the flag (all written before it existed) mean no transform.  A model is named by
-the SHA-256 of its bytes (:func:`pcz.format.fields.model_id`).
+also holds its validation bits per value (flag bit 0), which ``pcz info`` shows; one may
+name a prediction transform (flag bit 2; absent in older files: none), :meth:`HcltModel.coded`.
+A model is named by the SHA-256 of its bytes (:func:`pcz.format.fields.model_id`).
 
 >>> import numpy as np
 >>> m = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
@@ -142,9 +140,10 @@ class HcltModel:
         """
         return predict.code(X, self.shape, self.K, self.transform)
 
-    def restored(self, Z: np.ndarray) -> np.ndarray:
-        """The record symbols (N, D) whose coded symbols are Z: :meth:`coded` undone."""
-        return predict.decode(Z, self.shape, self.K, self.transform)
+    def restored(self, Z: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """The record symbols (N, D) whose coded symbols are Z: :meth:`coded` undone (decoders
+        restore ``in_place``, in blocks: :data:`pcz.models.predict.WORK_BYTES` more at most)."""
+        return predict.decode(Z, self.shape, self.K, self.transform, in_place)
 
     @property
     def one(self) -> int:
@@ -194,8 +193,8 @@ class HcltModel:
         """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
 
         ``layout``: the records' element type and range; each element is ``layout.planes`` variables, so
-        the record ``shape`` (in elements) times that is the number of variables.  ``transform``:
-        the parameters model the residual symbols of :mod:`pcz.models.predict` (``"med"``)."""
+        the record ``shape`` (in elements) times that is the number of variables; ``transform``:
+        :mod:`pcz.models.predict`."""
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
@@ -402,7 +401,8 @@ def footprint(data: bytes) -> int:
     32
     """
     version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
-    return len(data) + working_bytes(D, K, M, qbits, version)
+    transform = predict.WORK_BYTES if flags & FLAG_TRANSFORM else 0     # restoring a block of records
+    return len(data) + working_bytes(D, K, M, qbits, version) + transform
 
 
 def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:

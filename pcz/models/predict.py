@@ -35,6 +35,8 @@ import numpy as np
 NONE, MED = "none", "med"
 TRANSFORMS = (NONE, MED)         # stored in a model file as the index (0 is never stored)
 MAX_CHANNELS = 4
+BLOCK_VALUES = 1 << 17           # values transformed at once (whole records, at least one)
+WORK_BYTES = 32 * BLOCK_VALUES   # a block's int32/int64 temporaries (measured: under 17 per value)
 
 
 def geometry(shape) -> tuple[int, int, int, int] | None:
@@ -117,31 +119,50 @@ def _unfold(z: np.ndarray, K: int) -> np.ndarray:
     return s % K
 
 
-def forward(X: np.ndarray, shape, K: int) -> np.ndarray:
-    """The residual symbols (N, D) uint8 of records X (N, D) of ``shape`` with values in 0..K-1.
+def _blocks(X: np.ndarray, out, step):
+    """Apply ``step`` to blocks of whole records of X (N, D), about BLOCK_VALUES values
+    each, into ``out`` (a new uint8 array if None; may be X itself)."""
+    X = np.asarray(X)
+    out = np.empty(X.shape, np.uint8) if out is None else out
+    rows = max(1, BLOCK_VALUES // max(1, X[0].size if len(X) else 1))
+    for start in range(0, len(X), rows):
+        out[start:start + rows] = step(X[start:start + rows])
+    return out
+
+
+def forward(X: np.ndarray, shape, K: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The residual symbols (N, D) uint8 of records X (N, D) of ``shape`` with values in 0..K-1
+    (into ``out`` if given, which may be X).
 
     >>> forward(np.array([[0, 1, 1, 0]], np.uint8), (2, 2), 2).tolist()    # K = 2: x XOR p
     [[0, 1, 1, 1]]
     """
-    X = np.asarray(X)
-    x = _images(X, shape)
-    z = _fold((x - _predict(x)) % K, K)
-    return z.reshape(X.shape).astype(np.uint8)
+    def step(block):
+        x = _images(block, shape)
+        return _fold((x - _predict(x)) % K, K).reshape(block.shape)
+    return _blocks(X, out, step)
 
 
-def inverse(Z: np.ndarray, shape, K: int) -> np.ndarray:
-    """The records (N, D) uint8 whose residual symbols are Z: :func:`forward` undone exactly.
+def inverse(Z: np.ndarray, shape, K: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The records (N, D) uint8 whose residual symbols are Z: :func:`forward` undone exactly
+    (into ``out`` if given, which may be Z: decoders restore in place).
 
     Pixels on one anti-diagonal (i + j = d) depend only on earlier diagonals, so the loop
-    runs over the H + W - 1 diagonals, each computed for all records and channels at once.
+    runs over the H + W - 1 diagonals, each computed for a block of records and all their
+    channels at once; blocks bound the working memory (:data:`WORK_BYTES`).
 
     >>> Z = forward(np.arange(12, dtype=np.uint8).reshape(1, 12) % 5, (3, 4), 5)
     >>> inverse(Z, (3, 4), 5).tolist()
     [[0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]]
     """
-    Z = np.asarray(Z)
+    return _blocks(Z, out, lambda block: _inverse(block, shape, K))
+
+
+def _inverse(Z: np.ndarray, shape, K: int) -> np.ndarray:
     r = _unfold(_images(Z, shape), K)
     _, h, w, _ = geometry(shape)
+    if h == 1 or w == 1:                # one row (column): each value predicted by the one before
+        return (np.cumsum(r, axis=2 if h == 1 else 1, dtype=np.int64) % K).reshape(Z.shape)
     x = np.zeros((r.shape[0], h + 1, w + 1, r.shape[3]), np.int32)   # a zero row and column in front
     for d in range(h + w - 1):
         i = np.arange(max(0, d - w + 1), min(h, d + 1))
@@ -151,7 +172,7 @@ def inverse(Z: np.ndarray, shape, K: int) -> np.ndarray:
         first_col = (j == 0)[None, :, None]
         p = _med(a, b, c, first_row, first_col)
         x[:, i + 1, j + 1] = (p + r[:, i, j]) % K
-    return x[:, 1:, 1:].reshape(Z.shape).astype(np.uint8)
+    return x[:, 1:, 1:].reshape(Z.shape)
 
 
 def code(X: np.ndarray, shape, K: int, name: str) -> np.ndarray:
@@ -164,10 +185,13 @@ def code(X: np.ndarray, shape, K: int, name: str) -> np.ndarray:
     return np.asarray(X) if name == NONE else forward(X, shape, K)
 
 
-def decode(Z: np.ndarray, shape, K: int, name: str) -> np.ndarray:
-    """The record symbols whose coded symbols (transform ``name``) are Z: :func:`code` undone.
+def decode(Z: np.ndarray, shape, K: int, name: str, in_place: bool = False) -> np.ndarray:
+    """The record symbols whose coded symbols (transform ``name``) are Z: :func:`code` undone
+    (``in_place``: overwriting Z, a writable uint8 array).
 
     >>> decode(np.array([[1, 0]], np.uint8), (1, 2), 4, "med").tolist()
     [[3, 3]]
     """
-    return np.asarray(Z) if name == NONE else inverse(Z, shape, K)
+    if name == NONE:
+        return np.asarray(Z)
+    return inverse(Z, shape, K, out=Z if in_place else None)

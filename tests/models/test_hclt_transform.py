@@ -146,3 +146,10 @@ def test_brute_force_the_transformed_model_is_a_distribution_over_records():
     for x, b in zip(X[::7], bits[::7]):
         size = len(pcz.compress_array(x.reshape(1, 2, 2), model))
         assert 8 * (size - empty) <= b + 8 * 16             # the rANS state and a word at most
+
+
+def test_the_footprint_counts_restoring_a_block():
+    from pcz.models import predict
+    from pcz.models.hclt import footprint
+    med, plain = med_model(), random_model(3, CHAIN, 3, 16, shape=(4, 3))
+    assert footprint(med.to_bytes()) - footprint(plain.to_bytes()) == predict.WORK_BYTES + 1

@@ -79,3 +79,16 @@ def test_inverse_is_fast_enough_for_whole_datasets():
     t = time.perf_counter()
     np.testing.assert_array_equal(predict.inverse(Z, (28, 28), 256), X)
     assert time.perf_counter() - t < 5           # ~0.1 s on a quiet core
+
+
+def test_blocks_of_records_and_restoring_in_place_change_nothing(monkeypatch):
+    X = np.random.default_rng(1).integers(0, 17, (50, 6 * 5 * 3)).astype(np.uint8)
+    whole = predict.forward(X, (6, 5, 3), 17)
+    monkeypatch.setattr(predict, "BLOCK_VALUES", 200)          # 2 records a block
+    np.testing.assert_array_equal(predict.forward(X, (6, 5, 3), 17), whole)
+    Z = whole.copy()
+    out = predict.decode(Z, (6, 5, 3), 17, "med", in_place=True)
+    assert out is Z
+    np.testing.assert_array_equal(Z, X)
+    assert predict.decode(whole, (6, 5, 3), 17, "med") is not whole
+    assert predict.forward(X[:0], (6, 5, 3), 17).shape == (0, 90)
