@@ -7,15 +7,16 @@ options"):
    small datasets still have enough held-out records to choose with.
 2. **Structure**: the Chow-Liu tree of the training records, once per representation.
 3. **Representation** (only for image-like records with more than two values, where the
-   prediction transform applies: :func:`pcz.models.predict.applies`): the first model
+   prediction transform applies: :func:`pcz.models.predict.candidates`): the first model
    (M = 8) is trained for 4 mini-batch EM epochs with smoothing (sigma 1, weight 1) on the
-   records' values and on their MED residuals (:mod:`pcz.models.predict`); the better
-   validation bits per value decides the representation (``log["chosen"]["transform"]``:
-   ``"none"`` or ``"med"``) for everything after.  ``transform="none"`` or ``"med"`` forces it.
+   records' values, on their MED residuals and, for 3 or more channels, on the residuals
+   with channels 0 and 2 relative to 1 (:mod:`pcz.models.predict`); the best validation
+   bits per value decides the representation (``log["chosen"]["transform"]``: ``"none"``,
+   ``"med"`` or ``"med-rgb"``) for everything after.  ``transform`` other than ``"auto"`` forces it.
    **Smoothing** (only with more than two values): on the chosen representation, the same
    4 epochs without smoothing (and with it, when no representation trial ran); the one
    with the better validation bits per value is kept, and so is its choice for every
-   later model.  So the representation costs one more short M = 8 run.
+   later model.  So the representation costs one more short M = 8 run (two for colour).
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
@@ -136,13 +137,15 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
 
 
 def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
-    """The transforms to try: both where ``"auto"`` and the transform applies with K > 2.
+    """The transforms to try: where ``"auto"``, every one that applies (K > 2), else the one given.
 
     >>> _representations("auto", (8, 8), 1, 17), _representations("auto", (64,), 1, 17)
     (['none', 'med'], ['none'])
+    >>> _representations("auto", (8, 8, 3), 1, 256), _representations("auto", (8, 8, 3), 1, 2)
+    (['none', 'med', 'med-rgb'], ['none'])
     """
     if transform == "auto":
-        return [predict.NONE, predict.MED] if K > 2 and predict.applies(shape, planes) else [predict.NONE]
+        return predict.candidates(shape, planes) if K > 2 else [predict.NONE]
     try:
         return [predict.check(transform, shape, planes)]
     except ValueError as e:
@@ -154,7 +157,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
                transform: str = "auto") -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
-    ``"auto"``; or ``"none"``, ``"med"``), smoothing, over-relaxation, epochs and the number
+    ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
     of latents on the validation split, within ``time_budget`` seconds.
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()

@@ -66,7 +66,7 @@ EXTREMES = [0, 1, 2, 255, 1 << 16, 1 << 20, (1 << 31) - 1, (1 << 32) - 1]
 def _forgeries(kind: str, blob: bytes):
     if kind == "hclt-med":
         transform_at = HCLT_HEAD.size + 4 * 2                  # after the shape (2, 2)
-        for value in (0, 2, 255):
+        for value in (0, 3, 255):
             yield f"{kind}-forged-transform={value}", _patch(blob, transform_at, "<B", value)
         flat = blob[:HCLT_HEAD.size - 1] + b"\x01" + struct.pack("<I", 4) + blob[HCLT_HEAD.size + 8:]
         yield f"{kind}-forged-flat-shape", recrc(flat)       # med on records of one axis

