@@ -96,8 +96,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     stored with ``qbits`` bits per probability (20: 0.0002 bits per value above
     the float model on Fashion-MNIST, where 16 cost 0.003).  ``checkpoint``: a
     path where the best model so far is written every 5 epochs (long runs).
-    ``transform``: ``"med"`` learns the records' MED residuals (:mod:`pcz.models.predict`),
-    ``"none"`` their values; default: the initial model's, else none.
+    ``transform``: ``"med"`` or ``"med-rgb"`` learns the records' MED residuals
+    (:mod:`pcz.models.predict`), ``"none"`` their values; default: the initial model's, else none.
     The model notes the bits per value it codes the validation records in
     (:meth:`HcltModel.with_validation`).  Returns (model, log) where log holds the
     epochs' train/validation bits per dimension and timings.  Non-finite

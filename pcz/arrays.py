@@ -74,8 +74,9 @@ def train(array: np.ndarray, latents: int | None = None, **options):
     With neither ``latents`` nor a tuning option, the settings are chosen on the validation
     records within ``time_budget`` seconds (:func:`pcz.learn.auto.auto_train`: options
     ``time_budget``, ``max_latents``, ``validation``, ``seed``, ``qbits``, ``batch``,
-    ``progress``, ``transform``: ``"auto"``, ``"none"`` or ``"med"``); otherwise options as :func:`pcz.learn.train.train` (epochs,
-    full_epochs, validation, ...; 16 latents unless given).  Imports JAX, which nothing
+    ``progress``, ``transform``: ``"auto"``, ``"none"``, ``"med"`` or ``"med-rgb"``);
+    otherwise options as :func:`pcz.learn.train.train` (epochs, full_epochs, validation,
+    ...; 16 latents unless given).  Imports JAX, which nothing
     on the compression path does.
 
     >>> import numpy as np, pcz
