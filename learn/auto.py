@@ -14,9 +14,12 @@ options"):
    bits per value decides the representation (``log["chosen"]["transform"]``: ``"none"``,
    ``"med"`` or ``"med-rgb"``) for everything after.  ``transform`` other than ``"auto"`` forces it.
    **Smoothing** (only with more than two values): on the chosen representation, the same
-   4 epochs without smoothing (and with it, when no representation trial ran); the one
-   with the better validation bits per value is kept, and so is its choice for every
-   later model.  So the representation costs one more short M = 8 run (two for colour).
+   4 epochs without smoothing and with kernel widths sigma 1, 2, 4 (weight 1; sigma 1 is
+   the run above; the ladder stops at the first width worse than the one before); the
+   best validation bits per value decides.  So the representation costs one more short
+   M = 8 run (two for colour).  Each doubling of M multiplies sigma by 2^0.4 (~1.32): an
+   emission row then sees half the counts, and the best width measured over counts per
+   row n went as n^-0.4 (docs/HCLT.md).
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
@@ -60,7 +63,8 @@ from pcz.learn.structure import chow_liu_tree
 from pcz.learn.train import grow, split, store
 
 START_M = 8
-SMOOTH = (1.0, 1.0)
+SIGMAS = (1.0, 2.0, 4.0)   # smoothing kernel widths tried at START_M (weight 1), narrowest first
+SIGMA_GROWTH = 2 ** 0.4    # the chosen width grows by this factor each time M doubles
 RELAX = 1.7
 FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
@@ -85,6 +89,33 @@ def _seconds(log: list[dict], phase: str) -> float | None:
     return float(np.median(times)) if times else None
 
 
+def _smoothing_trials(run, K: int, known: dict | None = None) -> list[tuple]:
+    """(validation bits, (sigma, weight), params, log) of the first model trained without
+    smoothing and with each width of ``SIGMAS`` (values with K > 2 only), stopping at the
+    first width that does worse than the one before it; ``known`` maps a smoothing already
+    run to its trial."""
+    trials = []
+    for sigma in (0.0,) + (SIGMAS if K > 2 else ()):
+        smooth = (sigma, 1.0 if sigma else 0.0)
+        if known and smooth in known:
+            trials.append(known[smooth])
+            continue
+        params, log = run(smooth)
+        trials.append((_best(log), smooth, params, log))
+        if sigma > SIGMAS[0] and trials[-1][0] >= trials[-2][0]:
+            break
+    return trials
+
+
+def _wider(smooth: tuple) -> tuple:
+    """The smoothing for twice the latent states: each emission row sees half the counts.
+
+    >>> _wider((2.0, 1.0)), _wider((0.0, 0.0))
+    ((2.639, 1.0), (0.0, 0.0))
+    """
+    return (round(smooth[0] * SIGMA_GROWTH, 3), smooth[1]) if smooth[1] else smooth
+
+
 def _params_count(D: int, M: int, K: int) -> int:
     return M + (D - 1) * M * M + D * M * K
 
@@ -104,9 +135,9 @@ def _may_grow(D: int, M: int, K: int, qbits: int) -> bool:
     return _params_count(D, M, K) <= MAX_VALUES and _decodes_by_default(D, M, K, qbits)
 
 
-def _stage(M: int, log: list[dict], seconds: float, timed: list[dict], runs: int) -> dict:
-    """A size tried: its validation bits per value, epochs, and what its epochs cost."""
-    return {"M": M, "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
+def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[dict], runs: int) -> dict:
+    """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost."""
+    return {"M": M, "smooth": list(smooth), "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
             "mini_s": _seconds(timed, "mini-batch EM"), "full_s": _seconds(timed, "full-batch EM"),
             "full_epochs": sum(e["phase"] == "full-batch EM" for e in log),
             "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
@@ -197,21 +228,19 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
 
     M = min(START_M, max_latents)
     t0 = time.perf_counter()
-    smooth_first = SMOOTH if K > 2 else (0.0, 0.0)
+    smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
     first = [(_best(log), smooth_first, params, log, name) for name in reps
              for params, log in [run(M, smooth_first, name, epochs=FIRST_MINI, full_epochs=0)]]
     chosen = min(first, key=lambda t: t[0])[4]
     if len(reps) > 1:
         say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
             + " bits/value with smoothing (" + ", ".join(reps) + ")")
-    trials = [t for t in first if t[4] == chosen]
-    if K > 2:
-        params, log = run(M, (0.0, 0.0), epochs=FIRST_MINI, full_epochs=0)
-        trials.insert(0, (_best(log), (0.0, 0.0), params, log, chosen))
-    _, smooth, params, epochs_log, _ = min(trials, key=lambda t: t[0])
-    say(f"smoothing {'on (sigma 1, weight 1)' if smooth[1] else 'off'}: validation "
-        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value (" + ", ".join(
-            "on" if t[1][1] else "off" for t in trials) + ")")
+    known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
+    trials = _smoothing_trials(lambda smooth: run(M, smooth, epochs=FIRST_MINI, full_epochs=0), K, known)
+    _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
+    say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
+        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
+        + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
     parent = data[chosen][2]
     others = [t for t in first if t[4] != chosen]
     relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
@@ -220,8 +249,9 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
         + " bits/value (1, 1.7)")
     every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
-    stages = [_stage(M, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + len(others) + 2)]
-    best = (stages[0]["valid_bpd"], params, M)
+    stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
+                     runs=len(trials) + len(others) + 2)]
+    best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
     target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
     say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
     while M < target:
@@ -231,9 +261,10 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         t0, final = time.perf_counter(), 2 * M == target
         start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
         M *= 2
+        smooth = smooth_of[M] = _wider(smooth)
         params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=MAX_FULL if final else SHORT_FULL,
                           step=0.2, step_end=0.05, init=start, relax=relax)
-        stages.append(_stage(M, log, time.perf_counter() - t0, log, runs=1))
+        stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
         say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ({stages[-1]['seconds']:.0f} s)")
         if stages[-1]["valid_bpd"] < best[0]:
             best = (stages[-1]["valid_bpd"], params, M)
@@ -245,7 +276,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                     else "the time budget")
     if not (best[2] == M and stages[-1]["full_epochs"] > SHORT_FULL):   # full-batch EM to the end
         t0 = time.perf_counter()
-        params, log = run(best[2], smooth, epochs=0, full_epochs=MAX_FULL, init=best[1], relax=relax)
+        params, log = run(best[2], smooth_of[best[2]], epochs=0, full_epochs=MAX_FULL, init=best[1],
+                          relax=relax)
         stages[[s["M"] for s in stages].index(best[2])]["epochs"] += log
         if _best(log) < best[0]:
             best = (_best(log), params, best[2])
@@ -254,7 +286,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     best_params, best_M = best[1], best[2]
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
-           "chosen": {"M": best_M, "smooth": list(smooth), "relax": relax, "transform": chosen},
+           "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen},
            "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
            "stopped_growing": stop,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],

@@ -206,7 +206,8 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
                                 progress=not quiet, transform=transform)
     if not manual:
         chosen = log["chosen"]
-        how = (f"; chosen on validation: smoothing {'on' if chosen['smooth'][1] else 'off'}, "
+        sigma, weight = chosen["smooth"]
+        how = (f"; chosen on validation: smoothing {f'sigma {sigma:g}' if weight else 'off'}, "
                f"transform {chosen.get('transform', 'none')}, "
                f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "
                f"{log['seconds']:.0f} s of a {budget:.0f} s budget")

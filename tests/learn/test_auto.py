@@ -6,7 +6,7 @@ import pytest
 
 import pcz
 from pcz.errors import InputError
-from pcz.learn.auto import auto_train, validation_records
+from pcz.learn.auto import SIGMA_GROWTH, _smoothing_trials, auto_train, validation_records
 
 
 def data(n=1200, seed=0):
@@ -24,6 +24,35 @@ def test_choices_are_made_on_validation_and_logged():
     assert model.validation[0] == 240 and model.validation[1] < 6.0       # far below 8 bits
     assert [s["M"] for s in log["stages"]][0] == 8
     assert log["stored_valid_bpd"] == pytest.approx(min(e["valid_bpd"] for e in log["epochs"]), abs=0.01)
+
+
+@pytest.mark.parametrize("scores, K, tried", [
+    ({0.0: 3.0, 1.0: 2.5, 2.0: 2.6, 4.0: 1.0}, 256, [0.0, 1.0, 2.0]),   # 2 is worse than 1: 4 not tried
+    ({0.0: 3.0, 1.0: 2.5, 2.0: 2.4, 4.0: 2.3}, 256, [0.0, 1.0, 2.0, 4.0]),
+    ({0.0: 2.0, 1.0: 2.5, 2.0: 2.4, 4.0: 2.3}, 256, [0.0, 1.0, 2.0, 4.0]),
+    ({0.0: 1.0}, 2, [0.0])])                                               # two values: no smoothing
+def test_smoothing_ladder_stops_at_the_first_wider_kernel_that_does_worse(scores, K, tried):
+    calls = []
+
+    def run(smooth):
+        calls.append(smooth)
+        return "params", [{"valid_bpd": scores[smooth[0]]}]
+
+    trials = _smoothing_trials(run, K)
+    assert [c[0] for c in calls] == tried and [c[1] for c in calls] == [float(s > 0) for s in tried]
+    assert min(trials, key=lambda t: t[0])[1][0] == min(tried, key=scores.get)
+
+
+def test_smoothing_widens_as_the_model_grows():
+    rng = np.random.default_rng(3)
+    z = rng.integers(0, 8, 1500)
+    X = np.stack([np.clip(z * 30 + rng.normal(0, 12, 1500), 0, 255) for _ in range(6)], 1).astype(np.uint8)
+    _, log = auto_train(X, time_budget=300, max_latents=16, progress=False)
+    sigmas = [s["smooth"][0] for s in log["stages"]]
+    assert sigmas[0] in (1.0, 2.0, 4.0) and len(sigmas) >= 2     # noisy levels: smoothing helps
+    for a, b in zip(sigmas, sigmas[1:]):
+        assert b == pytest.approx(a * SIGMA_GROWTH, abs=1e-3)
+    assert log["chosen"]["smooth"] == log["stages"][[s["M"] for s in log["stages"]].index(log["M"])]["smooth"]
 
 
 def test_the_time_budget_is_kept_and_small_budgets_stay_small():
