@@ -5,11 +5,19 @@ options"):
 
 1. **Validation split**: 5 % of the records, but at least min(1 000, 20 %) of them, so that
    small datasets still have enough held-out records to choose with.
-2. **Structure**: the Chow-Liu tree of the training records, once.
-3. **Smoothing** (only with more than two values): the first model (M = 8) is trained for
-   4 mini-batch EM epochs without smoothing and with kernel widths sigma 1, 2, 4 (weight 1;
-   the ladder stops at the first width worse than the one before); the best validation
-   bits per value decides.  Each doubling of M multiplies sigma by 2^0.4 (~1.32): an
+2. **Structure**: the Chow-Liu tree of the training records, once per representation.
+3. **Representation** (only for image-like records with more than two values, where the
+   prediction transform applies: :func:`pcz.models.predict.candidates`): the first model
+   (M = 8) is trained for 4 mini-batch EM epochs with smoothing (sigma 1, weight 1) on the
+   records' values, on their MED residuals and, for 3 or more channels, on the residuals
+   with channels 0 and 2 relative to 1 (:mod:`pcz.models.predict`); the best validation
+   bits per value decides the representation (``log["chosen"]["transform"]``: ``"none"``,
+   ``"med"`` or ``"med-rgb"``) for everything after.  ``transform`` other than ``"auto"`` forces it.
+   **Smoothing** (only with more than two values): on the chosen representation, the same
+   4 epochs without smoothing and with kernel widths sigma 1, 2, 4 (weight 1; sigma 1 is
+   the run above; the ladder stops at the first width worse than the one before); the
+   best validation bits per value decides.  So the representation costs one more short
+   M = 8 run (two for colour).  Each doubling of M multiplies sigma by 2^0.4 (~1.32): an
    emission row then sees half the counts, and the best width measured over counts per
    row n went as n^-0.4 (docs/HCLT.md).
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
@@ -36,7 +44,7 @@ options"):
 >>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
 >>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
 >>> model.M, log["M"], sorted(log["chosen"])
-(8, 8, ['M', 'relax', 'smooth'])
+(8, 8, ['M', 'relax', 'smooth', 'transform'])
 """
 import math
 import sys
@@ -46,6 +54,7 @@ import numpy as np
 
 from pcz.errors import InputError
 from pcz.engine.pipeline import DEFAULT_MEMORY
+from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
@@ -80,13 +89,17 @@ def _seconds(log: list[dict], phase: str) -> float | None:
     return float(np.median(times)) if times else None
 
 
-def _smoothing_trials(run, K: int) -> list[tuple]:
+def _smoothing_trials(run, K: int, known: dict | None = None) -> list[tuple]:
     """(validation bits, (sigma, weight), params, log) of the first model trained without
     smoothing and with each width of ``SIGMAS`` (values with K > 2 only), stopping at the
-    first width that does worse than the one before it."""
+    first width that does worse than the one before it; ``known`` maps a smoothing already
+    run to its trial."""
     trials = []
     for sigma in (0.0,) + (SIGMAS if K > 2 else ()):
         smooth = (sigma, 1.0 if sigma else 0.0)
+        if known and smooth in known:
+            trials.append(known[smooth])
+            continue
         params, log = run(smooth)
         trials.append((_best(log), smooth, params, log))
         if sigma > SIGMAS[0] and trials[-1][0] >= trials[-2][0]:
@@ -154,11 +167,29 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
     return best
 
 
+def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
+    """The transforms to try: where ``"auto"``, every one that applies (K > 2), else the one given.
+
+    >>> _representations("auto", (8, 8), 1, 17), _representations("auto", (64,), 1, 17)
+    (['none', 'med'], ['none'])
+    >>> _representations("auto", (8, 8, 3), 1, 256), _representations("auto", (8, 8, 3), 1, 2)
+    (['none', 'med', 'med-rgb'], ['none'])
+    """
+    if transform == "auto":
+        return predict.candidates(shape, planes) if K > 2 else [predict.NONE]
+    try:
+        return [predict.check(transform, shape, planes)]
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
 def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
-               mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True) -> tuple[HcltModel, dict]:
-    """Learn an HCLT for the records ``array[i]`` choosing smoothing, over-relaxation, epochs
-    and the number of latents on the validation split, within ``time_budget`` seconds.
+               mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
+               transform: str = "auto") -> tuple[HcltModel, dict]:
+    """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
+    ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
+    of latents on the validation split, within ``time_budget`` seconds.
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -174,16 +205,21 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     N, D = X.shape
     n_valid = validation_records(N) if validation is None else min(N - 1, round(validation * N))
     train_idx, valid_idx = split(N, n_valid / N, seed)
-    Xt, Xv = X[train_idx], X[valid_idx]
-    parent = chow_liu_tree(Xt, K, mi_bits, mi_samples, seed)
-    atoms = find_atoms(Xt, K)
     shape = array.shape[1:] or (1,)
+    reps = _representations(transform, shape, layout.planes, K)
+    data = {}                       # representation -> (train, validation symbols, tree, atoms)
+    for name in reps:
+        Xc = predict.code(X, shape, K, name)
+        data[name] = (Xc[train_idx], Xc[valid_idx], chow_liu_tree(Xc[train_idx], K, mi_bits, mi_samples, seed),
+                      find_atoms(Xc[train_idx], K))
     t_structure = time.perf_counter() - t_start
     say = (lambda text: print(f"auto: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
     trainers: dict = {}
 
-    def run(M, smooth, **options):
-        key = tuple(smooth)
+    def run(M, smooth, name=None, **options):
+        name = name or chosen
+        Xt, Xv, parent, atoms = data[name]
+        key = (name, tuple(smooth))
         if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
             trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
                                     smoother=Smoother(K, smooth[0], smooth[1], atoms))
@@ -192,18 +228,29 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
 
     M = min(START_M, max_latents)
     t0 = time.perf_counter()
-    trials = _smoothing_trials(lambda smooth: run(M, smooth, epochs=FIRST_MINI, full_epochs=0), K)
+    smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
+    first = [(_best(log), smooth_first, params, log, name) for name in reps
+             for params, log in [run(M, smooth_first, name, epochs=FIRST_MINI, full_epochs=0)]]
+    chosen = min(first, key=lambda t: t[0])[4]
+    if len(reps) > 1:
+        say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
+            + " bits/value with smoothing (" + ", ".join(reps) + ")")
+    known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
+    trials = _smoothing_trials(lambda smooth: run(M, smooth, epochs=FIRST_MINI, full_epochs=0), K, known)
     _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
     say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
         + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
         + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
+    parent = data[chosen][2]
+    others = [t for t in first if t[4] != chosen]
     relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
                     for g in (1.0, RELAX)]
     (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
     say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
         + " bits/value (1, 1.7)")
-    every = [e for t in trials for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
-    stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every, runs=len(trials) + 2)]
+    every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
+    stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
+                     runs=len(trials) + len(others) + 2)]
     best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
     target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
     say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
@@ -212,7 +259,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             stop = f"the last doubling gained under {MIN_GAIN} bits/value"
             break
         t0, final = time.perf_counter(), 2 * M == target
-        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout), 2 * M, seed)
+        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
         M *= 2
         smooth = smooth_of[M] = _wider(smooth)
         params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=MAX_FULL if final else SHORT_FULL,
@@ -237,9 +284,11 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
     best_params, best_M = best[1], best[2]
-    model = store(parent, best_params, shape, qbits, layout, Xv)
+    model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
-           "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax}, "stopped_growing": stop,
+           "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen},
+           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
+           "stopped_growing": stop,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
            "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,
            "seconds": time.perf_counter() - t_start, "time_budget": time_budget, "qbits": qbits,

@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from pcz.errors import InputError, ModelError
+from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models.values import array_symbols
 from pcz.runtime.fileio import AtomicOutput
@@ -60,9 +61,11 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     return (prior, trans / trans.sum(-1, keepdims=True), emit / emit.sum(-1, keepdims=True))
 
 
-def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray) -> HcltModel:
-    """The quantised model, with the bits per value it codes the validation records in."""
-    model = HcltModel.from_float(parent, *params, shape, qbits, layout)
+def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray,
+          transform: str = predict.NONE) -> HcltModel:
+    """The quantised model, with the bits per value it codes the validation records in
+    (``X_valid``: their symbols before the ``transform``, which the model applies itself)."""
+    model = HcltModel.from_float(parent, *params, shape, qbits, layout, transform)
     if not len(X_valid):
         return model
     bits = float(model.nll_bits(X_valid).mean()) / model.D
@@ -76,7 +79,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
-          checkpoint: str | None = None, progress: bool = True) -> tuple[HcltModel, dict]:
+          checkpoint: str | None = None, progress: bool = True,
+          transform: str | None = None) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
     :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
     element becomes byte variables of the tree, its value above the smallest one cut into
@@ -92,6 +96,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     stored with ``qbits`` bits per probability (20: 0.0002 bits per value above
     the float model on Fashion-MNIST, where 16 cost 0.003).  ``checkpoint``: a
     path where the best model so far is written every 5 epochs (long runs).
+    ``transform``: ``"med"`` or ``"med-rgb"`` learns the records' MED residuals
+    (:mod:`pcz.models.predict`), ``"none"`` their values; default: the initial model's, else none.
     The model notes the bits per value it codes the validation records in
     (:meth:`HcltModel.with_validation`).  Returns (model, log) where log holds the
     epochs' train/validation bits per dimension and timings.  Non-finite
@@ -120,6 +126,16 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
                              or init.layout != layout):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                          f"these records (D={X.shape[1]}, K={K}) and {latents} latents")
+    if transform is None:
+        transform = predict.NONE if init is None else init.transform
+    shape = array.shape[1:] or (1,)
+    try:
+        predict.check(transform, shape, layout.planes)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    if init is not None and init.transform != transform:
+        raise InputError(f"the initial model codes with the {init.transform} transform, not {transform}")
+    X_raw, X = X, predict.code(X, shape, K, transform)
     t0 = time.perf_counter()
     train_idx, valid_idx = split(len(X), validation, seed)
     if init is None:
@@ -129,10 +145,9 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)
-    shape = array.shape[1:] or (1,)
 
     def stored(params) -> HcltModel:
-        return store(parent, params, shape, qbits, layout, X[valid_idx])
+        return store(parent, params, shape, qbits, layout, X_raw[valid_idx], transform)
 
     def save(params):
         with AtomicOutput(checkpoint, force=True) as f:
@@ -148,6 +163,6 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     model = stored(params)
     log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
            "smooth": list(smooth), "atoms": smoother.atoms, "relax": relax, "qbits": qbits,
-           "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log,
+           "transform": transform, "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log,
            "stored_valid_bpd": None if model.validation is None else model.validation[1]}
     return model, log

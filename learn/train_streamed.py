@@ -126,6 +126,9 @@ def train_streamed(source, latents: int = 16, *, epochs: int = 10, full_epochs: 
             parent, start = chow_liu_tree(stats.rows[np.searchsorted(wanted, sample)], K, mi_bits,
                                           mi_samples, seed), None
         else:
+            if init.transform != "none":
+                raise InputError(f"the initial model codes with the {init.transform} transform; "
+                                 "streamed training learns values only (train in memory)")
             if init.D != D or init.M > latents or init.layout != layout:
                 raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                                  f"these records (D={D}, K={K}) and {latents} latents")
@@ -176,7 +179,8 @@ def auto_streamed(source, *, time_budget: float, max_latents: int = 64, validati
         _say(progress)(f"choosing the settings on {len(rows)} records within {time_budget / 2:.0f} s")
         chosen_model, auto_log = auto_train(records, time_budget=time_budget / 2, max_latents=max_latents,
                                             seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits,
-                                            mi_samples=mi_samples, progress=progress)
+                                            mi_samples=mi_samples, progress=progress,
+                                            transform="none")   # streamed EM reads values, not residuals
         chosen = auto_log["chosen"]
         model, log = train_streamed(source, chosen_model.M, epochs=0, full_epochs=MAX_FULL,
                                     validation=fraction, batch=batch, init=chosen_model, seed=seed,

@@ -31,6 +31,14 @@ def tiny_hclt_typed() -> bytes:
                                 rng.dirichlet(np.ones(4), (4, 2)), shape=(2,), layout=Layout("u2", 0, 16)).to_bytes()
 
 
+def tiny_hclt_med() -> bytes:
+    """A 2x2 image model that codes MED residuals (flag bit 2, one transform byte)."""
+    rng = np.random.default_rng(3)
+    parent = np.array([-1, 0, 0, 1])
+    return HcltModel.from_float(parent, rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), (4, 2)),
+                                rng.dirichlet(np.ones(4), (4, 2)), shape=(2, 2), transform="med").to_bytes()
+
+
 def tiny_hmm() -> bytes:
     rng = np.random.default_rng(1)
     return HMM.from_probs(rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), 2),
@@ -38,7 +46,7 @@ def tiny_hmm() -> bytes:
 
 
 def valid_models() -> dict[str, bytes]:
-    return {"hclt": tiny_hclt(), "hclt-typed": tiny_hclt_typed(), "hmm": tiny_hmm()}
+    return {"hclt": tiny_hclt(), "hclt-typed": tiny_hclt_typed(), "hclt-med": tiny_hclt_med(), "hmm": tiny_hmm()}
 
 
 def recrc(body: bytes) -> bytes:
@@ -56,6 +64,13 @@ EXTREMES = [0, 1, 2, 255, 1 << 16, 1 << 20, (1 << 31) - 1, (1 << 32) - 1]
 
 
 def _forgeries(kind: str, blob: bytes):
+    if kind == "hclt-med":
+        transform_at = HCLT_HEAD.size + 4 * 2                  # after the shape (2, 2)
+        for value in (0, 3, 255):
+            yield f"{kind}-forged-transform={value}", _patch(blob, transform_at, "<B", value)
+        flat = blob[:HCLT_HEAD.size - 1] + b"\x01" + struct.pack("<I", 4) + blob[HCLT_HEAD.size + 8:]
+        yield f"{kind}-forged-flat-shape", recrc(flat)       # med on records of one axis
+        return
     if kind == "hclt":
         # magic(8) version(H) flags(H) D(I) K(I) M(I) qbits(B) ndim(B)
         fields = [(8, "<H"), (10, "<H"), (12, "<I"), (16, "<I"), (20, "<I"), (24, "<B"), (25, "<B")]

@@ -25,14 +25,14 @@ def random_params(rng, parent, M, K, concentration=0.5):
     return prior, T, E
 
 
-def random_model(seed, parent, M, K, shape=None, layout=None) -> HcltModel:
+def random_model(seed, parent, M, K, shape=None, layout=None, transform="none") -> HcltModel:
     """A quantised HCLT with random parameters (``layout``: the records' element layout,
-    :class:`pcz.models.values.Layout`; uint8 if None)."""
+    :class:`pcz.models.values.Layout`; uint8 if None; ``transform``: :mod:`pcz.models.predict`)."""
     from pcz.models.values import Layout
     rng = np.random.default_rng(seed)
     parent = np.asarray(parent)
     return HcltModel.from_float(parent, *random_params(rng, parent, M, K), shape=shape,
-                                layout=layout or Layout())
+                                layout=layout or Layout(), transform=transform)
 
 
 def brute_joint(parent, prior, T, E, K):

@@ -28,6 +28,9 @@ zpaq -m5 on the set's bytes.  Every pcz stream is decoded and compared.
 
     python -m pcz.bench.experiments.generality --budget 4 --out bench/experiments/results/generality.md
 
+``--transform none`` trains on the values only (the representation before the prediction
+transform existed, :mod:`pcz.models.predict`); the default ``auto`` lets ``pcz train`` choose.
+
 >>> mosaic_any([np.ones((2, 2), np.uint16)] * 3).shape
 (4, 4)
 """
@@ -147,12 +150,12 @@ def classic(test: np.ndarray, is_image: bool) -> dict:
     return out
 
 
-def run(name: str, budget_s: float) -> dict:
+def run(name: str, budget_s: float, transform: str = "auto") -> dict:
     import pcz
     from pcz.learn.auto import auto_train
     train, test = datasets()[name]()
     t0 = time.perf_counter()
-    model, log = auto_train(train, time_budget=budget_s, progress=False)
+    model, log = auto_train(train, time_budget=budget_s, progress=False, transform=transform)
     train_s = time.perf_counter() - t0
     values = test.size
     blob = pcz.compress_array(test, model)
@@ -163,7 +166,8 @@ def run(name: str, budget_s: float) -> dict:
     theory = float(model.nll_bits(array_symbols(test, model.layout)[0]).sum())
     result = {"dataset": name, "train": len(train), "test": len(test), "shape": list(test.shape[1:]),
               "dtype": str(test.dtype), "values": int(values), "budget_s": budget_s, "train_s": train_s,
-              "chosen": log["chosen"], "stopped_growing": log["stopped_growing"],
+              "chosen": log["chosen"], "transform_trials": log.get("transform_trials", {}),
+              "stopped_growing": log["stopped_growing"],
               "valid_bpv": log["stored_valid_bpd"] and log["stored_valid_bpd"] * model.layout.planes,
               "model_bytes": len(model.to_bytes()), "theory_bpv": theory / values,
               "pcz_bytes": len(blob), "pcz_bpv": 8 * len(blob) / values,
@@ -187,7 +191,7 @@ def markdown(rows: list[dict]) -> str:
            "\"pcz\" is the whole test set as one stream (container included); \"pcz/item\" one stream per "
            "record (each pays the container's ~50 bytes); the classic codecs code the whole set (images: "
            "as one mosaic) or, \"/item\", each item on its own.", "",
-           "| dataset | train/test | budget | chosen (M, smoothing, relax) | model bytes | pcz theory | pcz | pcz/item "
+           "| dataset | train/test | budget | chosen (M, smoothing, relax, transform) | model bytes | pcz theory | pcz | pcz/item "
            "| PNG | PNG/item | JXL e9 | JXL e9/item | xz -9e | zpaq -m5 | pcz beats all whole / JXL per item |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -196,8 +200,8 @@ def markdown(rows: list[dict]) -> str:
         out.append(
             f"| {r['dataset']} ({'x'.join(map(str, r['shape']))} {r['dtype']}) | {r['train']}/{r['test']} "
             f"| {r['budget_s'] / 60:g} min "
-            f"| {r['chosen']['M']}, {f'σ {sigma:g}' if weight else 'off'}, "
-            f"{r['chosen']['relax']} "
+            f"| {r['chosen']['M']}, {f'σ {sigma:g}' if weight else 'off'}, {r['chosen']['relax']}, "
+            f"{r['chosen'].get('transform', 'none')} "
             f"| {r['model_bytes']:,} | {r['theory_bpv']:.3f} | {r['pcz_bpv']:.3f} "
             f"| {8 * r['pcz_per_item_bytes'] / r['values']:.3f} | {f('png')} | {f('png per item')} "
             f"| {f('jxl-e9')} | {f('jxl-e9 per item')} | {f('xz-9e')} | {f('zpaq-m5')} "
@@ -211,11 +215,13 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--budget", type=float, default=4.0, help="training minutes per dataset")
     p.add_argument("--datasets", nargs="+", default=list(datasets()))
     p.add_argument("--out", required=True, help="markdown file; JSON lines go next to it (.jsonl)")
+    p.add_argument("--transform", choices=["auto", "none", "med", "med-rgb"], default="auto",
+                   help="the representation pcz train may use (auto: chosen on validation)")
     args = p.parse_args(argv)
     log_path = args.out.rsplit(".", 1)[0] + ".jsonl"
     rows = []
     for name in args.datasets:
-        rows.append(run(name, 60 * args.budget))
+        rows.append(run(name, 60 * args.budget, args.transform))
         print(json.dumps(rows[-1]), flush=True)
         with open(log_path, "a") as f:
             f.write(json.dumps(rows[-1]) + "\n")

@@ -138,13 +138,18 @@ def _cluster(func):
               help="Records used to estimate mutual information.")
 @click.option("--init", "init_path", type=click.Path(exists=True, dir_okay=False),
               help="Start from this HCLT model (its tree; states copied up to --latents; tuning).")
+@click.option("--transform", type=click.Choice(["auto", "none", "med", "med-rgb"]), default="auto",
+              show_default=True,
+              help="Code image records as residuals against the MED predictor (med; med-rgb: colour "
+                   "channels 0 and 2 relative to 1), as values (none), or choose on validation (auto; "
+                   "with tuning options or streamed: none, or --init's).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 @_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
-          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, seed,
-          force, quiet, workers, scheduler, worker_memory):
+          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, transform,
+          seed, force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
     uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
     uint8 zarr array or HDF5 dataset (FILE.h5:/PATH), read in slices, never loaded whole.
@@ -170,6 +175,8 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             init = models.load(f.read(MAX_MODEL + 1))
         if not isinstance(init, HcltModel):
             raise ModelError(f"{init_path}: not an HCLT model")
+    if source is not None and transform not in ("auto", "none"):
+        raise InputError(f"--transform {transform} trains in memory (without -T, --scheduler or a store)")
     if manual:
         if source is None:
             from pcz.learn.train import train as learn   # JAX: only the training command imports it
@@ -184,7 +191,8 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
                            step=step[0], step_end=step[1], alpha=1.0 if pseudocount is None else pseudocount,
                            patience=2 if patience is None else patience, mi_bits=mi_bits,
                            mi_samples=mi_samples, init=init, seed=seed, smooth=smooth or (0.0, 0.0),
-                           atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet)
+                           atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet,
+                           **({} if source is not None or transform == "auto" else {"transform": transform}))
         how = ""
     elif source is not None:
         from pcz.learn.train_streamed import auto_streamed
@@ -195,11 +203,12 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
         from pcz.learn.auto import auto_train
         model, log = auto_train(array, time_budget=budget, max_latents=max_latents, validation=validation,
                                 seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
-                                progress=not quiet)
+                                progress=not quiet, transform=transform)
     if not manual:
         chosen = log["chosen"]
         sigma, weight = chosen["smooth"]
         how = (f"; chosen on validation: smoothing {f'sigma {sigma:g}' if weight else 'off'}, "
+               f"transform {chosen.get('transform', 'none')}, "
                f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "
                f"{log['seconds']:.0f} s of a {budget:.0f} s budget")
     blob = model.to_bytes()

@@ -17,6 +17,11 @@ code on the model's dequantised parameters, so they compute identical floats.
   (:mod:`pcz.models.values`); the payload is one byte (0: little-endian elements,
   1: big-endian) and then method 5's.  Methods 2 and 5 code uint8 models only.
 
+A model that names a prediction transform (:mod:`pcz.models.predict`) codes each record's
+MED residuals instead of its values: every encoder here takes the symbols from
+:func:`coded_symbols` and every decoder gives back ``model.restored`` of what it decoded,
+so the payloads of all three methods are the same kind of stream either way.
+
 Both coders quantise to 24 bits and leave every other value a unit, and a model's
 emissions give every value at least ``2**-qbits``, so a value costs at least
 :func:`min_bits` of payload.
@@ -89,6 +94,18 @@ def symbols(data: bytes, model, order: str = "<", first: int = 0) -> np.ndarray:
     return X
 
 
+def coded_symbols(data: bytes, model, order: str = "<", first: int = 0) -> np.ndarray:
+    """The (B, D) symbols the tree codes for the chunk's bytes: :func:`symbols`, through the
+    model's prediction transform (:meth:`pcz.models.hclt.HcltModel.coded`).
+
+    >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 4), 0.25),
+    ...                          shape=(1, 2), transform="med")
+    >>> coded_symbols(bytes([3, 3, 2, 1]), m).tolist()
+    [[1, 0], [3, 1]]
+    """
+    return model.coded(symbols(data, model, order, first))
+
+
 def records(data: bytes, model, first: int = 0) -> np.ndarray:
     """The chunk's bytes as a (B, D) array; InputError on a partial record or a value >= K
     (records are numbered from ``first`` in the message).
@@ -119,7 +136,8 @@ def _groups(model, B: int):
 
 def encode(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) under the model."""
-    X = records(data, _require_bytes(model))
+    _require_bytes(model)
+    X = coded_symbols(data, model)
     enc = Encoder()
     for start, stop in _groups(model, len(X)):
         walk = model.walk(stop - start)
@@ -150,7 +168,7 @@ def _decode(dec: Decoder, X: np.ndarray, model) -> bytes:
             walk.observe(i, x)
             X[start:stop, v] = x
         del walk                # one group's messages at a time
-    return X.tobytes()
+    return model.restored(X, in_place=True).tobytes()
 
 
 _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDictionary()
@@ -173,8 +191,8 @@ def encode_rans(data: bytes, model) -> bytes:
     >>> decode_rans(encode_rans(bytes([0, 1, 2, 3]), m), 4, m).hex()
     '00010203'
     """
-    X = records(data, _require_bytes(model))
-    return _coder(model).encode(X).astype("<u4").tobytes()
+    _require_bytes(model)
+    return _coder(model).encode(coded_symbols(data, model)).astype("<u4").tobytes()
 
 
 def decode_rans(payload: bytes, size: int, model) -> bytes:
@@ -188,9 +206,10 @@ def _decode_words(payload: bytes, size: int, model, name: str) -> np.ndarray:
     if len(payload) % 4:
         raise FormatError(f"{name} payload is not a whole number of 32-bit words")
     try:
-        return _coder(model).decode(np.frombuffer(payload, dtype="<u4"), size // model.D)
+        X = _coder(model).decode(np.frombuffer(payload, dtype="<u4"), size // model.D)
     except ValueError as e:
         raise FormatError(f"corrupt {name} chunk ({e})") from None
+    return model.restored(X, in_place=True)
 
 
 def encode_typed(data: bytes, model, order: str = "<") -> bytes | None:
@@ -206,7 +225,7 @@ def encode_typed(data: bytes, model, order: str = "<") -> bytes | None:
     """
     if _require(model).dtype == "u1":
         return None
-    X = symbols(data, model, order)
+    X = coded_symbols(data, model, order)
     return bytes([ORDERS.index(order)]) + _coder(model).encode(X).astype("<u4").tobytes()
 
 
@@ -267,15 +286,16 @@ def encode_each(X: np.ndarray, model) -> tuple[np.ndarray, np.ndarray]:
     ([[0, 1], [2, 3]], True)
     """
     X = np.asarray(X, dtype=np.uint8)
-    return _coder(model).encode_each(records(X.tobytes(), model))
+    return _coder(model).encode_each(model.coded(records(X.tobytes(), model)))
 
 
 def decode_each(words: np.ndarray, lengths: np.ndarray, model) -> np.ndarray:
     """The (B, D) records whose streams of ``lengths[b]`` words follow one another in ``words``."""
     try:
-        return _coder(_require(model)).decode_each(words, lengths)
+        X = _coder(_require(model)).decode_each(words, lengths)
     except ValueError as e:
         raise FormatError(f"corrupt hclt-rans records ({e})") from None
+    return model.restored(X, in_place=True)
 
 
 methods.register(methods.Method(methods.HCLT, "hclt", encode, decode, needs_model=True,

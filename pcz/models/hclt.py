@@ -13,8 +13,9 @@ rounded coarsely); 20 bits cost 0.0002 (docs/HCLT.md).
 A model file is untrusted input: :func:`from_bytes` validates the magic,
 version, reserved flags, sizes against caps (before allocating), the tree,
 every row's sum, and a CRC32; it never unpickles.  A model written by training
-also holds its validation bits per value (flag bit 0), which ``pcz info`` shows.  A model
-is named by the SHA-256 of its bytes (:func:`pcz.format.fields.model_id`).
+also holds its validation bits per value (flag bit 0), which ``pcz info`` shows; one may
+name a prediction transform (flag bit 2; absent in older files: none), :meth:`HcltModel.coded`.
+A model is named by the SHA-256 of its bytes (:func:`pcz.format.fields.model_id`).
 
 >>> import numpy as np
 >>> m = HcltModel.from_float(np.array([-1, 0]), np.array([0.5, 0.5]),
@@ -32,6 +33,7 @@ from functools import cached_property
 import numpy as np
 
 from pcz.errors import ModelError
+from pcz.models import predict
 from pcz.models.values import CODES, Layout
 
 MAGIC = b"\x89PCZhclt"
@@ -47,6 +49,7 @@ GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep gro
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
 FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
+FLAG_TRANSFORM = 4       # one byte, the prediction transform, follows the layout (absent: none)
 _DTYPE = struct.Struct("<cBqB")       # kind ('u', 'i', 'b'), bytes per element, offset, bits
 _VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
 
@@ -101,6 +104,7 @@ class HcltModel:
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
     layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
+    transform: str = predict.NONE  # what the coded symbols are (pcz.models.predict): none, med, med-rgb
     _bytes: bytes | None = field(default=None, repr=False)
 
     @property
@@ -124,6 +128,22 @@ class HcltModel:
     def dtype(self) -> str:
         """The records' element type code ('u1', 'u2', ...)."""
         return self.layout.code
+
+    def coded(self, X: np.ndarray) -> np.ndarray:
+        """The symbols the tree codes for record symbols X (N, D) (values < K): X itself, or
+        its residuals when the model names a transform.  Every coding path goes through it.
+
+        >>> m = HcltModel.from_float([-1, 0], [1.0], np.ones((2, 1, 1)), np.full((2, 1, 4), 0.25),
+        ...                          shape=(1, 2), transform="med")
+        >>> m.coded(np.array([[3, 3]], np.uint8)).tolist(), m.restored(np.array([[1, 0]])).tolist()
+        ([[1, 0]], [[3, 3]])
+        """
+        return predict.code(X, self.shape, self.K, self.transform)
+
+    def restored(self, Z: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """The record symbols (N, D) whose coded symbols are Z: :meth:`coded` undone (decoders
+        restore ``in_place``, in blocks: :data:`pcz.models.predict.WORK_BYTES` more at most)."""
+        return predict.decode(Z, self.shape, self.K, self.transform, in_place)
 
     @property
     def one(self) -> int:
@@ -168,11 +188,13 @@ class HcltModel:
 
     @classmethod
     def from_float(cls, parent, prior, transition, emission, shape=None,
-                   qbits: int = QBITS, layout: Layout = Layout()) -> "HcltModel":
+                   qbits: int = QBITS, layout: Layout = Layout(),
+                   transform: str = predict.NONE) -> "HcltModel":
         """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
 
         ``layout``: the records' element type and range; each element is ``layout.planes`` variables, so
-        the record ``shape`` (in elements) times that is the number of variables."""
+        the record ``shape`` (in elements) times that is the number of variables; ``transform``:
+        :mod:`pcz.models.predict`."""
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
@@ -180,8 +202,10 @@ class HcltModel:
         transition = np.array(np.broadcast_to(transition, (len(parent), M, M)), dtype=np.float64)
         transition[parent < 0] = 1.0
         shape = (len(parent) // layout.planes,) if shape is None else tuple(int(s) for s in shape)
+        predict.check(transform, shape, layout.planes)
         model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
-                              for p in (prior, transition, emission)), shape, qbits, layout=layout)
+                              for p in (prior, transition, emission)), shape, qbits, layout=layout,
+                    transform=transform)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -204,13 +228,16 @@ class HcltModel:
                       for i in reversed(range(_planes(self.qbits)))]
             packed = zlib.compress(b"".join(planes), 9)
             flags = ((0 if self.validation is None else FLAG_VALIDATION)
-                     | (0 if self.dtype == "u1" else FLAG_DTYPE))      # uint8 models: as before
+                     | (0 if self.dtype == "u1" else FLAG_DTYPE)       # uint8 models: as before
+                     | (0 if self.transform == predict.NONE else FLAG_TRANSFORM))
             out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, self.D, self.K, self.M, self.qbits,
                                        len(self.shape)))
             out += struct.pack(f"<{len(self.shape)}I", *self.shape)
             if flags & FLAG_DTYPE:
                 out += _DTYPE.pack(self.dtype[0].encode(), int(self.dtype[1]), self.layout.offset,
                                    self.layout.bits)
+            if flags & FLAG_TRANSFORM:
+                out += bytes([predict.TRANSFORMS.index(self.transform)])
             out += self.parent.astype("<i4").tobytes()
             out += struct.pack("<I", len(packed)) + packed
             if self.validation is not None:
@@ -246,6 +273,13 @@ class HcltModel:
                     layout = Layout(code, offset, bits)
                 except ValueError:
                     raise ModelError("HCLT model has an invalid record value range") from None
+            transform = predict.NONE
+            if flags & FLAG_TRANSFORM:
+                (index,) = struct.unpack_from("<B", data, pos)
+                pos += 1
+                if not 1 <= index < len(predict.TRANSFORMS):
+                    raise ModelError(f"HCLT model names an unknown prediction transform ({index})")
+                transform = predict.TRANSFORMS[index]
             parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
             pos += 4 * D
             (packed_len,) = struct.unpack_from("<I", data, pos)
@@ -263,6 +297,8 @@ class HcltModel:
             validation = (records, bits)
         if int(np.prod(shape, dtype=np.int64)) * layout.planes != D:
             raise ModelError("HCLT model record shape does not match D")
+        if not predict.applies(shape, layout.planes, transform) and transform != predict.NONE:
+            raise ModelError(f"HCLT model's {transform} transform does not apply to its records")
         try:
             preorder(parent)
         except ValueError as e:
@@ -286,12 +322,13 @@ class HcltModel:
             if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
                 raise ModelError(f"HCLT model {name} rows do not sum to one")
         return cls(parent, prior_q, trans_q, emit_q, tuple(shape), qbits, validation, layout,
-                   data if version == VERSION else None)
+                   transform, data if version == VERSION else None)
 
     def nll_bits(self, records: np.ndarray) -> np.ndarray:
-        """-log2 p(x) of each record under the stored (quantised) model: the ideal code length."""
+        """The ideal code length of each record (its symbols, as :func:`pcz.models.values.array_symbols`
+        gives them: the values for uint8) under the stored model, through its transform."""
         records = np.asarray(records)
-        return -log2_likelihood(self, records.reshape(len(records), -1))
+        return -log2_likelihood(self, self.coded(records.reshape(len(records), -1)))
 
     def walk(self, batch: int):
         """The exact pre-order conditionals of ``batch`` records in lockstep
@@ -307,6 +344,8 @@ class HcltModel:
             f"  record:      {'x'.join(map(str, self.shape))}"
             + ("" if self.dtype == "u1" else f" {self.layout.describe()}") + f" = {self.D} variables"
             + f", values 0..{self.K - 1}",
+            f"  transform:   " + ("none (the values themselves)" if self.transform == predict.NONE
+                                  else f"{self.transform} (residuals against the MED predictor)"),
             f"  latents:     {self.M} per variable",
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
             f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
@@ -340,7 +379,7 @@ def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
         raise ModelError("not an HCLT model file")
     if version not in (1, VERSION):
         raise ModelError(f"unsupported HCLT model version {version}")
-    if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE) or not MIN_QBITS <= qbits <= MAX_QBITS
+    if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE | FLAG_TRANSFORM) or not MIN_QBITS <= qbits <= MAX_QBITS
             or (version == 1 and (qbits != QBITS or flags))):
         raise ModelError("HCLT model uses unknown flags or precision")
     if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):
@@ -362,7 +401,8 @@ def footprint(data: bytes) -> int:
     32
     """
     version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
-    return len(data) + working_bytes(D, K, M, qbits, version)
+    transform = predict.WORK_BYTES if flags & FLAG_TRANSFORM else 0     # restoring a block of records
+    return len(data) + working_bytes(D, K, M, qbits, version) + transform
 
 
 def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:

@@ -176,3 +176,27 @@ def test_train_with_no_tuning_options_chooses_on_validation(run_cli, files):
     for bad in ("soon", "0", "-5m", "infm"):
         r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "x.pczm"), "--time-budget", bad)
         assert r.code == 2 and "--time-budget" in r.err
+
+
+def test_train_with_the_med_transform_then_info_and_coding(run_cli, tmp_path):
+    rng = np.random.default_rng(0)
+    a = (np.add.outer(np.arange(6), np.arange(5))[None] * rng.integers(1, 4, (300, 1, 1))
+         + rng.integers(0, 3, (300, 6, 5))).astype(np.uint8)
+    np.save(tmp_path / "a.npy", a)
+    model = str(tmp_path / "t.pczm")
+    r = run_cli("train", str(tmp_path / "a.npy"), "-o", model, "--latents", "2", "--epochs", "1",
+                "--full-epochs", "1", "--transform", "med")
+    assert r.code == 0, r.err
+    r = run_cli("info", model)
+    assert r.code == 0 and b"transform:   med" in r.out
+    assert run_cli("compress", "-q", "--model", model, str(tmp_path / "a.npy")).code == 0
+    (tmp_path / "a.npy").rename(tmp_path / "orig.npy")
+    assert run_cli("decompress", "-q", "--model", model, str(tmp_path / "a.npy.pcz")).code == 0
+    assert np.array_equal(np.load(tmp_path / "a.npy"), a)
+    r = run_cli("train", str(tmp_path / "orig.npy"), "-o", str(tmp_path / "u.pczm"), "--time-budget", "5s",
+                "--max-latents", "2", "--transform", "none")
+    assert r.code == 0 and "transform none" in r.err
+    flat = tmp_path / "flat.npy"
+    np.save(flat, a.reshape(300, -1))
+    r = run_cli("train", str(flat), "-o", str(tmp_path / "v.pczm"), "--latents", "2", "--transform", "med")
+    assert r.code == 1 and "at least 2 axes" in r.err and r.err.count("\n") == 1

@@ -73,6 +73,17 @@ def test_folders_of_images_roundtrip_byte_for_byte(tmp_path, dtype, shape, fmt):
     assert manifest["shape"] == list(shape) and manifest["dtype"] == np.dtype(dtype).newbyteorder("<").str
 
 
+@pytest.mark.parametrize("shape", [(6, 5), (6, 5, 3)])
+def test_a_model_with_the_med_transform_codes_folders(tmp_path, shape):
+    a = images(30, np.uint8, shape)
+    files = {f"im{i:03d}.png": save(x, "PNG") for i, x in enumerate(a)}
+    model = model_for(a)
+    med = random_model(1, model.parent, 3, 256, shape=shape, transform="med")
+    _, blob = roundtrip(tmp_path, files, med)
+    (tmp_path / "plain").mkdir()
+    assert blob != roundtrip(tmp_path / "plain", files, model)[1]      # the residuals were coded
+
+
 def _write(path, data):
     path.write_bytes(data)
     return str(path)

@@ -62,7 +62,7 @@ def corruptions():
     yield "magic", b"\x89PCZhcl_" + data[8:], "magic"
     yield "crc", data[:-1] + bytes([data[-1] ^ 1]), "CRC"
     yield "version", _reseal(head[:8] + b"\x09\x00" + head[10:]), "version"
-    yield "flags", _reseal(head[:10] + b"\x04\x00" + head[12:]), "flags"
+    yield "flags", _reseal(head[:10] + b"\x08\x00" + head[12:]), "flags"      # bit 2: the transform
     yield "dtype flag, no type", _reseal(head[:10] + b"\x02\x00" + head[12:]), "type|size|shape"
     typed = random_model(1, [-1, 0], 2, 4, layout=Layout("u2", 0, 16)).to_bytes()[:-4]
     at = _HEAD.size + 4
