@@ -17,3 +17,13 @@ def load_streams(path: str, cases: dict | None = None) -> dict[str, bytes]:
             json.dump({k: pcz.compress(d, **kw).hex() for k, (d, kw) in cases.items()}, f, indent=1)
     with open(path) as f:
         return {k: bytes.fromhex(v) for k, v in json.load(f).items()}
+
+
+def load_fixture(path: str, produce) -> dict:
+    """The JSON fixture at ``path``; with PCZ_REGEN_GOLDEN set, first rewritten from
+    ``produce()`` (a JSON-ready dict)."""
+    if os.environ.get("PCZ_REGEN_GOLDEN"):
+        with open(path, "w") as f:
+            json.dump(produce(), f, indent=1)
+    with open(path) as f:
+        return json.load(f)

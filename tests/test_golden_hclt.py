@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import pcz
+from golden_helpers import load_fixture
 from pcz import methods
 from pcz.models.hclt import HcltModel
 
@@ -37,11 +38,7 @@ def produce():
 
 
 def load():
-    if os.environ.get("PCZ_REGEN_GOLDEN"):
-        with open(GOLDEN, "w") as f:
-            json.dump(produce(), f, indent=1)
-    with open(GOLDEN) as f:
-        return json.load(f)
+    return load_fixture(GOLDEN, produce)
 
 
 def test_model_bytes_are_the_golden_ones():

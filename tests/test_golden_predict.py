@@ -5,13 +5,13 @@ A failure means the transform, its field in the model file or the record bitstre
 If that is deliberate, regenerate with ``PCZ_REGEN_GOLDEN=1 pytest tests/test_golden_predict.py``
 (and keep the old fixture as decode-only).
 """
-import json
 import os
 
 import numpy as np
 import pytest
 
 import pcz
+from golden_helpers import load_fixture
 from pcz import methods
 from pcz.models.hclt import HcltModel
 
@@ -38,11 +38,7 @@ def produce():
 
 
 def load():
-    if os.environ.get("PCZ_REGEN_GOLDEN"):
-        with open(GOLDEN, "w") as f:
-            json.dump(produce(), f, indent=1)
-    with open(GOLDEN) as f:
-        return json.load(f)
+    return load_fixture(GOLDEN, produce)
 
 
 @pytest.mark.parametrize("transform", sorted(MODELS))

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 import pcz
+from golden_helpers import load_fixture
 from pcz.models.hclt import HcltModel
 from pcz.models.values import Layout
 from record_helpers import idx_bytes
@@ -42,11 +43,7 @@ def _compress(raw):
 
 
 def load():
-    if os.environ.get("PCZ_REGEN_GOLDEN"):
-        with open(GOLDEN, "w") as f:
-            json.dump(produce(), f, indent=1)
-    with open(GOLDEN) as f:
-        return json.load(f)
+    return load_fixture(GOLDEN, produce)
 
 
 def test_typed_model_and_streams_are_exactly_the_golden_ones():
