@@ -113,20 +113,15 @@ def _predict(x: np.ndarray) -> np.ndarray:
     a[:, :, 1:] = x[:, :, :-1]
     b[:, 1:] = x[:, :-1]
     c[:, 1:, 1:] = x[:, :-1, :-1]
-    return _med(a, b, c, first_row=None, first_col=None, full=x.shape)
-
-
-def _med(a, b, c, first_row, first_col, full=None):
-    """median(a, b, a + b - c), with the border rule: a on the first row, b in the first
-    column (0 at the origin).  ``full``: a, b, c are whole images (borders found by position);
-    else ``first_row`` / ``first_col`` are boolean masks over the given pixels."""
-    p = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), a + b - c))
-    if full is not None:
-        p[:, 0, :] = a[:, 0, :]          # first row: left (0 at the origin)
-        p[:, 1:, 0] = b[:, 1:, 0]        # first column: up
-    else:
-        p = np.where(first_row, a, np.where(first_col, b, p))
+    p = _median(a, b, c)
+    p[:, 0, :] = a[:, 0, :]          # first row: left (0 at the origin)
+    p[:, 1:, 0] = b[:, 1:, 0]        # first column: up
     return p
+
+
+def _median(a, b, c):
+    """median(a, b, a + b - c): the MED prediction away from the first row and column."""
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), a + b - c))
 
 
 def _fold(r: np.ndarray, K: int) -> np.ndarray:
@@ -199,9 +194,8 @@ def _inverse(Z: np.ndarray, shape, K: int, colour: bool) -> np.ndarray:
         i = np.arange(max(0, d - w + 1), min(h, d + 1))
         j = d - i
         a, b, c = x[:, i + 1, j], x[:, i, j + 1], x[:, i, j]
-        first_row = (i == 0)[None, :, None]
-        first_col = (j == 0)[None, :, None]
-        p = _med(a, b, c, first_row, first_col)
+        p = np.where((i == 0)[None, :, None], a,          # first row: left; first column: up
+                     np.where((j == 0)[None, :, None], b, _median(a, b, c)))
         x[:, i + 1, j + 1] = (p + r[:, i, j]) % K
     return x[:, 1:, 1:].reshape(Z.shape)
 
