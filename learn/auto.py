@@ -6,7 +6,11 @@ options"):
 1. **Validation split**: 5 % of the records, but at least min(1 000, 20 %) of them, so that
    small datasets still have enough held-out records to choose with.
 2. **Structure**: the Chow-Liu tree of the training records, once per representation.
-3. **Representation** (only for image-like records with more than two values, where the
+3. The trials of steps 3 and 4 train on at most ``SELECT_RECORDS`` (10 000) training records,
+   a random subset of larger sets, so that choosing costs the same on 60 000 or 600 000
+   records and the budget goes to the model that is kept; the width they choose is then
+   narrowed for all the records by (subset / all)^0.4 (the rule below).
+   **Representation** (only for image-like records with more than two values, where the
    prediction transform applies: :func:`pcz.models.predict.candidates`): the first model
    (M = 8) is trained for 4 mini-batch EM epochs with smoothing (sigma 1, weight 1) on the
    records' values, on their MED residuals and, for 3 or more channels, on the residuals
@@ -29,10 +33,11 @@ options"):
    memory limit of 512 MiB: M = 64 for 28x28 images of 256 levels) is chosen whose
    growth fits in what is left of the budget: each doubling (its states
    copied, :func:`pcz.learn.train.grow`) 3 mini-batch epochs of step 0.2 to 0.05 and 3
-   full-batch epochs, the last size 10 full-batch epochs at least.  After each doubling
-   the plan is made again with the measured ratio of the seconds per epoch of the last
-   two sizes; growing stops early when a doubling gains under 0.001 bits per value on the
-   validation records.
+   full-batch epochs, and room left for 10 full-batch epochs of the last size.  Each doubling runs
+   its 3 + 3 epochs on all the training records and then the plan is made again with the
+   measured ratio of the seconds per epoch of the last two sizes (so a size whose epochs
+   are cheaper than the estimate leaves room for the next); growing stops early when a
+   doubling gains under 0.001 bits per value on the validation records.
 6. **Epochs**: the last size (or the best one, if growing stopped early) gets full-batch
    EM until the validation bits per value stop falling (patience 2, at most 200 epochs)
    or the budget is spent: no epoch starts after it.  The model of the best validation
@@ -60,24 +65,18 @@ from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import grow, split, store
+from pcz.learn.train import grow, split, store, validation_records
+from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
 SIGMAS = (1.0, 2.0, 4.0)   # smoothing kernel widths tried at START_M (weight 1), narrowest first
-SIGMA_GROWTH = 2 ** 0.4    # the chosen width grows by this factor each time M doubles
+SIGMA_EXPONENT = 0.4      # the best width went as (records per emission row)^-0.4 ...
+SIGMA_GROWTH = 2 ** SIGMA_EXPONENT   # ... so it grows by this factor each time M doubles
 RELAX = 1.7
 FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
 DEFAULT_BUDGET = 15 * 60.0
-
-
-def validation_records(N: int) -> int:
-    """Records held out for choosing: 5 %, but at least min(1000, 20 %); never all of them.
-
-    >>> [validation_records(n) for n in (1, 178, 1797, 6000, 60000)]
-    [0, 36, 359, 1000, 3000]
-    """
-    return max(0, min(N - 1, max(round(0.05 * N), min(1000, round(0.2 * N)))))
+SELECT_RECORDS = 10_000   # training records the START_M trials see (a random subset of larger sets)
 
 
 def _best(log: list[dict]) -> float:
@@ -107,13 +106,15 @@ def _smoothing_trials(run, K: int, known: dict | None = None) -> list[tuple]:
     return trials
 
 
-def _wider(smooth: tuple) -> tuple:
-    """The smoothing for twice the latent states: each emission row sees half the counts.
+def _wider(smooth: tuple, counts: float = 0.5) -> tuple:
+    """The smoothing for emission rows that see ``counts`` times the records they saw: the
+    best width went as (records per row)^-0.4, so twice the latent states (half the counts,
+    the default) widen it by 2^0.4, and a width chosen on a subset narrows for the whole set.
 
-    >>> _wider((2.0, 1.0)), _wider((0.0, 0.0))
-    ((2.639, 1.0), (0.0, 0.0))
+    >>> _wider((2.0, 1.0)), _wider((0.0, 0.0)), _wider((2.0, 1.0), 2 ** 2.5)
+    ((2.639, 1.0), (0.0, 0.0), (1.0, 1.0))
     """
-    return (round(smooth[0] * SIGMA_GROWTH, 3), smooth[1]) if smooth[1] else smooth
+    return (round(smooth[0] * counts ** -SIGMA_EXPONENT, 3), smooth[1]) if smooth[1] else smooth
 
 
 def _params_count(D: int, M: int, K: int) -> int:
@@ -135,10 +136,13 @@ def _may_grow(D: int, M: int, K: int, qbits: int) -> bool:
     return _params_count(D, M, K) <= MAX_VALUES and _decodes_by_default(D, M, K, qbits)
 
 
-def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[dict], runs: int) -> dict:
-    """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost."""
+def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[dict], runs: int,
+           scale: float = 1.0) -> dict:
+    """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost
+    (``scale``: the training records over those the timed epochs saw)."""
+    mini, full = _seconds(timed, "mini-batch EM"), _seconds(timed, "full-batch EM")
     return {"M": M, "smooth": list(smooth), "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
-            "mini_s": _seconds(timed, "mini-batch EM"), "full_s": _seconds(timed, "full-batch EM"),
+            "mini_s": mini and mini * scale, "full_s": full and full * scale,
             "full_epochs": sum(e["phase"] == "full-batch EM" for e in log),
             "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
 
@@ -186,10 +190,13 @@ def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
 def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
                mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
-               transform: str = "auto") -> tuple[HcltModel, dict]:
+               transform: str = "auto", checkpoint: str | None = None) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
     ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
-    of latents on the validation split, within ``time_budget`` seconds.
+    of latents on the validation split, within ``time_budget`` seconds.  ``checkpoint``: a path
+    where the best model so far is written (replaced atomically) after each size and every 5
+    epochs of the last full-batch EM, so a long run that is stopped leaves a model to continue
+    from (``pcz train --init``).
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -215,10 +222,16 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     t_structure = time.perf_counter() - t_start
     say = (lambda text: print(f"auto: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
     trainers: dict = {}
+    n_train = len(train_idx)
+    pick = None                     # the records of the START_M trials: a random subset of large sets
+    if n_train > SELECT_RECORDS:
+        pick = np.sort(np.random.default_rng(seed + 1).choice(n_train, SELECT_RECORDS, replace=False))
+    n_pick = n_train if pick is None else SELECT_RECORDS
 
-    def run(M, smooth, name=None, **options):
+    def run(M, smooth, name=None, subset=False, **options):
         name = name or chosen
         Xt, Xv, parent, atoms = data[name]
+        Xt = Xt[pick] if subset and pick is not None else Xt
         key = (name, tuple(smooth))
         if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
             trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
@@ -230,54 +243,66 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     t0 = time.perf_counter()
     smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
     first = [(_best(log), smooth_first, params, log, name) for name in reps
-             for params, log in [run(M, smooth_first, name, epochs=FIRST_MINI, full_epochs=0)]]
+             for params, log in [run(M, smooth_first, name, True, epochs=FIRST_MINI, full_epochs=0)]]
     chosen = min(first, key=lambda t: t[0])[4]
     if len(reps) > 1:
         say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
             + " bits/value with smoothing (" + ", ".join(reps) + ")")
     known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
-    trials = _smoothing_trials(lambda smooth: run(M, smooth, epochs=FIRST_MINI, full_epochs=0), K, known)
+    trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
+                               K, known)
     _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
     say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
         + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
         + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
     parent = data[chosen][2]
     others = [t for t in first if t[4] != chosen]
-    relax_trials = [(run(M, smooth, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
+    relax_trials = [(run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
                     for g in (1.0, RELAX)]
     (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
     say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
         + " bits/value (1, 1.7)")
     every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
+    trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick)       # for all the training records
+    if pick is not None:
+        say(f"those trials saw {n_pick} of the {n_train} training records: sigma {smooth[0]:g} for all of them")
     stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
-                     runs=len(trials) + len(others) + 2)]
+                     runs=len(trials) + len(others) + 2, scale=n_train / n_pick)]
     best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
+
+    def save(params):
+        if checkpoint:
+            with AtomicOutput(checkpoint, force=True) as f:
+                f.write(store(parent, params, shape, qbits, layout, X[valid_idx], chosen).to_bytes())
+
+    save(params)
     target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
     say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
     while M < target:
         if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
             stop = f"the last doubling gained under {MIN_GAIN} bits/value"
             break
-        t0, final = time.perf_counter(), 2 * M == target
+        t0 = time.perf_counter()
         start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
         M *= 2
         smooth = smooth_of[M] = _wider(smooth)
-        params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=MAX_FULL if final else SHORT_FULL,
-                          step=0.2, step_end=0.05, init=start, relax=relax)
+        params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
+                          init=start, relax=relax)
         stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
-        say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ({stages[-1]['seconds']:.0f} s)")
+        say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ("
+            + (f"smoothing sigma {smooth[0]:g}, " if smooth[1] else "") + f"{stages[-1]['seconds']:.0f} s)")
         if stages[-1]["valid_bpd"] < best[0]:
             best = (stages[-1]["valid_bpd"], params, M)
-        if not final:
-            target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))
+            save(params)
+        target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))   # with this size's epoch times
     stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
                     else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
                     else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
                     else "the time budget")
-    if not (best[2] == M and stages[-1]["full_epochs"] > SHORT_FULL):   # full-batch EM to the end
+    if time.perf_counter() < deadline:                                  # full-batch EM to the end
         t0 = time.perf_counter()
         params, log = run(best[2], smooth_of[best[2]], epochs=0, full_epochs=MAX_FULL, init=best[1],
-                          relax=relax)
+                          relax=relax, checkpoint=save if checkpoint else None)
         stages[[s["M"] for s in stages].index(best[2])]["epochs"] += log
         if _best(log) < best[0]:
             best = (_best(log), params, best[2])
@@ -288,6 +313,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
            "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen},
            "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
+           "selection": {"records": n_pick, "smooth": list(trial_smooth)},
            "stopped_growing": stop,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
            "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,

@@ -23,6 +23,15 @@ from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 
 
+def validation_records(N: int) -> int:
+    """Records held out for choosing: 5 %, but at least min(1000, 20 %); never all of them.
+
+    >>> [validation_records(n) for n in (1, 178, 1797, 6000, 60000)]
+    [0, 36, 359, 1000, 3000]
+    """
+    return max(0, min(N - 1, max(round(0.05 * N), min(1000, round(0.2 * N)))))
+
+
 def split(N: int, validation: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, valid): a random ``validation`` fraction of N rows is held out,
     but never the last one.
@@ -75,7 +84,7 @@ def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray,
 
 
 def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
-          validation: float = 0.05, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
+          validation: float | None = None, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
@@ -86,6 +95,9 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     element becomes byte variables of the tree, its value above the smallest one cut into
     planes from the top).
 
+    ``validation``: the fraction of records held out (default: :func:`validation_records`,
+    the split ``pcz train`` makes with no options, so a run continued with ``init`` from
+    its checkpoint keeps the same validation records).
     ``values`` (K) defaults to the largest symbol (byte) + 1.  ``init``: start from this
     model's tree and parameters (grown to ``latents`` states if it has fewer)
     instead of learning a structure and starting at random.  ``smooth = (sigma,
@@ -109,6 +121,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     X, layout = array_symbols(array)      # InputError for a type records cannot have
     if init is not None and init.layout != layout and init.dtype == layout.code:
         X, layout = array_symbols(array, init.layout)     # continue in the initial model's range
+    if validation is None:                       # the default: as pcz train without options
+        validation = validation_records(len(X)) / len(X)
     numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
                "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
     bad = [name for name, value in numbers.items() if not math.isfinite(value)]

@@ -74,9 +74,9 @@ def train(array: np.ndarray, latents: int | None = None, **options):
     With neither ``latents`` nor a tuning option, the settings are chosen on the validation
     records within ``time_budget`` seconds (:func:`pcz.learn.auto.auto_train`: options
     ``time_budget``, ``max_latents``, ``validation``, ``seed``, ``qbits``, ``batch``,
-    ``progress``, ``transform``: ``"auto"``, ``"none"``, ``"med"`` or ``"med-rgb"``);
+    ``progress``, ``checkpoint``, ``transform``: ``"auto"``, ``"none"``, ``"med"`` or ``"med-rgb"``);
     otherwise options as :func:`pcz.learn.train.train` (epochs, full_epochs, validation,
-    ...; 16 latents unless given).  Imports JAX, which nothing
+    ...; ``init``'s latents or 16 unless given).  Imports JAX, which nothing
     on the compression path does.
 
     >>> import numpy as np, pcz
@@ -85,11 +85,12 @@ def train(array: np.ndarray, latents: int | None = None, **options):
     2
     """
     auto_options = {"time_budget", "max_latents", "validation", "seed", "qbits", "batch", "mi_bits",
-                    "mi_samples", "progress", "transform"}
+                    "mi_samples", "progress", "transform", "checkpoint"}
     if latents is None and set(options) <= auto_options:
         from pcz.learn.auto import auto_train
         return auto_train(array, **options)[0]
     from pcz.learn.train import train as learn
     if options.get("transform") == "auto":         # tuning options: no choice on validation
         del options["transform"]
-    return learn(array, 16 if latents is None else latents, **options)[0]
+    init = options.get("init")
+    return learn(array, latents or (init.M if init is not None else 16), **options)[0]

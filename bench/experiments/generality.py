@@ -167,7 +167,9 @@ def run(name: str, budget_s: float, transform: str = "auto") -> dict:
     result = {"dataset": name, "train": len(train), "test": len(test), "shape": list(test.shape[1:]),
               "dtype": str(test.dtype), "values": int(values), "budget_s": budget_s, "train_s": train_s,
               "chosen": log["chosen"], "transform_trials": log.get("transform_trials", {}),
-              "stopped_growing": log["stopped_growing"],
+              "stopped_growing": log["stopped_growing"], "selection": log.get("selection"),
+              "stages": [{k: s[k] for k in ("M", "smooth", "valid_bpd", "seconds", "full_epochs")}
+                         for s in log["stages"]],
               "valid_bpv": log["stored_valid_bpd"] and log["stored_valid_bpd"] * model.layout.planes,
               "model_bytes": len(model.to_bytes()), "theory_bpv": theory / values,
               "pcz_bytes": len(blob), "pcz_bpv": 8 * len(blob) / values,

@@ -107,7 +107,7 @@ def _cluster(func):
 @click.option("--max-latents", type=click.IntRange(1, MAX_M), default=64, show_default=True,
               help="With no tuning options: the largest number of latents tried.")
 @click.option("-M", "--latents", type=click.IntRange(1, MAX_M),
-              help="Latent states per variable (a tuning option; 16 when another is given).")
+              help="Latent states per variable (a tuning option; --init's, or 16 when another is given).")
 @click.option("--epochs", type=click.IntRange(0, 10_000), help="Mini-batch EM epochs (tuning; 10).")
 @click.option("--full-epochs", type=click.IntRange(0, 10_000),
               help="Full-batch EM iterations after the mini-batch epochs (tuning; 5).")
@@ -143,13 +143,16 @@ def _cluster(func):
               help="Code image records as residuals against the MED predictor (med; med-rgb: colour "
                    "channels 0 and 2 relative to 1), as values (none), or choose on validation (auto; "
                    "with tuning options or streamed: none, or --init's).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False),
+              help="Write the best model so far to this file while training (after each size and every "
+                   "5 full-batch epochs), to continue a stopped run from with --init.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("-f", "--force", is_flag=True, help="Overwrite the output file.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite the output file (and the checkpoint).")
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 @_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
           pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, transform,
-          seed, force, quiet, workers, scheduler, worker_memory):
+          checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
     uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
     uint8 zarr array or HDF5 dataset (FILE.h5:/PATH), read in slices, never loaded whole.
@@ -177,6 +180,12 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             raise ModelError(f"{init_path}: not an HCLT model")
     if source is not None and transform not in ("auto", "none"):
         raise InputError(f"--transform {transform} trains in memory (without -T, --scheduler or a store)")
+    if checkpoint is not None:
+        if source is not None:
+            raise InputError("--checkpoint trains in memory (without -T, --scheduler or a store)")
+        if os.path.abspath(checkpoint) == os.path.abspath(output):
+            raise InputError("--checkpoint must name another file than -o")
+        fileio.check_writable(checkpoint, force)
     if manual:
         if source is None:
             from pcz.learn.train import train as learn   # JAX: only the training command imports it
@@ -185,13 +194,15 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             from pcz.learn.train_streamed import train_streamed as learn
             records, where = source, cluster
         step = step or (0.5, 0.05)
-        model, log = learn(records, latents or 16, **where, epochs=10 if epochs is None else epochs,
+        model, log = learn(records, latents or (init.M if init is not None else 16), **where, epochs=10 if epochs is None else epochs,
                            full_epochs=5 if full_epochs is None else full_epochs,
-                           validation=0.05 if validation is None else validation, batch=batch,
+                           validation=0.05 if validation is None and source is not None else validation,
+                           batch=batch,
                            step=step[0], step_end=step[1], alpha=1.0 if pseudocount is None else pseudocount,
                            patience=2 if patience is None else patience, mi_bits=mi_bits,
                            mi_samples=mi_samples, init=init, seed=seed, smooth=smooth or (0.0, 0.0),
                            atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet,
+                           **({} if source is not None else {"checkpoint": checkpoint}),
                            **({} if source is not None or transform == "auto" else {"transform": transform}))
         how = ""
     elif source is not None:
@@ -203,7 +214,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
         from pcz.learn.auto import auto_train
         model, log = auto_train(array, time_budget=budget, max_latents=max_latents, validation=validation,
                                 seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
-                                progress=not quiet, transform=transform)
+                                progress=not quiet, transform=transform, checkpoint=checkpoint)
     if not manual:
         chosen = log["chosen"]
         sigma, weight = chosen["smooth"]

@@ -200,3 +200,23 @@ def test_train_with_the_med_transform_then_info_and_coding(run_cli, tmp_path):
     np.save(flat, a.reshape(300, -1))
     r = run_cli("train", str(flat), "-o", str(tmp_path / "v.pczm"), "--latents", "2", "--transform", "med")
     assert r.code == 1 and "at least 2 axes" in r.err and r.err.count("\n") == 1
+
+
+def test_checkpoints_leave_a_model_to_continue_from(run_cli, files):
+    folder, a = files
+    data, out, ckpt = str(folder / "a.npy"), str(folder / "t.pczm"), str(folder / "c.pczm")
+    r = run_cli("train", data, "-o", out, "--checkpoint", ckpt, "--time-budget", "20s", "--max-latents", "4")
+    assert r.code == 0, r.err
+    saved = HcltModel.from_bytes((folder / "c.pczm").read_bytes())      # the best model of some stage
+    assert saved.validation is not None and saved.D == 6
+    r = run_cli("train", data, "-o", str(folder / "u.pczm"), "--init", ckpt, "--epochs", "0",
+                "--full-epochs", "2", "--checkpoint", ckpt, "-f")      # continued, checkpointing again
+    assert r.code == 0, r.err
+    assert HcltModel.from_bytes((folder / "u.pczm").read_bytes()).M == saved.M
+    for args, message in [(["-o", str(folder / "v.pczm"), "--checkpoint", ckpt], "already exists"),
+                          (["-o", out, "--checkpoint", out, "-f"], "another file than -o"),
+                          (["-o", str(folder / "w.pczm"), "--checkpoint", str(folder / "x.pczm"), "-T", "1"],
+                           "trains in memory")]:
+        r = run_cli("train", data, *args)
+        assert r.code != 0 and message in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    assert not (folder / "x.pczm").exists() and not (folder / "w.pczm").exists()

@@ -78,3 +78,21 @@ def test_types_and_tiny_inputs():
 def test_the_api_trains_automatically_without_tuning_options():
     model = pcz.train(data(400), time_budget=20, max_latents=8, progress=False)
     assert model.M == 8 and model.validation is not None
+
+
+def test_large_sets_choose_on_a_subset_and_narrow_the_width_for_all_records(monkeypatch):
+    import pcz.learn.auto as auto
+    monkeypatch.setattr(auto, "SELECT_RECORDS", 300)
+    rng = np.random.default_rng(5)
+    z = rng.integers(0, 8, 1500)
+    X = np.stack([np.clip(z * 30 + rng.normal(0, 12, 1500), 0, 255) for _ in range(6)], 1).astype(np.uint8)
+    model, log = auto_train(X, time_budget=300, max_latents=16, progress=False)
+    n_train = log["train"]
+    assert log["selection"]["records"] == 300 < n_train
+    trial = log["selection"]["smooth"]
+    assert trial[0] in (1.0, 2.0, 4.0)                 # noisy levels: the ladder smooths
+    first = log["stages"][0]["smooth"]                  # the width for all the training records
+    assert first[0] == pytest.approx(trial[0] * (300 / n_train) ** 0.4, abs=1e-3) and first[0] < trial[0]
+    assert model.validation[1] < log["stages"][0]["valid_bpd"]    # trained on all records afterwards
+    _, small = auto_train(X[:250], time_budget=30, max_latents=8, progress=False)
+    assert small["selection"]["records"] == small["train"]      # small sets: every record
