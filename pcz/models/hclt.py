@@ -34,17 +34,11 @@ import numpy as np
 
 from pcz.errors import ModelError
 from pcz.models import predict
+from pcz.models.hclt_caps import MAX_D, MAX_K, MAX_M, MAX_QBITS, MAX_VALUES, MIN_QBITS, ONE, QBITS
 from pcz.models.values import CODES, Layout
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
-QBITS = 16               # default precision (the shipped models use it)
-ONE = 1 << QBITS
-MIN_QBITS, MAX_QBITS = 16, 24
-MAX_D = 1 << 20
-MAX_K = 256
-MAX_M = 1024
-MAX_VALUES = 1 << 27     # quantised parameters in one model (256 MiB as uint16)
 GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
