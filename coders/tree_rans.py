@@ -205,16 +205,38 @@ def cumulative(E, scale=1.0) -> np.ndarray:
     so the table is the same whichever form E comes in; for any other input the float32
     rounding is monotone, so each CDF stays valid.
 
+    int32 rows whose sums int32 holds are summed as int32 (exact, and what the float64 sums
+    give), then scaled in float64 and rounded to float32 as the float path does: the same
+    table, built in about two thirds of the time.
+
     >>> cumulative(np.array([[[1, 2, 1]]]), 0.25)[0].ravel().tolist()
     [0.0, 0.25, 0.75, 1.0]
+    >>> E = np.array([[[3, 1, 4, 8], [1, 5, 9, 1]]], np.int32)
+    >>> bool(np.all(cumulative(E, 0.1) == cumulative(E.astype(np.float64), 0.1)))
+    True
     """
-    D, M, K = np.shape(E)
+    E = np.asarray(E)
+    D, M, K = E.shape
     C = np.empty((D, K + 1, M), dtype=np.float32)
-    for v in range(D):
-        C[v, 0] = 0.0
-        C[v, 1:] = np.cumsum(np.asarray(E[v], dtype=np.float64).T, axis=0) * scale
-        C[v, K] = 1.0                  # exact: a row of quantised emissions sums to one
+    if _sums_fit_int32(E):
+        sums = np.empty((K, M), dtype=np.int32)
+        for v in range(D):
+            np.cumsum(E[v].T, axis=0, out=sums)
+            np.multiply(sums, float(scale), out=C[v, 1:])     # in float64, rounded once to float32
+    else:
+        for v in range(D):
+            C[v, 1:] = np.cumsum(np.asarray(E[v], dtype=np.float64).T, axis=0) * scale
+    C[:, 0] = 0.0
+    C[:, K] = 1.0                      # exact: a row of quantised emissions sums to one
     return C
+
+
+def _sums_fit_int32(E: np.ndarray) -> bool:
+    """Whether E is int32 with no negative entry and no row summing past int32 (then every
+    partial sum is exact in int32 as in float64)."""
+    if E.dtype != np.int32 or E.size == 0 or int(E.min()) < 0:
+        return False
+    return int(E.max()) * E.shape[2] < 1 << 31 or int(E.sum(axis=2, dtype=np.int64).max()) < 1 << 31
 
 
 class TreeCoder:

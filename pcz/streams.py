@@ -10,7 +10,7 @@ b'hello hello hello'
 """
 from typing import BinaryIO
 
-from pcz.engine import encode, folders, pipeline
+from pcz.engine import encode, pipeline
 from pcz.engine.pipeline import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats
 from pcz.methods.choose import choose
 
@@ -61,6 +61,7 @@ def compress_folder(path: str, dst: BinaryIO, *, model=None, threads: int = 1, e
     >>> sorted(os.listdir(target)), open(os.path.join(target, "3.pgm"), "rb").read()
     (['0.pgm', '1.pgm', '2.pgm', '3.pgm'], b'P5 2 1 255\\n\\x01\\x01')
     """
+    from pcz.engine import folders          # image sets: loaded only when a folder is coded
     plan = choose(model, fast=fast, sample=lambda: b"")
     return folders.compress_folder(path, dst, plan, threads=threads, embed_model=embed_model,
                                    chunk_size=chunk_size)
@@ -69,6 +70,7 @@ def compress_folder(path: str, dst: BinaryIO, *, model=None, threads: int = 1, e
 def decompress_folder(src: BinaryIO, target: str, **options) -> Stats:
     """Decompress a pcz stream holding a folder into the new folder ``target`` (options as
     :func:`decompress_stream`); nothing is left behind on failure."""
+    from pcz.engine import folders
     writer = folders.FolderWriter(target)
     try:
         stats = decompress_stream(src, writer, **options)

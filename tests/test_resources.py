@@ -2,7 +2,7 @@
 import os
 
 import pcz
-from pcz.cli import coding
+from pcz import streams
 from pcz.bench.experiments.stream_memory import measure
 
 STREAM_MB = int(os.environ.get("PCZ_STREAM_MB", "64"))
@@ -25,13 +25,13 @@ def test_memory_cap_refuses_before_allocating(run_cli, tmp_path):
 def test_rm_keeps_source_when_verification_fails(run_cli, tmp_path, monkeypatch):
     src = tmp_path / "keep.txt"
     src.write_bytes(b"precious data " * 100)
-    real = coding.decompress_stream
+    real = streams.decompress_stream       # what the compress command's verification calls
 
     def lying(*args, **kwargs):
         stats = real(*args, **kwargs)
         stats.digest = bytes(len(stats.digest))
         return stats
-    monkeypatch.setattr(coding, "decompress_stream", lying)
+    monkeypatch.setattr(streams, "decompress_stream", lying)
     r = run_cli("compress", "--rm", str(src))
     assert r.code == 1 and "verification" in r.err
     assert src.read_bytes() == b"precious data " * 100

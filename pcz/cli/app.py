@@ -23,7 +23,7 @@ import pcz
 from pcz.cli import bench, coding, conventions, dataset, demo, info, text, train
 from pcz.cli.options import EXIT_ERROR, EXIT_INTERRUPT, EXIT_USAGE
 from pcz.errors import PczError
-from pcz.runtime import interrupts, parallel
+from pcz.runtime import interrupts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +64,14 @@ def _is_terminal(stream) -> bool:
         return False
 
 
+def _stop_workers() -> None:
+    """Stop the worker processes of :mod:`pcz.runtime.parallel`, if the command started any
+    (a command that never imported it has none: importing it now would only cost time)."""
+    parallel = sys.modules.get("pcz.runtime.parallel")
+    if parallel is not None:
+        parallel.stop_workers()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 130 interrupted).
 
@@ -92,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(e, click.UsageError) else EXIT_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt) as e:
         _INTERRUPTED.append(e)
-        parallel.stop_workers()
+        _stop_workers()
         click.echo("pcz: interrupted", err=True)
         return EXIT_INTERRUPT
     except BrokenPipeError:
@@ -104,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if interrupts.requested():      # e.g. numba failing after an interrupted compile
             _INTERRUPTED.append(e)
-            parallel.stop_workers()
+            _stop_workers()
             click.echo("pcz: interrupted", err=True)
             return EXIT_INTERRUPT
         if os.environ.get("PCZ_DEBUG"):

@@ -1,4 +1,8 @@
-"""``pcz compress``, ``pcz decompress`` and ``pcz test``."""
+"""``pcz compress``, ``pcz decompress`` and ``pcz test``.
+
+The coding pipeline (:mod:`pcz.streams`) is imported by the commands when they run, so
+``--help`` and the option checks load no numpy.
+"""
 import os
 
 import click
@@ -7,11 +11,9 @@ from pcz.cli import folder
 from pcz.cli.options import Size, common, options, progress, read_model, recursive, say
 from pcz.cli.transfer import Discard, meter, open_input, run_each, summary, transfer
 from pcz import models
-from pcz.engine.records import compressed_name as record_name
 from pcz.errors import PczError
-from pcz.format.fields import MAX_CHUNK
+from pcz.format.fields import DEFAULT_CHUNK, DEFAULT_MEMORY, MAX_CHUNK
 from pcz.runtime import fileio
-from pcz.streams import DEFAULT_CHUNK, DEFAULT_MEMORY, Stats, compress_stream, decompress_stream
 
 
 @click.command()
@@ -51,6 +53,11 @@ def compress(**kw):
     records = kind is not None and kind.records and not windows   # .npy / IDX record files
     if opts["long_range"] and (windows or records):
         raise click.UsageError("--long matches byte streams: not with --windows or a record model")
+    from pcz.streams import compress_stream
+    if records:
+        from pcz.engine.records import compressed_name as name_for   # record files: loaded only then
+    else:
+        name_for = fileio.compressed_name
 
     def job(source, opts):
         if records and folder.is_folder(source):      # without a record model: refused below
@@ -61,15 +68,16 @@ def compress(**kw):
                                    model=opts["model"], embed_model=opts["embed_model"],
                                    fast=opts["fast"], windows=windows, level=opts["level"],
                                    long=opts["long_range"])
-        name_for = record_name if records else fileio.compressed_name
         target, stats = transfer(source, opts, name_for, work, compressing=True, verify=_verify_compressed)
         say(opts, 1 if target != "-" else 2, summary(source, target, stats.original, stats.compressed))
         say(opts, 2, f"  chunks: {stats.chunks} {stats.methods}")
     return run_each(opts, job, compressing=True)
 
 
-def _verify_compressed(target: str, stats: Stats) -> None:
-    """Decode the written file and check it holds exactly what was read."""
+def _verify_compressed(target: str, stats) -> None:
+    """Decode the written file and check it holds exactly what was read (``stats``: the
+    :class:`pcz.streams.Stats` of compressing it)."""
+    from pcz.streams import decompress_stream
     with open(target, "rb") as f:
         check = decompress_stream(f, Discard(), model=stats.model)
     if check.digest != stats.digest or check.original != stats.original:
@@ -88,6 +96,7 @@ def decompress(**kw):
     """Decompress FILES (each FILE.pcz to FILE; '-' or none: stdin to stdout; a
     compressed folder to a folder)."""
     opts = options(kw)
+    from pcz.streams import decompress_stream
 
     def job(source, opts):
         if folder.holds_folder(source, opts):
@@ -114,6 +123,7 @@ def test_(files, model_path, threads, quiet, verbose, memory, recursive, progres
     """Check the integrity of pcz FILES (decode fully, write nothing)."""
     opts = {"files": list(files), "verbosity": 1 + verbose - quiet, "model": read_model(model_path, memory),
             "recursive": recursive, "progress": progress}
+    from pcz.streams import decompress_stream
 
     def job(source, opts):
         src, _, size = open_input(source, opts, special=True)

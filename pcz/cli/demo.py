@@ -9,7 +9,6 @@ import time
 from importlib import resources
 
 import click
-import numpy as np
 
 import pcz
 from pcz.cli.options import EXIT_ERROR
@@ -17,6 +16,7 @@ from pcz.cli.options import EXIT_ERROR
 
 def samples() -> dict[str, bytes]:
     """The built-in samples: a text shipped with pcz, plus generated binary data."""
+    import numpy as np
     rng = np.random.default_rng(2026)
     return {
         "sample.txt": (resources.files("pcz") / "data" / "sample.txt").read_bytes(),

@@ -5,10 +5,8 @@ import sys
 
 from pcz.cli.options import say
 from pcz.cli.transfer import summary
-from pcz.engine import folders
 from pcz.errors import PczError
 from pcz.runtime import fileio
-from pcz.streams import compress_folder, decompress_folder
 
 
 def is_folder(source: str) -> bool:
@@ -21,6 +19,8 @@ def compress(source: str, opts: dict, windows) -> None:
         raise PczError("--rm does not remove folders; remove the folder yourself once it is checked")
     if windows:
         raise PczError("--windows codes byte streams, not folders")
+    from pcz.engine import folders
+    from pcz.streams import compress_folder
     to_stdout = opts["to_stdout"] or opts["output"] == "-"
     target = "-" if to_stdout else opts["output"] or folders.compressed_name(source)
 
@@ -43,11 +43,13 @@ def compress(source: str, opts: dict, windows) -> None:
 def holds_folder(source: str, opts: dict) -> bool:
     """Whether ``source`` is a pcz file holding a folder that is to be restored as one
     (not when writing to standard output: that gets the image set's bytes)."""
+    from pcz.engine import folders
     return (source != "-" and not opts["to_stdout"] and opts["output"] != "-"
             and folders.is_folder_stream(source))
 
 
 def decompress(source: str, opts: dict) -> None:
+    from pcz.streams import decompress_folder
     target = opts["output"] or fileio.decompressed_name(source)
     if opts["force"] and os.path.isdir(target):
         raise PczError(f"{target} is a folder that exists; remove it first (-f does not replace folders)")

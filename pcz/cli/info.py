@@ -15,14 +15,12 @@ from typing import BinaryIO
 
 import click
 
-from pcz import methods, models
+from pcz import models
 from pcz.format import container, fields
-from pcz.format.fields import model_id
+from pcz.format.fields import DEFAULT_MEMORY, model_id
 from pcz.models import short_id
 from pcz.runtime import fileio
-from pcz.runtime.parallel import describe_bytes
 from pcz.cli.transfer import run_each
-from pcz.streams import DEFAULT_MEMORY
 
 
 def _model_line(header) -> str:
@@ -46,6 +44,8 @@ def _readers(src: BinaryIO):
 def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
     """A human-readable description of the pcz stream src (of each stream, when several
     are concatenated); validates all framing and CRCs."""
+    from pcz import methods                           # the methods' names (loads numpy): not for --help
+    from pcz.runtime.parallel import describe_bytes
     readers = list(_readers(src))
     size, total = src.tell(), sum(r.total for r in readers)
     table = [record for r in readers for record in r.table]

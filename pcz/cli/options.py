@@ -9,9 +9,8 @@ import click
 
 from pcz import models
 from pcz.errors import LimitError, PczError
-from pcz.format.fields import MAX_MODEL
+from pcz.format.fields import DEFAULT_MEMORY, MAX_MODEL
 from pcz.runtime.fileio import PathError
-from pcz.streams import DEFAULT_MEMORY
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPT = 1, 2, 130
 

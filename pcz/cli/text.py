@@ -14,7 +14,6 @@ import time
 
 import click
 
-from pcz import tokens as tok
 from pcz.cli.options import Size, read_model
 from pcz.errors import InputError, PczError
 from pcz.runtime.fileio import AtomicOutput
@@ -54,6 +53,7 @@ def _fail(e: Exception) -> int:
 @click.option("-f", "--force", is_flag=True, help="Overwrite existing outputs.")
 def tokenize(file, window_bits, token_bits, output, model_path, max_size, force):
     """Cut FILE into Equal-Info windows of W bits and write them as LLM tokens."""
+    from pcz import tokens as tok                     # numpy and the text model: when the command runs
     try:
         data = _read_input(file, max_size)
         model_bytes = _model_or_default(model_path)
@@ -78,6 +78,7 @@ def tokenize(file, window_bits, token_bits, output, model_path, max_size, force)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
 def detokenize(tokens_path, output, model_path, force):
     """Decode TOKENS.npy made by ``pcz tokenize`` back to the original bytes."""
+    from pcz import tokens as tok
     try:
         tokens, meta = tok.load(tokens_path)
         data = tok.detokenize(tokens, meta, read_model(model_path))

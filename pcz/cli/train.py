@@ -25,10 +25,8 @@ from pcz.cli.dataset import CLUSTER_OPTIONS
 from pcz.cli.options import say
 from pcz.format.fields import MAX_MODEL, model_id
 from pcz.errors import InputError, ModelError
-from pcz.models.hclt import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS, HcltModel
+from pcz.models.hclt_caps import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS
 from pcz.models import short_id
-from pcz.engine.folders import folder_array
-from pcz.engine.record_files import load_array
 
 
 def parse_duration(text: str) -> float:
@@ -162,6 +160,9 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
     50,000 records within half of it, then full-batch epochs over all of them).  -T N or
     --scheduler streams the records through Dask workers (the model is the same for
     every number of workers)."""
+    from pcz.engine.folders import folder_array      # numpy: imported when the command runs
+    from pcz.engine.record_files import load_array
+    from pcz.models.hclt import HcltModel
     budget = parse_duration(time_budget)
     tuning = {"latents": latents, "epochs": epochs, "full_epochs": full_epochs, "step": step,
               "pseudocount": pseudocount, "smooth": smooth, "atoms": atoms, "overrelax": overrelax,

@@ -9,7 +9,7 @@ byte-stream or the record-file pipeline.
 import itertools
 from typing import Any, BinaryIO
 
-from pcz.engine import long_range, records
+from pcz.engine import long_range
 from pcz.engine.pipeline import DEFAULT_CHUNK, Stats, compress_segments, read_chunks
 from pcz.format.fields import MAX_CHUNK
 from pcz.methods.choose import choose
@@ -35,6 +35,7 @@ def compress(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_CHUNK, t
     plan = choose(model, sample=sample, fast=fast, windows=windows, candidates=candidates, level=level,
                   long=long)
     if plan.records:
+        from pcz.engine import records      # record files (.npy, IDX): loaded only when a model codes records
         return records.compress_records(src, dst, plan, threads=threads, embed_model=embed_model,
                                         chunk_size=chunk_size)
     segments = plan.segments(itertools.chain(first, chunks))

@@ -24,13 +24,11 @@ from pcz import methods, models
 from pcz.engine import budget, long_range
 from pcz.format import container
 from pcz.format.container import Writer
-from pcz.format.fields import MAX_CHUNK, Header, Record, content_digest, model_id
+from pcz.format.fields import DEFAULT_CHUNK, DEFAULT_MEMORY, MAX_CHUNK, Header, Record, content_digest, model_id
 from pcz.errors import ChecksumError, LimitError, ModelError
 from pcz.methods import long
 from pcz.runtime.parallel import ordered_map
 
-DEFAULT_CHUNK = 1 << 20
-DEFAULT_MEMORY = 512 << 20
 Segment = tuple[bytes, tuple]   # original bytes, candidate method ids (or Method objects)
 
 

@@ -18,16 +18,16 @@ no time is spent on chunks whose output will never be used.
 Traceback (most recent call last):
 ...
 pcz.errors.LimitError: a chunk needs 30 bytes of memory (50 bytes with the one before it, which is still held), more than the 40 bytes the memory limit leaves
+
+``multiprocessing`` and ``concurrent.futures`` are imported when a map first starts worker
+processes: a run with one thread (every short input) never loads them.
 """
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import signal
 import weakref
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
 from pcz.errors import LimitError, PczError
@@ -37,7 +37,7 @@ _FAILED: Exception | None = None     # why the context could not be made, raised
 GUARD = ('worker processes (threads > 1) start by importing the main script again, which then '
          'starts workers itself: put the code the script runs under `if __name__ == "__main__":` '
          '(or use threads=1)')
-_POOLS: "weakref.WeakSet[ProcessPoolExecutor]" = weakref.WeakSet()     # pools running now
+_POOLS: "weakref.WeakSet" = weakref.WeakSet()     # the ProcessPoolExecutors running now
 
 
 def _init_worker(make_context: Callable, context_args: tuple, parent: int) -> None:
@@ -113,6 +113,9 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
     if workers <= 1:
         yield from _in_process(func, items, make_context(*context_args), cost, space)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         # a worker being started is importing a main script that has no __main__ guard
         raise SystemExit(f"pcz: {GUARD}")
@@ -121,7 +124,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(make_context, context_args, os.getpid()))
     _POOLS.add(pool)
-    pending: deque[tuple[Future, int]] = deque()
+    pending: deque = deque()    # (Future, cost) of each item in flight
     try:
         held = 0            # the cost of the item yielded last, still with the consumer
         for item in items:
@@ -173,6 +176,7 @@ def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, s
 
 def _next(pending: deque) -> tuple[Any, int]:
     """The first pending result and its cost; as soon as any pending item fails, its error."""
+    from concurrent.futures import FIRST_COMPLETED, wait
     head = pending[0][0]
     while not head.done():
         wait([f for f, _ in pending if not f.done()], return_when=FIRST_COMPLETED)
@@ -183,7 +187,7 @@ def _next(pending: deque) -> tuple[Any, int]:
     return future.result(), need
 
 
-def _stop(pool: ProcessPoolExecutor, pending: deque) -> None:
+def _stop(pool, pending: deque) -> None:
     """Cancel what has not started and kill the workers: running tasks are not waited for."""
     for future, _ in pending:
         future.cancel()

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from hclt_helpers import TREES, brute_joint, random_model, sample
-from pcz.coders.tree_rans import ONE, TreeCoder, _rans_encode
+from pcz.coders.tree_rans import ONE, TreeCoder, _rans_encode, cumulative
+from pcz.models.hclt_file import quantise_rows
 
 def coder(model):
     return TreeCoder(model.parent, model.prior, model.transition, model.emission)
@@ -86,3 +87,16 @@ def test_batched_products_give_the_bits_of_record_by_record_products(parent, M, 
         each, lengths = batched.encode_each(X)
         np.testing.assert_array_equal(single.encode_each(X)[0], each)
         np.testing.assert_array_equal(single.decode_each(each, lengths), X)
+
+
+@pytest.mark.parametrize("qbits", [16, 20, 24])
+def test_integer_rows_give_the_table_of_their_float64_sums(qbits):
+    # the int32 path of cumulative: the same float32 bits as summing the rows in float64
+    rng = np.random.default_rng(qbits)
+    weights = rng.gamma(0.05, size=(3, 4, 256)) + 1e-12
+    E = quantise_rows(weights, qbits).astype(np.int32)
+    for scale in (2.0 ** -qbits, 0.1, 1.0):
+        fast, slow = cumulative(E, scale), cumulative(E.astype(np.float64), scale)
+        np.testing.assert_array_equal(fast.view(np.uint32), slow.view(np.uint32))
+    huge = np.full((1, 2, 300), 1 << 24, dtype=np.int32)     # sums past int32: summed in float64
+    np.testing.assert_array_equal(cumulative(huge, 2.0 ** -33), cumulative(huge.astype(np.float64), 2.0 ** -33))

@@ -1,0 +1,256 @@
+"""The HCLT model file (spec: docs/HCLT.md): writing it, reading and validating it, and
+what loading one costs, from its header alone.
+
+Every distribution is stored quantised (:func:`quantise_rows`): a row of n integers
+q >= 1 summing to exactly 2**qbits (qbits 16 to 24, in the header), written as q - 1 in
+2 or 3 byte planes, high bytes first, deflated together.
+
+A model file is untrusted input: :func:`read` validates the magic, version, reserved flags,
+sizes against the caps (:mod:`pcz.models.hclt_caps`, before allocating), the tree, every
+row's sum, and a CRC32; it never unpickles.  The parameters are inflated to exactly the
+size the header states, never more.  :class:`pcz.models.hclt.HcltModel` is built from what
+:func:`read` returns and written by :func:`write`.
+
+>>> from pcz.models.hclt import HcltModel
+>>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
+>>> fields = read(write(m))
+>>> fields["shape"], fields["qbits"], fields["emit_q"].sum(-1).tolist()
+((2,), 16, [[65536, 65536], [65536, 65536]])
+"""
+import math
+import struct
+import zlib
+
+import numpy as np
+
+from pcz.errors import ModelError
+from pcz.models import predict
+from pcz.models.hclt_caps import MAX_D, MAX_K, MAX_M, MAX_QBITS, MAX_VALUES, MIN_QBITS, QBITS
+from pcz.models.values import CODES, Layout
+
+MAGIC = b"\x89PCZhclt"
+VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
+GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
+_HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
+FLAG_VALIDATION = 1      # a validation record follows the parameters
+FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
+FLAG_TRANSFORM = 4       # one byte, the prediction transform, follows the layout (absent: none)
+_DTYPE = struct.Struct("<cBqB")       # kind ('u', 'i', 'b'), bytes per element, offset, bits
+_VALIDATION = struct.Struct("<Id")    # held-out records, bits per value of the stored model
+
+
+def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pcz.coders.tree_pc.preorder`, imported on use (numba loads only for coding)."""
+    from pcz.coders.tree_pc import preorder as walk_order
+    return walk_order(parent)
+
+
+def quantise_rows(p: np.ndarray, qbits: int = QBITS) -> np.ndarray:
+    """Integers >= 1 summing to exactly 2**qbits along the last axis, close to p * 2**qbits.
+
+    Largest remainder: every entry gets 1, the rest of the mass is shared in
+    proportion to p, and the leftover units go to the largest remainders.
+
+    >>> quantise_rows(np.array([0.5, 0.5, 0.0])).tolist()
+    [32768, 32767, 1]
+    """
+    one = 1 << qbits
+    p = np.asarray(p, dtype=np.float64)
+    if not np.all(np.isfinite(p)):
+        raise ValueError("probabilities must be finite")
+    n = p.shape[-1]
+    if n > one:
+        raise ValueError("too many outcomes to quantise")
+    p = np.maximum(p, 0)
+    total = p.sum(-1, keepdims=True)
+    p = np.where(total > 0, p / np.where(total > 0, total, 1), 1.0 / n)
+    share = p * (one - n)
+    q = np.floor(share).astype(np.int64)
+    left = (one - n) - q.sum(-1)                       # units still to hand out, < n
+    rank = np.argsort(-(share - q), axis=-1, kind="stable")
+    bonus = np.zeros_like(q)
+    np.put_along_axis(bonus, rank, (np.arange(n) < left[..., None]).astype(np.int64), axis=-1)
+    return q + bonus + 1
+
+
+def _planes(qbits: int) -> int:
+    """Byte planes per stored value."""
+    return (qbits + 7) // 8
+
+
+def write(model) -> bytes:
+    """The file bytes of ``model`` (an :class:`pcz.models.hclt.HcltModel`); deterministic:
+    equal models give equal bytes."""
+    values = np.concatenate([model.prior_q, model.trans_q[model.parent >= 0].ravel(), model.emit_q.ravel()]) - 1
+    # high bytes first, low bytes last: zlib packs planes 16 % smaller than interleaved
+    planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes() for i in reversed(range(_planes(model.qbits)))]
+    packed = zlib.compress(b"".join(planes), 9)
+    flags = ((0 if model.validation is None else FLAG_VALIDATION)
+             | (0 if model.dtype == "u1" else FLAG_DTYPE)       # uint8 models: as before
+             | (0 if model.transform == predict.NONE else FLAG_TRANSFORM))
+    out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, model.D, model.K, model.M, model.qbits, len(model.shape)))
+    out += struct.pack(f"<{len(model.shape)}I", *model.shape)
+    if flags & FLAG_DTYPE:
+        out += _DTYPE.pack(model.dtype[0].encode(), int(model.dtype[1]), model.layout.offset, model.layout.bits)
+    if flags & FLAG_TRANSFORM:
+        out += bytes([predict.TRANSFORMS.index(model.transform)])
+    out += model.parent.astype("<i4").tobytes()
+    out += struct.pack("<I", len(packed)) + packed
+    if model.validation is not None:
+        out += _VALIDATION.pack(*model.validation)
+    out += struct.pack("<I", zlib.crc32(out))
+    return bytes(out)
+
+
+def read(data: bytes) -> dict:
+    """Parse and validate a model file: the fields of :class:`pcz.models.hclt.HcltModel` by
+    name (``_bytes``: the file itself, kept when it is in the current version); ModelError
+    on anything wrong.  :func:`footprint` tells from the header alone what this costs."""
+    data = bytes(data)
+    version, flags, D, K, M, qbits, ndim = _head(data)
+    if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(memoryview(data)[:-4]):
+        raise ModelError("HCLT model file is damaged (CRC mismatch)")
+    n_values = M + (D - 1) * M * M + D * M * K
+    pos = _HEAD.size
+    try:
+        shape = struct.unpack_from(f"<{ndim}I", data, pos)
+        pos += 4 * ndim
+        layout = Layout()
+        if flags & FLAG_DTYPE:
+            kind, size, offset, bits = _DTYPE.unpack_from(data, pos)
+            pos += _DTYPE.size
+            code = kind.decode("latin-1") + str(size)
+            if code not in CODES or code == "u1":
+                raise ModelError("HCLT model has an unknown record element type")
+            try:
+                layout = Layout(code, offset, bits)
+            except ValueError:
+                raise ModelError("HCLT model has an invalid record value range") from None
+        transform = predict.NONE
+        if flags & FLAG_TRANSFORM:
+            (index,) = struct.unpack_from("<B", data, pos)
+            pos += 1
+            if not 1 <= index < len(predict.TRANSFORMS):
+                raise ModelError(f"HCLT model names an unknown prediction transform ({index})")
+            transform = predict.TRANSFORMS[index]
+        parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
+        pos += 4 * D
+        (packed_len,) = struct.unpack_from("<I", data, pos)
+    except (struct.error, ValueError):
+        raise ModelError("HCLT model file is truncated") from None
+    pos += 4
+    extra = _VALIDATION.size if flags & FLAG_VALIDATION else 0
+    if pos + packed_len + extra + 4 != len(data):
+        raise ModelError("HCLT model file size does not match its header")
+    validation = None
+    if extra:
+        records, bits = _VALIDATION.unpack_from(data, pos + packed_len)
+        if records < 1 or not (math.isfinite(bits) and bits >= 0):
+            raise ModelError("HCLT model validation record is invalid")
+        validation = (records, bits)
+    if int(np.prod(shape, dtype=np.int64)) * layout.planes != D:
+        raise ModelError("HCLT model record shape does not match D")
+    if not predict.applies(shape, layout.planes, transform) and transform != predict.NONE:
+        raise ModelError(f"HCLT model's {transform} transform does not apply to its records")
+    try:
+        preorder(parent)
+    except ValueError as e:
+        raise ModelError(f"HCLT model tree is invalid: {e}") from None
+    n_bytes = _planes(qbits) * n_values
+    inflater = zlib.decompressobj()
+    try:
+        body = inflater.decompress(memoryview(data)[pos:pos + packed_len], n_bytes + 1)
+    except zlib.error:
+        raise ModelError("HCLT model parameters are damaged") from None
+    if len(body) != n_bytes or not inflater.eof or inflater.unconsumed_tail:
+        raise ModelError("HCLT model parameters have the wrong size")
+    values = _values(body, n_values, version)
+    del body
+    prior_q = values[:M]
+    trans_q = np.zeros((D, M, M), dtype=np.int32)
+    trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
+    trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
+    emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
+    for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
+        if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
+            raise ModelError(f"HCLT model {name} rows do not sum to one")
+    return {"parent": parent, "prior_q": prior_q, "trans_q": trans_q, "emit_q": emit_q, "shape": tuple(shape),
+            "qbits": qbits, "validation": validation, "layout": layout, "transform": transform,
+            "_bytes": data if version == VERSION else None}
+
+
+def _values(body: bytes, n_values: int, version: int) -> np.ndarray:
+    """The quantised parameters (q >= 1, int32) from the inflated body.
+
+    Version 2 stores q - 1 as byte planes, high byte first: each plane is copied into its
+    byte of a little-endian 32-bit word (one pass per plane, no temporaries), and the
+    words are read as int32.
+
+    >>> _values(bytes([0, 1, 0, 2, 255, 3]), 2, 2).tolist()       # 0x0000ff + 1, 0x010203 + 1
+    [256, 66052]
+    """
+    if version == 1:
+        values = np.frombuffer(body, "<u2").astype(np.int32)
+    else:
+        planes = np.frombuffer(body, np.uint8).reshape(-1, n_values)
+        words = np.zeros((n_values, 4), np.uint8)
+        for byte, plane in enumerate(planes[::-1]):      # the low byte (the last plane) first
+            words[:, byte] = plane
+        values = words.view("<i4").reshape(n_values)
+        if not values.dtype.isnative:                   # a big-endian machine
+            values = values.astype(np.int32)
+    values += 1
+    return values
+
+
+def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
+    """(version, flags, D, K, M, qbits, ndim) from the fixed header, checked against the caps."""
+    if len(data) < _HEAD.size + 8:
+        raise ModelError("HCLT model file is truncated")
+    magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
+    if magic != MAGIC:
+        raise ModelError("not an HCLT model file")
+    if version not in (1, VERSION):
+        raise ModelError(f"unsupported HCLT model version {version}")
+    if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE | FLAG_TRANSFORM) or not MIN_QBITS <= qbits <= MAX_QBITS
+            or (version == 1 and (qbits != QBITS or flags))):
+        raise ModelError("HCLT model uses unknown flags or precision")
+    if not (1 <= D <= MAX_D and 2 <= K <= MAX_K and 1 <= M <= MAX_M and 1 <= ndim <= 8):
+        raise ModelError("HCLT model sizes out of range")
+    if M + (D - 1) * M * M + D * M * K > MAX_VALUES:
+        raise ModelError("HCLT model too large")
+    return version, flags, D, K, M, qbits, ndim
+
+
+def footprint(data: bytes) -> int:
+    """The most bytes loading this model and coding with it take, from the header's D, K,
+    M and qbits alone (nothing is inflated): the file, the inflated parameters, the
+    quantised and dequantised arrays, the coders' tables (:class:`pcz.coders.tree_rans.TreeCoder`
+    and the reference walk's transposed transitions), the messages of a lockstep group, and
+    the tree's order.  ModelError when the header is invalid.
+
+    >>> from pcz.models.hclt import HcltModel
+    >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
+    >>> footprint(m.to_bytes()) >> 20
+    32
+    """
+    version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
+    transform = predict.WORK_BYTES if flags & FLAG_TRANSFORM else 0     # restoring a block of records
+    return len(data) + working_bytes(D, K, M, qbits, version) + transform
+
+
+def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:
+    """:func:`footprint` without the file itself: what coding with a model of this shape
+    takes (also what :mod:`pcz.learn.auto` keeps under the decoder's default memory limit).
+
+    >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 128, 20) >> 20
+    (277, 719)
+    """
+    n = M + (D - 1) * M * M + D * M * K
+    trans, emit, cdf = D * M * M, D * M * K, D * (K + 1) * M
+    body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
+    kept = 4 * n + 4 * trans + 8 * trans + 4 * emit + 200 * D           # quantised, dequantised, order
+    coders = 8 * trans + 4 * cdf + 8 * trans                            # TreeCoder's Tt and CDFs, TreeWalk's Tt
+    building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
+    messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
+    return kept + max(body, coders + building + messages)
