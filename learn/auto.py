@@ -65,13 +65,14 @@ from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import grow, split, store, validation_records
+from pcz.learn.train import checked_transform, grow, split, store, validation_records
 from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
 SIGMAS = (1.0, 2.0, 4.0)   # smoothing kernel widths tried at START_M (weight 1), narrowest first
 SIGMA_EXPONENT = 0.4      # the best width went as (records per emission row)^-0.4 ...
 SIGMA_GROWTH = 2 ** SIGMA_EXPONENT   # ... so it grows by this factor each time M doubles
+SET_EXPONENT = 0.6        # and as (training records)^-0.6 from 5 000 to 57 000 records (docs/HCLT.md)
 RELAX = 1.7
 FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
@@ -106,15 +107,16 @@ def _smoothing_trials(run, K: int, known: dict | None = None) -> list[tuple]:
     return trials
 
 
-def _wider(smooth: tuple, counts: float = 0.5) -> tuple:
+def _wider(smooth: tuple, counts: float = 0.5, exponent: float = SIGMA_EXPONENT) -> tuple:
     """The smoothing for emission rows that see ``counts`` times the records they saw: the
-    best width went as (records per row)^-0.4, so twice the latent states (half the counts,
-    the default) widen it by 2^0.4, and a width chosen on a subset narrows for the whole set.
+    best width goes as counts^-exponent, so twice the latent states (half the counts, the
+    default) widen it by 2^0.4; a width chosen on a subset narrows for the whole set by
+    (set / subset)^-SET_EXPONENT.
 
-    >>> _wider((2.0, 1.0)), _wider((0.0, 0.0)), _wider((2.0, 1.0), 2 ** 2.5)
-    ((2.639, 1.0), (0.0, 0.0), (1.0, 1.0))
+    >>> _wider((2.0, 1.0)), _wider((0.0, 0.0)), _wider((2.0, 1.0), 57_000 / 10_000, SET_EXPONENT)
+    ((2.639, 1.0), (0.0, 0.0), (0.704, 1.0))
     """
-    return (round(smooth[0] * counts ** -SIGMA_EXPONENT, 3), smooth[1]) if smooth[1] else smooth
+    return (round(smooth[0] * counts ** -exponent, 3), smooth[1]) if smooth[1] else smooth
 
 
 def _params_count(D: int, M: int, K: int) -> int:
@@ -181,10 +183,7 @@ def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
     """
     if transform == "auto":
         return predict.candidates(shape, planes) if K > 2 else [predict.NONE]
-    try:
-        return [predict.check(transform, shape, planes)]
-    except ValueError as e:
-        raise InputError(str(e)) from None
+    return [checked_transform(transform, shape, planes)]
 
 
 def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
@@ -263,7 +262,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
         + " bits/value (1, 1.7)")
     every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
-    trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick)       # for all the training records
+    trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick, SET_EXPONENT)   # for all records
     if pick is not None:
         say(f"those trials saw {n_pick} of the {n_train} training records: sigma {smooth[0]:g} for all of them")
     stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,

@@ -32,6 +32,18 @@ def validation_records(N: int) -> int:
     return max(0, min(N - 1, max(round(0.05 * N), min(1000, round(0.2 * N)))))
 
 
+def checked_transform(name: str, shape, planes: int) -> str:
+    """:func:`pcz.models.predict.check` for training options: an InputError (a one-line refusal).
+
+    >>> checked_transform("med", (4, 4), 1)
+    'med'
+    """
+    try:
+        return predict.check(name, shape, planes)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
 def split(N: int, validation: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, valid): a random ``validation`` fraction of N rows is held out,
     but never the last one.
@@ -143,10 +155,7 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     if transform is None:
         transform = predict.NONE if init is None else init.transform
     shape = array.shape[1:] or (1,)
-    try:
-        predict.check(transform, shape, layout.planes)
-    except ValueError as e:
-        raise InputError(str(e)) from None
+    checked_transform(transform, shape, layout.planes)
     if init is not None and init.transform != transform:
         raise InputError(f"the initial model codes with the {init.transform} transform, not {transform}")
     X_raw, X = X, predict.code(X, shape, K, transform)

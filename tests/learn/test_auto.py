@@ -6,7 +6,7 @@ import pytest
 
 import pcz
 from pcz.errors import InputError
-from pcz.learn.auto import SIGMA_GROWTH, _smoothing_trials, auto_train, validation_records
+from pcz.learn.auto import SET_EXPONENT, SIGMA_GROWTH, _smoothing_trials, auto_train, validation_records
 
 
 def data(n=1200, seed=0):
@@ -92,7 +92,7 @@ def test_large_sets_choose_on_a_subset_and_narrow_the_width_for_all_records(monk
     trial = log["selection"]["smooth"]
     assert trial[0] in (1.0, 2.0, 4.0)                 # noisy levels: the ladder smooths
     first = log["stages"][0]["smooth"]                  # the width for all the training records
-    assert first[0] == pytest.approx(trial[0] * (300 / n_train) ** 0.4, abs=1e-3) and first[0] < trial[0]
+    assert first[0] == pytest.approx(trial[0] * (300 / n_train) ** SET_EXPONENT, abs=1e-3) and first[0] < trial[0]
     assert model.validation[1] < log["stages"][0]["valid_bpd"]    # trained on all records afterwards
     _, small = auto_train(X[:250], time_budget=30, max_latents=8, progress=False)
     assert small["selection"]["records"] == small["train"]      # small sets: every record

@@ -32,7 +32,7 @@ class Spy(ArraySource):
         return super().read(start, stop)
 
 
-OPTIONS = dict(batch=128, mi_samples=1000, progress=False)
+OPTIONS = dict(batch=128, mi_samples=1000, progress=False, validation=0.05)
 
 
 def test_full_batch_training_streamed_is_training_in_memory_byte_for_byte():
