@@ -6,11 +6,11 @@ options"):
 1. **Validation split**: 5 % of the records, but at least min(1 000, 20 %) of them, so that
    small datasets still have enough held-out records to choose with.
 2. **Structure**: the Chow-Liu tree of the training records, once per representation.
-3. The trials of steps 3 and 4 train on at most ``SELECT_RECORDS`` (10 000) training records,
+   The trials of steps 3 and 4 train on at most ``SELECT_RECORDS`` (10 000) training records,
    a random subset of larger sets, so that choosing costs the same on 60 000 or 600 000
    records and the budget goes to the model that is kept; the width they choose is then
-   narrowed for all the records by (subset / all)^0.4 (the rule below).
-   **Representation** (only for image-like records with more than two values, where the
+   narrowed for all the records by (subset / all)^0.6 (``SET_EXPONENT``).
+3. **Representation** (only for image-like records with more than two values, where the
    prediction transform applies: :func:`pcz.models.predict.candidates`): the first model
    (M = 8) is trained for 4 mini-batch EM epochs with smoothing (sigma 1, weight 1) on the
    records' values, on their MED residuals and, for 3 or more channels, on the residuals

@@ -29,7 +29,7 @@ then runs full-batch epochs over the whole store.
 >>> model, log = train_streamed(ArraySource(X), 4, epochs=1, full_epochs=2, batch=64,
 ...                             scheduler="synchronous", progress=False)
 >>> model.D, model.K, model.M, log["valid"]
-(3, 4, 4, 30)
+(3, 4, 4, 120)
 """
 import math
 import sys
