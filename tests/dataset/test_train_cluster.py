@@ -40,7 +40,7 @@ def cluster(workers):
 
 def test_in_memory_one_worker_and_two_workers_give_the_same_model(store):
     folder, X = store
-    options = dict(epochs=1, full_epochs=2, batch=128, mi_samples=2000, progress=False)
+    options = dict(epochs=1, full_epochs=2, batch=128, mi_samples=2000, progress=False, validation=0.05)
     reference, _ = train_streamed(ArraySource(X), 3, scheduler="synchronous", **options)
     source = open_source(str(folder / "x.zarr"))
     for workers in (1, 2):
