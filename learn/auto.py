@@ -65,7 +65,7 @@ from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import checked_transform, grow, split, store, validation_records
+from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
 from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
@@ -209,8 +209,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     if K > MAX_K:
         raise InputError(f"values must be below K = {MAX_K}")
     N, D = X.shape
-    n_valid = validation_records(N) if validation is None else min(N - 1, round(validation * N))
-    train_idx, valid_idx = split(N, n_valid / N, seed)
+    train_idx, valid_idx = split(N, validation_fraction(N, validation), seed)
     shape = array.shape[1:] or (1,)
     reps = _representations(transform, shape, layout.planes, K)
     data = {}                       # representation -> (train, validation symbols, tree, atoms)

@@ -32,6 +32,20 @@ def validation_records(N: int) -> int:
     return max(0, min(N - 1, max(round(0.05 * N), min(1000, round(0.2 * N)))))
 
 
+def validation_fraction(N: int, validation: float | None) -> float:
+    """The fraction of N records held out: ``validation``, or by default :func:`validation_records`'s.
+
+    >>> validation_fraction(600, None), validation_fraction(600, 0.05)
+    (0.2, 0.05)
+    """
+    return validation_records(N) / N if validation is None else validation
+
+
+def default_latents(latents: int | None, init: HcltModel | None) -> int:
+    """The latent states to train: ``latents``, else the initial model's, else 16."""
+    return latents or (init.M if init is not None else 16)
+
+
 def checked_transform(name: str, shape, planes: int) -> str:
     """:func:`pcz.models.predict.check` for training options: an InputError (a one-line refusal).
 
@@ -95,7 +109,7 @@ def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray,
     return model.with_validation(len(X_valid), bits)
 
 
-def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
+def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, full_epochs: int = 5,
           validation: float | None = None, batch: int = 512, step: float = 0.5, step_end: float = 0.05,
           alpha: float = 1.0, patience: int = 2, mi_bits: int = 3, mi_samples: int = 10_000,
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
@@ -111,7 +125,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     the split ``pcz train`` makes with no options, so a run continued with ``init`` from
     its checkpoint keeps the same validation records).
     ``values`` (K) defaults to the largest symbol (byte) + 1.  ``init``: start from this
-    model's tree and parameters (grown to ``latents`` states if it has fewer)
+    model's tree and parameters (grown to ``latents`` states if it has fewer; ``latents``
+    defaults to its M, else 16)
     instead of learning a structure and starting at random.  ``smooth = (sigma,
     weight)`` smooths the emission counts along the value axis in every M step
     (:mod:`pcz.learn.smoothing`; values are then taken as ordinal) except at
@@ -133,8 +148,8 @@ def train(array: np.ndarray, latents: int = 16, *, epochs: int = 10, full_epochs
     X, layout = array_symbols(array)      # InputError for a type records cannot have
     if init is not None and init.layout != layout and init.dtype == layout.code:
         X, layout = array_symbols(array, init.layout)     # continue in the initial model's range
-    if validation is None:                       # the default: as pcz train without options
-        validation = validation_records(len(X)) / len(X)
+    validation = validation_fraction(len(X), validation)      # the default: as pcz train without options
+    latents = default_latents(latents, init)
     numbers = {"validation": validation, "step": step, "step_end": step_end, "alpha": alpha,
                "relax": relax, "smooth": smooth[0], "smooth weight": smooth[1]}
     bad = [name for name, value in numbers.items() if not math.isfinite(value)]

@@ -45,7 +45,7 @@ from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, atoms_of
 from pcz.learn.streamed import Streamed, scan
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import grow, store, validation_records
+from pcz.learn.train import default_latents, grow, store, validation_fraction
 
 MAX_VALID = 50_000        # validation records at most (held in memory)
 AUTO_SAMPLE = 50_000      # training records auto_streamed chooses its settings on
@@ -88,7 +88,7 @@ def _say(progress: bool):
     return (lambda text: print(f"train: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
 
 
-def train_streamed(source, latents: int = 16, *, epochs: int = 10, full_epochs: int = 5,
+def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full_epochs: int = 5,
                    validation: float | None = None, batch: int = 512, step: float = 0.5,
                    step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, mi_bits: int = 3,
                    mi_samples: int = 10_000, init: HcltModel | None = None, seed: int = 0, smooth=(0.0, 0.0), atoms=None,
@@ -103,8 +103,8 @@ def train_streamed(source, latents: int = 16, *, epochs: int = 10, full_epochs: 
     N = source.shape[0]
     if N < 1:
         raise InputError("training data must be an array of at least 1 record")
-    if validation is None:                       # the default: as in memory
-        validation = validation_records(N) / N
+    validation = validation_fraction(N, validation)       # the default: as in memory
+    latents = default_latents(latents, init)
     if not all(math.isfinite(v) for v in (validation, step, step_end, alpha, relax, *smooth)):
         raise InputError("training options must be finite")
     if not MIN_QBITS <= qbits <= MAX_QBITS:

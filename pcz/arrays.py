@@ -92,5 +92,4 @@ def train(array: np.ndarray, latents: int | None = None, **options):
     from pcz.learn.train import train as learn
     if options.get("transform") == "auto":         # tuning options: no choice on validation
         del options["transform"]
-    init = options.get("init")
-    return learn(array, latents or (init.M if init is not None else 16), **options)[0]
+    return learn(array, latents, **options)[0]

@@ -195,7 +195,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             from pcz.learn.train_streamed import train_streamed as learn
             records, where = source, cluster
         step = step or (0.5, 0.05)
-        model, log = learn(records, latents or (init.M if init is not None else 16), **where, epochs=10 if epochs is None else epochs,
+        model, log = learn(records, latents, **where, epochs=10 if epochs is None else epochs,
                            full_epochs=5 if full_epochs is None else full_epochs,
                            validation=validation, batch=batch,
                            step=step[0], step_end=step[1], alpha=1.0 if pseudocount is None else pseudocount,

@@ -6,7 +6,8 @@ import pytest
 
 import pcz
 from pcz.errors import InputError
-from pcz.learn.auto import SET_EXPONENT, SIGMA_GROWTH, _smoothing_trials, auto_train, validation_records
+from pcz.learn.auto import SET_EXPONENT, SIGMA_GROWTH, _smoothing_trials, auto_train
+from pcz.learn.train import validation_records
 
 
 def data(n=1200, seed=0):
