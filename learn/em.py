@@ -36,6 +36,7 @@ from one full-batch epoch to the next (a step overshot), gamma - 1 is halved.
 >>> round(log[-1]["valid_bpd"], 2)      # three copies of one fair bit: 1/3 bit per variable
 0.34
 """
+import itertools
 import math
 import time
 
@@ -260,8 +261,11 @@ class Trainer:
             c, ll = counts(params, xt, w)
             return tuple((1 - eta) * p + eta * n for p, n in zip(params, m_step(c))), ll
 
+        def steps(params, xts, ws, eta):
+            return jax.lax.scan(lambda p, batch: step(p, *batch, eta), params, (xts, ws))
+
         self.counts = counts
-        self.step = jax.jit(step)
+        self.steps = jax.jit(steps)
 
         def relaxed(c, old, gamma):
             new = m_step(c)
@@ -272,9 +276,16 @@ class Trainer:
                 out.append(p / p.sum(-1, keepdims=True))
             return tuple(out)
 
+        def stacked_counts(params, xts, ws):
+            def add(acc, batch):
+                c, batch_ll = counts(params, *batch)
+                return tuple(a + b for a, b in zip(acc, c)), batch_ll
+
+            return jax.lax.scan(add, tuple(jnp.zeros_like(p) for p in params), (xts, ws))
+
         self.m_step = jax.jit(m_step)
         self.relaxed = jax.jit(relaxed)
-        self.add = jax.jit(lambda a, b: tuple(x + y for x, y in zip(a, b)))
+        self.stacked_counts = jax.jit(stacked_counts)
 
     def to_device(self, prior, trans, emit):
         perm = self.layout.perm
@@ -285,17 +296,28 @@ class Trainer:
         prior, trans, emit = (np.asarray(p, dtype=np.float64) for p in params)
         return prior, trans[inv], emit[inv]
 
+    def _batch(self, X: np.ndarray, idx: np.ndarray):
+        xt = np.zeros((X.shape[1], self.batch), dtype=np.int32)
+        xt[:, :len(idx)] = X[idx][:, self.layout.perm].T
+        w = np.zeros(self.batch, dtype=np.float32)
+        w[:len(idx)] = 1.0
+        return xt, w
+
     def batches(self, X: np.ndarray, order: np.ndarray | None = None):
         """(xt, w, count): padded, transposed, relabelled batches; weight 0 on padding."""
-        N = len(X)
-        order = np.arange(N) if order is None else order
-        for start in range(0, N, self.batch):
+        order = np.arange(len(X)) if order is None else order
+        for start in range(0, len(X), self.batch):
             idx = order[start:start + self.batch]
-            xt = np.zeros((X.shape[1], self.batch), dtype=np.int32)
-            xt[:, :len(idx)] = X[idx][:, self.layout.perm].T
-            w = np.zeros(self.batch, dtype=np.float32)
-            w[:len(idx)] = 1.0
+            xt, w = self._batch(X, idx)
             yield jnp.asarray(xt), jnp.asarray(w), len(idx)
+
+    def sum_counts(self, params, X: np.ndarray):
+        """(expected counts, log-likelihoods per batch) of the rows of X: batch by batch, summed
+        in float32 in batch order, in one call (its buffers are allocated once, not per batch:
+        fresh pages cost as much as the arithmetic at M = 64)."""
+        xts, ws = zip(*(self._batch(X, np.arange(a, min(a + self.batch, len(X))))
+                        for a in range(0, len(X), self.batch)))
+        return self.stacked_counts(params, jnp.asarray(np.stack(xts)), jnp.asarray(np.stack(ws)))
 
     def bpd(self, params, X: np.ndarray) -> float:
         """Mean -log2 p(x) / D over the rows of X."""
@@ -328,6 +350,18 @@ def _bar(total: int, desc: str, enabled: bool):
         return None
     from tqdm import tqdm
     return tqdm(total=total, desc=desc, unit="rec", unit_scale=True, leave=True, dynamic_ncols=True)
+
+
+RUN = 8     # mini-batches per call: buffers allocated once per run, not per batch
+
+
+def _runs(batches, size: int = RUN):
+    """Consecutive (xt, w, count) batches stacked in runs of ``size`` (the last may be shorter):
+    (xts, ws, records)."""
+    batches = iter(batches)
+    while run := list(itertools.islice(batches, size)):
+        xts, ws, counts = zip(*run)
+        yield jnp.stack(xts), jnp.stack(ws), sum(counts)
 
 
 def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M: int, *,
@@ -375,9 +409,11 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         mini = phase.startswith("mini")
         eta = step + (step_end - step) * (e / max(1, epochs - 1))
         if mini:
-            for xt, w, count in data.mini_batches(trainer, rng):
-                params, ll = trainer.step(params, xt, w, jnp.asarray(eta, trainer.dtype))
-                ll_sum, seen = ll_sum + float(ll), seen + count
+            for xts, ws, count in _runs(data.mini_batches(trainer, rng)):
+                params, lls = trainer.steps(params, xts, ws, jnp.asarray(eta, trainer.dtype))
+                for ll in np.asarray(lls, dtype=np.float64):
+                    ll_sum += float(ll)
+                seen += count
                 if bar is not None:
                     bar.update(count)
                     bar.set_postfix(train_bpd=f"{-ll_sum / (seen * d_ln2):.4f}")

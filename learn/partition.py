@@ -78,10 +78,9 @@ def partition_counts(trainer, params, X: np.ndarray) -> Partial:
     """One partition's expected counts and log-likelihood: ``trainer.counts`` batch by batch
     (rows of X in order, the last batch padded with weight 0), summed in float32 in batch
     order, then rounded to fixed point."""
-    acc, ll = None, 0.0
-    for xt, w, _ in trainer.batches(X):
-        counts, batch_ll = trainer.counts(params, xt, w)
-        acc = counts if acc is None else trainer.add(acc, counts)
+    acc, lls = trainer.sum_counts(params, X)
+    ll = 0.0
+    for batch_ll in np.asarray(lls, dtype=np.float64):
         ll += float(batch_ll)
     return Partial.of(acc, ll, len(X))
 
