@@ -95,3 +95,32 @@ def test_over_relaxation_shortens_its_step_after_an_overshoot():
         want = 1 + (steps[i - 1] - 1) / 2 if i - 1 in overshoots else steps[i - 1]
         assert steps[i] == want
     assert steps[0] == 2.9 and log[-1]["train_bpd"] < log[0]["train_bpd"]
+
+
+def test_one_call_over_many_batches_sums_the_batches_in_order():
+    """sum_counts (a scan over a partition's batches) gives the batches' counts summed in batch
+    order, and steps (a scan over mini-batches) the sequence of single-batch steps."""
+    model = random_model(4, [-1, 0, 0, 1, 2, 2], 3, 5)
+    X = sample(np.random.default_rng(2), model, 37)
+    trainer = Trainer(model.parent, 8, alpha=1.0)
+    params = trainer.to_device(model.prior, model.transition, model.emission)
+    batches = list(trainer.batches(X))
+    assert len(batches) == 5 and batches[-1][2] == 5                 # the last one padded
+    acc, lls = None, []
+    for xt, w, _ in batches:
+        counts, ll = trainer.counts(params, xt, w)
+        acc = counts if acc is None else tuple(a + c for a, c in zip(acc, counts))
+        lls.append(float(ll))
+    got, got_lls = trainer.sum_counts(params, X)
+    for a, b in zip(got, acc):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(got_lls), lls, rtol=1e-6)
+    eta = np.float32(0.3)
+    one = params
+    for xt, w, _ in batches:
+        one, _ = trainer.steps(one, xt[None], w[None], eta)
+    stacked, step_lls = trainer.steps(params, np.stack([b[0] for b in batches]),
+                                      np.stack([b[1] for b in batches]), eta)
+    assert len(step_lls) == 5
+    for a, b in zip(stacked, one):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
