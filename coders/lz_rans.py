@@ -6,7 +6,7 @@ row of 256 frequencies summing to exactly 2**12 (as in
 symbol i (counted over the whole stream) goes through state i mod 2.  The stream
 is stored as the two final states (4 bytes each, little-endian), then the words in
 decoding order.  Extra bits are a separate byte stream, least significant bit first,
-values in stream order, zero-padded to a whole byte.
+values in stream order, zero-padded to a whole byte (the parse packs them).
 
 :func:`decode` rebuilds the chunk while it decodes and checks everything a
 hostile stream could get wrong: a symbol from a table the chunk has no table for,
@@ -18,10 +18,9 @@ over.  Integers only: the same bytes on every machine.
 >>> from pcz.coders import lz_parse, lz_tables
 >>> data = np.frombuffer(b"abcabcabcabc, abcabc!" * 5, dtype=np.uint8)
 >>> context = np.zeros(256, dtype=np.uint8)
->>> syms, tabs, ev, en, counts = lz_parse.parse(data, context)
+>>> syms, tabs, bits, nbits, counts = lz_parse.parse(data, context)
 >>> freq = lz_tables.normalise_rows(counts, np.array([44, 44, 33, 256]))
 >>> words, x0, x1 = encode(syms, tabs, freq)
->>> bits = pack_bits(ev, en)
 >>> bytes(decode(words, x0, x1, bits, freq, context, len(data))) == data.tobytes()
 True
 """
@@ -66,13 +65,16 @@ def _encoder_table(freq):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _put(xs, key, enc, words, n):
     """Encode the symbol at row ``key`` of ``enc`` into state xs; words fill ``words`` from the
-    end.  With x < f * 2**20 (after the renormalisation) and f < 2**12, x * r stays below 2**64
-    and floor(x * r / 2**44) = floor(x / f) exactly: r = 2**44 // f + 1 exceeds 2**44 / f by at
-    most 1, an error of at most x / 2**44 < 1 / f, less than x / f is short of the next integer."""
-    while xs >= enc[key, 2]:
-        n -= 1
-        words[n] = np.uint16(xs & np.uint64(0xFFFF))
-        xs >>= np.uint64(16)
+    end (n: where they start).  A state below 2**32 leaves at most one word: x >= f * 2**20
+    >= 2**20 becomes x >> 16 < 2**16, so the word is stored at n - 1 unconditionally and kept
+    only when due, without a branch.  With x < f * 2**20 (after the renormalisation) and
+    f < 2**12, x * r stays below 2**64 and floor(x * r / 2**44) = floor(x / f) exactly:
+    r = 2**44 // f + 1 exceeds 2**44 / f by at most 1, an error of at most x / 2**44 < 1 / f,
+    less than x / f is short of the next integer."""
+    due = xs >= enc[key, 2]
+    words[np.uint64(n - 1)] = np.uint16(xs & np.uint64(0xFFFF))
+    n -= np.int64(due)
+    xs = (xs >> np.uint64(16)) if due else xs
     f = enc[key, 0]
     q = (xs * enc[key, 3]) >> np.uint64(RCP_SHIFT)
     return (q << np.uint64(PROB_BITS)) + (xs - q * f) + enc[key, 1], n
@@ -99,39 +101,9 @@ def _encode(syms, tabs, enc, words):
 def encode(syms: np.ndarray, tabs: np.ndarray, freq: np.ndarray) -> tuple[np.ndarray, int, int]:
     """(words in decoding order, state 0, state 1) of the symbols under the tables ``freq``."""
     freq = np.ascontiguousarray(freq, dtype=np.uint32)
-    words = np.empty(2 * len(syms) + 4, dtype=np.uint16)
+    words = np.empty(len(syms) + 1, dtype=np.uint16)      # at most one a symbol (_put), + 1 for its store
     n, x0, x1 = _encode(syms, tabs, _encoder_table(freq), words)
     return words[n:], int(x0), int(x1)
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack(ev, en, out):
-    acc = np.uint64(0)
-    nacc = 0
-    n = 0
-    for i in range(ev.shape[0]):
-        acc |= np.uint64(ev[i]) << np.uint64(nacc)      # nacc < 32 and en < 32: below 2**63
-        nacc += en[i]
-        if nacc >= 32:                                   # 4 whole bytes, least significant first
-            out[n] = np.uint8(acc & np.uint64(0xFF))
-            out[n + 1] = np.uint8((acc >> np.uint64(8)) & np.uint64(0xFF))
-            out[n + 2] = np.uint8((acc >> np.uint64(16)) & np.uint64(0xFF))
-            out[n + 3] = np.uint8((acc >> np.uint64(24)) & np.uint64(0xFF))
-            n += 4
-            acc >>= np.uint64(32)
-            nacc -= 32
-    while nacc > 0:
-        out[n] = np.uint8(acc & np.uint64(0xFF))
-        n += 1
-        acc >>= np.uint64(8)
-        nacc -= 8
-    return n
-
-
-def pack_bits(ev: np.ndarray, en: np.ndarray) -> bytes:
-    """The extra bits ``ev`` (``en`` bits each, at most 31) as bytes, least significant first."""
-    out = np.empty((int(en.sum()) + 7) // 8 + 1, dtype=np.uint8)
-    return out[:_pack(ev, en, out)].tobytes()
 
 
 @numba.njit(cache=True, nogil=True)

@@ -7,8 +7,9 @@ parsing and coding a chunk of a few KiB in Python takes (a few microseconds a by
 chunks under :data:`LIMIT` bytes are coded here, both ways (:mod:`pcz.methods.lz` chooses),
 and a short file at level 1 never loads numba.  Each function here has the signature and the
 results of the kernel function of the same name: the same greedy parse (hash buckets of two
-positions, the repeat offset first, the same skipping), the same integer cost estimates and
-tables (:mod:`pcz.coders.lz_small_tables`), rANS words and extra bits, and a decoder with the
+positions, the repeat offset first, the same skipping) with its extra bits packed the same
+way (:func:`pack_bits`, which the numba parse does as it goes), the same integer cost
+estimates and tables (:mod:`pcz.coders.lz_small_tables`), rANS words, and a decoder with the
 same checks in the same order (the same error for the same damaged stream).  The arithmetic
 is the kernels', on Python integers: every value they keep fits their types (states below
 2**32, products below 2**64), so nothing wraps there that does not wrap here.  Tests compare
@@ -16,12 +17,12 @@ the two on many inputs.
 
 >>> import numpy as np
 >>> data = np.frombuffer(b"abcdabcdabcdabcd!", dtype=np.uint8)
->>> syms, tabs, ev, en, counts = parse(data, np.zeros(256, dtype=np.uint8))
+>>> syms, tabs, bits, nbits, counts = parse(data, np.zeros(256, dtype=np.uint8))
 >>> syms.tolist(), tabs.tolist()      # 4 literals, a match of 12 at offset 4, then "!"
 ([4, 97, 98, 99, 100, 8, 3, 1, 33], [0, 3, 3, 3, 3, 1, 2, 0, 3])
 >>> freq = normalise_rows(counts, np.array([44, 44, 33, 256]))
 >>> words, x0, x1 = encode(syms, tabs, freq)
->>> bytes(decode(words, x0, x1, pack_bits(ev, en), freq, np.zeros(256, dtype=np.uint8), 17))
+>>> bytes(decode(words, x0, x1, bits, freq, np.zeros(256, dtype=np.uint8), 17))
 b'abcdabcdabcdabcd!'
 """
 import numpy as np
@@ -83,7 +84,8 @@ def _lcp(buf: bytes, a: int, i: int, limit: int) -> int:
 
 def parse(data, context):
     """The symbol stream of ``data`` (uint8, at most :data:`LIMIT` bytes), as
-    :func:`pcz.coders.lz_parse.parse` returns it (two positions a hash bucket)."""
+    :func:`pcz.coders.lz_parse.parse` returns it (two positions a hash bucket; the extra
+    bits packed by :func:`pack_bits`)."""
     buf = np.ascontiguousarray(data, dtype=np.uint8).tobytes()
     n = len(buf)
     _check_size(n)
@@ -151,8 +153,8 @@ def parse(data, context):
             t1[h], t0[h] = t0[h], j + 1
         i = anchor = end
     literals(anchor, n)
-    return (np.array(syms, dtype=np.uint8), np.array(tabs, dtype=np.uint8), np.array(ev, dtype=np.uint32),
-            np.array(en, dtype=np.uint8), np.array(cnt, dtype=np.int64).reshape(-1, 256))
+    return (np.array(syms, dtype=np.uint8), np.array(tabs, dtype=np.uint8), pack_bits(ev, en), sum(en),
+            np.array(cnt, dtype=np.int64).reshape(-1, 256))
 
 
 def byte_counts(data) -> np.ndarray:
@@ -188,7 +190,8 @@ def encode(syms, tabs, freq) -> tuple[np.ndarray, int, int]:
 
 
 def pack_bits(ev, en) -> bytes:
-    """The extra bits ``ev`` (``en`` bits each, at most 31) as bytes, least significant first.
+    """The extra bits ``ev`` (``en`` bits each, at most 31) as bytes, least significant first,
+    as :func:`pcz.coders.lz_parse.parse` packs them.
 
     >>> pack_bits(np.array([5, 1]), np.array([3, 6])).hex()
     '0d00'

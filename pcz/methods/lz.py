@@ -2,8 +2,8 @@
 
 The chunk is parsed into literal runs and matches within the chunk
 (:mod:`pcz.coders.lz_parse`), and the symbols are coded with per-chunk tables and
-two interleaved rANS states (:mod:`pcz.coders.lz_rans`): decoding over 100 MB/s,
-encoding 55-90 MB/s on the Canterbury texts (bench/experiments/results/fast_level.md).
+two interleaved rANS states (:mod:`pcz.coders.lz_rans`): over 100 MB/s both ways on the
+Canterbury texts, in CPU time (bench/experiments/results/fast_level.md).
 Literals are coded in the table of their previous byte's class (:data:`CLASSES`:
 space, line ends, vowels, consonants, capitals, digits, ... ) or in one table,
 whichever the encoder estimates smaller (the mode byte).  When the parse would not
@@ -99,17 +99,17 @@ def _literal_stream(arr: np.ndarray):
     previous = np.r_[np.uint8(0), arr[:-1]] if len(arr) else np.zeros(0, dtype=np.uint8)
     tabs = np.r_[np.uint8(lz_small.T_LL), lz_small.T_LIT + CLASSES[previous]].astype(np.uint8)
     counts = np.bincount(tabs.astype(np.int64) * 256 + syms, minlength=NTABLES[1] * 256).reshape(NTABLES[1], 256)
-    return syms, tabs, np.array([v], dtype=np.uint32), np.array([k], dtype=np.uint8), counts
+    return syms, tabs, lz_small.pack_bits([v], [k]), k, counts
 
 
 def encode(data: bytes) -> bytes:
     """The lz-rans payload of ``data``."""
     arr = np.frombuffer(data, dtype=np.uint8)
     lz_parse, lz_tables, lz_rans = _kernels(len(arr))
-    syms, tabs, ev, en, counts = lz_parse.parse(arr, CLASSES)
-    costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (int(en.sum()) << lz_tables.FRAC)
+    syms, tabs, bits, nbits, counts = lz_parse.parse(arr, CLASSES)
+    costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (nbits << lz_tables.FRAC)
     if costs.min() > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
-        syms, tabs, ev, en, counts = _literal_stream(arr)
+        syms, tabs, bits, nbits, counts = _literal_stream(arr)
         costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT))
     mode = int(np.argmin(costs))                 # the first of equal ones
     if mode == 0:
@@ -118,12 +118,11 @@ def encode(data: bytes) -> bytes:
     counts[:3, 0] += ~counts[:3].any(axis=1)     # the decoder wants the three length/offset tables
     freq = lz_tables.normalise_rows(counts, ALPHABETS[mode])
     words, x0, x1 = lz_rans.encode(syms, tabs, freq)
-    bits = lz_rans.pack_bits(ev, en)
     head = np.empty(1 + lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
     head[0] = mode
     n = 1 + lz_tables.write_tables(freq, head[1:])
-    return (head[:n].tobytes() + varint(len(bits)) + bits + np.array([x0, x1], dtype="<u4").tobytes()
-            + words.astype("<u2").tobytes())
+    return b"".join([head[:n].tobytes(), varint(len(bits)), bits, np.array([x0, x1], dtype="<u4").tobytes(),
+                     words.astype("<u2", copy=False).tobytes()])
 
 
 def decode(payload: bytes, size: int) -> bytes:

@@ -13,12 +13,13 @@ ALPHABETS = np.array([44, 44, 33, 256])
 
 def _code(data: bytes, context=CONTEXT):
     a = np.frombuffer(data, dtype=np.uint8)
-    syms, tabs, ev, en, counts = lz_parse.parse(a, context)
+    syms, tabs, bits, nbits, counts = lz_parse.parse(a, context)
+    assert 8 * len(bits) - 8 < nbits <= 8 * len(bits) or nbits == len(bits) == 0
     counts[:3, 0] += ~counts[:3].any(axis=1)
     alphabets = np.array([44, 44, 33] + [256] * (len(counts) - 3))
     freq = lz_tables.normalise_rows(counts, alphabets)
     words, x0, x1 = lz_rans.encode(syms, tabs, freq)
-    return words, x0, x1, lz_rans.pack_bits(ev, en), freq
+    return words, x0, x1, bits, freq
 
 
 def _roundtrip(data: bytes, context=CONTEXT) -> bytes:
@@ -54,7 +55,7 @@ def test_the_longest_matches_and_the_farthest_offsets():
     rng = np.random.default_rng(1)
     block = rng.integers(0, 256, 300_000, dtype=np.uint8).tobytes()
     data = block + b"\1" * 200_000 + block         # offset 500 000, matches capped at MAX_MATCH
-    syms, tabs, ev, en, _ = lz_parse.parse(np.frombuffer(data, dtype=np.uint8), CONTEXT)
+    syms, tabs, *_ = lz_parse.parse(np.frombuffer(data, dtype=np.uint8), CONTEXT)
     lengths = syms[tabs == lz_parse.T_ML]
     assert lengths.max() == lz_parse.length_code(lz_parse.MAX_MATCH - lz_parse.MIN_MATCH)[0]
     assert _roundtrip(data) == data
@@ -168,3 +169,40 @@ def test_the_encoders_reciprocals_divide_exactly_at_the_edges():
         x = np.minimum(x, f * np.uint64(1 << 20) - np.uint64(1))          # states stay below f * 2**20
         q = (x * r) >> np.uint64(lz_rans.RCP_SHIFT)
         assert (q == x // f).all()
+
+
+def test_a_parse_does_not_depend_on_the_chunks_parsed_before_or_beside_it():
+    # each thread keeps its hash table and padded copy between chunks (lz_parse._Workspace)
+    import threading
+    rng = np.random.default_rng(5)
+    words = [bytes(rng.integers(97, 123, int(rng.integers(2, 9)), dtype=np.uint8)) for _ in range(300)]
+    chunks = [b" ".join(words[int(j)] for j in rng.integers(0, 300, size)) for size in (20_000, 3_000, 60_000, 10)]
+    alone = [lz_parse.parse(np.frombuffer(c, dtype=np.uint8), CONTEXT) for c in chunks]
+    fresh = lz_parse.parse(np.frombuffer(chunks[1], dtype=np.uint8), CONTEXT)
+    for c, ref in zip(chunks[::-1] + chunks, alone[::-1] + alone):     # after bigger and smaller ones
+        got = lz_parse.parse(np.frombuffer(c, dtype=np.uint8), CONTEXT)
+        assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(got, ref)) and got[2] == ref[2]
+    assert fresh[2] == alone[1][2]
+    results = {}
+
+    def work(k):
+        results[k] = [lz_parse.parse(np.frombuffer(c, dtype=np.uint8), CONTEXT)[2] for c in chunks * 3]
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert all(results[k] == [r[2] for r in alone] * 3 for k in range(4))
+
+
+def test_the_bit_writer_packs_values_of_up_to_31_bits_like_pack_bits():
+    from pcz.coders import lz_small
+    rng = np.random.default_rng(6)
+    en = rng.integers(0, 32, 2000).astype(np.uint8)
+    en[:40] = 31
+    ev = (rng.integers(0, 1 << 31, 2000, dtype=np.uint64) & ((np.uint64(1) << en.astype(np.uint64)) - np.uint64(1)))
+    ev[:40] = (1 << 31) - 1                   # the widest values, all ones
+    bits = np.zeros(4 * len(en) + 16, dtype=np.uint8)
+    at, acc, held = np.uint64(0), np.uint64(0), np.uint64(0)
+    for v, k in zip(ev, en):
+        at, acc, held = lz_parse._put_bits(bits, at, acc, held, np.uint64(v), np.uint64(k))
+    packed = lz_small.pack_bits(ev, en)
+    assert bits[:int(at) + bool(held)].tobytes() == packed and len(packed) == (int(en.sum()) + 7) // 8
