@@ -32,6 +32,14 @@ FRACTION_BITS = 24        # fixed point: counts and log-likelihoods in units of 
 ONE = float(1 << FRACTION_BITS)
 
 
+def _fixed(c) -> np.ndarray:
+    """round(c * 2^24) as int64 (in place in one float64 buffer: the counts of M = 64 have
+    13 million elements per partition)."""
+    out = np.multiply(np.asarray(c), ONE, dtype=np.float64)
+    np.rint(out, out=out)
+    return out.astype(np.int64)
+
+
 def partition_size(batch: int) -> int:
     """Records per partition: ``PARTITION`` rounded up to a whole number of batches."""
     return -(-PARTITION // batch) * batch
@@ -58,8 +66,7 @@ class Partial:
     @classmethod
     def of(cls, counts, ll: float, n: int) -> "Partial":
         """Round float counts and a log-likelihood to fixed point."""
-        fixed = tuple(np.rint(np.asarray(c, dtype=np.float64) * ONE).astype(np.int64) for c in counts)
-        return cls(fixed, int(round(float(ll) * ONE)), int(n))
+        return cls(tuple(_fixed(c) for c in counts), int(round(float(ll) * ONE)), int(n))
 
     def __add__(self, other: "Partial") -> "Partial":
         return Partial(tuple(a + b for a, b in zip(self.counts, other.counts)), self.ll + other.ll,
@@ -89,7 +96,12 @@ def total(parts) -> Partial | None:
     """The sum of partials (None for none); any order gives the same result."""
     out = None
     for part in parts:
-        out = part if out is None else out + part
+        if out is None:                      # a copy, then sums in place
+            out = Partial(tuple(c.copy() for c in part.counts), part.ll, part.n)
+        else:
+            for a, b in zip(out.counts, part.counts):
+                a += b
+            out.ll, out.n = out.ll + part.ll, out.n + part.n
     return out
 
 
