@@ -34,6 +34,8 @@ CORPUS = os.environ.get("PCZ_CANTERBURY", "/work/shared/data/canterbury")
 
 
 def _mbps(fn, n: int, repeats: int) -> float:
+    # not lz_encode_profile._ms: run by path with an older checkout, this file must time
+    # with its own code (older checkouts' helpers timed wall clock)
     fn()
     times = []
     for _ in range(repeats):
