@@ -296,27 +296,28 @@ class Trainer:
         prior, trans, emit = (np.asarray(p, dtype=np.float64) for p in params)
         return prior, trans[inv], emit[inv]
 
-    def _batch(self, X: np.ndarray, idx: np.ndarray):
-        xt = np.zeros((X.shape[1], self.batch), dtype=np.int32)
-        xt[:, :len(idx)] = X[idx][:, self.layout.perm].T
-        w = np.zeros(self.batch, dtype=np.float32)
-        w[:len(idx)] = 1.0
-        return xt, w
-
-    def batches(self, X: np.ndarray, order: np.ndarray | None = None):
-        """(xt, w, count): padded, transposed, relabelled batches; weight 0 on padding."""
+    def _host_batches(self, X: np.ndarray, order: np.ndarray | None = None):
+        """(xt, w, count) as numpy arrays: the rows of X (in ``order``) padded, transposed and
+        relabelled, batch by batch; weight 0 on padding."""
         order = np.arange(len(X)) if order is None else order
         for start in range(0, len(X), self.batch):
             idx = order[start:start + self.batch]
-            xt, w = self._batch(X, idx)
-            yield jnp.asarray(xt), jnp.asarray(w), len(idx)
+            xt = np.zeros((X.shape[1], self.batch), dtype=np.int32)
+            xt[:, :len(idx)] = X[idx][:, self.layout.perm].T
+            w = np.zeros(self.batch, dtype=np.float32)
+            w[:len(idx)] = 1.0
+            yield xt, w, len(idx)
+
+    def batches(self, X: np.ndarray, order: np.ndarray | None = None):
+        """(xt, w, count): padded, transposed, relabelled batches; weight 0 on padding."""
+        for xt, w, count in self._host_batches(X, order):
+            yield jnp.asarray(xt), jnp.asarray(w), count
 
     def sum_counts(self, params, X: np.ndarray):
         """(expected counts, log-likelihoods per batch) of the rows of X: batch by batch, summed
         in float32 in batch order, in one call (its buffers are allocated once, not per batch:
         fresh pages cost as much as the arithmetic at M = 64)."""
-        xts, ws = zip(*(self._batch(X, np.arange(a, min(a + self.batch, len(X))))
-                        for a in range(0, len(X), self.batch)))
+        xts, ws, _ = zip(*self._host_batches(X))
         return self.stacked_counts(params, jnp.asarray(np.stack(xts)), jnp.asarray(np.stack(ws)))
 
     def bpd(self, params, X: np.ndarray) -> float:
