@@ -39,6 +39,14 @@ def tiny_hclt_med() -> bytes:
                                 rng.dirichlet(np.ones(4), (4, 2)), shape=(2, 2), transform="med").to_bytes()
 
 
+def tiny_hclt_pruned() -> bytes:
+    """Variables using 3, 2, 1 and 2 of M = 3 latent states (version 3: the states follow the tree)."""
+    rng = np.random.default_rng(4)
+    parent = np.array([-1, 0, 0, 1])
+    return HcltModel.from_float(parent, rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), (4, 3)),
+                                rng.dirichlet(np.ones(4), (4, 3)), states=[3, 2, 1, 2]).to_bytes()
+
+
 def tiny_hmm() -> bytes:
     rng = np.random.default_rng(1)
     return HMM.from_probs(rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), 2),
@@ -46,7 +54,8 @@ def tiny_hmm() -> bytes:
 
 
 def valid_models() -> dict[str, bytes]:
-    return {"hclt": tiny_hclt(), "hclt-typed": tiny_hclt_typed(), "hclt-med": tiny_hclt_med(), "hmm": tiny_hmm()}
+    return {"hclt": tiny_hclt(), "hclt-typed": tiny_hclt_typed(), "hclt-med": tiny_hclt_med(),
+            "hclt-pruned": tiny_hclt_pruned(), "hmm": tiny_hmm()}
 
 
 def recrc(body: bytes) -> bytes:
@@ -64,6 +73,15 @@ EXTREMES = [0, 1, 2, 255, 1 << 16, 1 << 20, (1 << 31) - 1, (1 << 32) - 1]
 
 
 def _forgeries(kind: str, blob: bytes):
+    if kind == "hclt-pruned":
+        states_at = HCLT_HEAD.size + 4 + 4 * 4                 # after the shape (4,) and the tree
+        for tag, states in [("zero", [3, 0, 1, 2]), ("above-M", [3, 4, 1, 2]), ("all-M", [3, 3, 3, 3]),
+                            ("max-below-M", [2, 2, 1, 2]), ("huge", [65535, 2, 1, 2])]:
+            out = bytearray(blob)
+            out[states_at:states_at + 8] = np.array(states, "<u2").tobytes()
+            yield f"{kind}-forged-states-{tag}", recrc(bytes(out))
+        yield f"{kind}-forged-version-2", _patch(blob, 8, "<H", 2)   # the states read as parameters
+        return
     if kind == "hclt-med":
         transform_at = HCLT_HEAD.size + 4 * 2                  # after the shape (2, 2)
         for value in (0, 3, 255):

@@ -50,7 +50,18 @@ class HcltModel:
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
     layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
     transform: str = predict.NONE  # what the coded symbols are (pcz.models.predict): none, med, med-rgb
+    states: np.ndarray | None = None  # (D,) latent states each variable uses, its first ones (None: all M)
     _bytes: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.states is None:
+            self.states = np.full(len(self.parent), len(self.prior_q), dtype=np.int64)
+
+    @property
+    def pruned(self) -> bool:
+        """Whether some variable uses fewer than M latent states (the parameters of the
+        others are 0 in the arrays, and not stored)."""
+        return bool(np.any(self.states < self.M))
 
     @property
     def D(self) -> int:
@@ -134,12 +145,19 @@ class HcltModel:
     @classmethod
     def from_float(cls, parent, prior, transition, emission, shape=None,
                    qbits: int = QBITS, layout: Layout = Layout(),
-                   transform: str = predict.NONE) -> "HcltModel":
+                   transform: str = predict.NONE, states=None) -> "HcltModel":
         """Quantise float parameters (rows need not be normalised exactly) to ``qbits`` bits.
 
         ``layout``: the records' element type and range; each element is ``layout.planes`` variables, so
         the record ``shape`` (in elements) times that is the number of variables; ``transform``:
-        :mod:`pcz.models.predict`."""
+        :mod:`pcz.models.predict`; ``states``: (D,) how many of its first latent states each
+        variable uses (default all M; the parameters of the others are ignored and stored as 0).
+
+        >>> m = HcltModel.from_float([-1, 0], [0.5, 0.3, 0.2], np.full((2, 3, 3), 1 / 3),
+        ...                          np.full((2, 3, 2), 0.5), states=[3, 1])
+        >>> m.pruned, m.transition[1].tolist()
+        (True, [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+        """
         if not MIN_QBITS <= qbits <= MAX_QBITS:
             raise ValueError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
         parent = np.asarray(parent, dtype=np.int64)
@@ -148,9 +166,19 @@ class HcltModel:
         transition[parent < 0] = 1.0
         shape = (len(parent) // layout.planes,) if shape is None else tuple(int(s) for s in shape)
         predict.check(transform, shape, layout.planes)
-        model = cls(parent, *(quantise_rows(p, qbits).astype(np.int32)
-                              for p in (prior, transition, emission)), shape, qbits, layout=layout,
-                    transform=transform)
+        params = (prior, transition, emission)
+        if states is not None:
+            states = np.asarray(states, dtype=np.int64)
+            if states.shape != parent.shape or states.min() < 1 or states.max() > M:
+                raise ValueError("states must give 1 to M latent states for every variable")
+            M = int(states.max())                       # states no variable uses are dropped
+            params = (np.asarray(prior)[:M], transition[:, :M, :M], np.asarray(emission)[:, :M])
+        if states is None or np.all(states == M):
+            quantised = [quantise_rows(p, qbits).astype(np.int32) for p in params]
+            states = None
+        else:
+            quantised = _quantise_used(parent, states, params, qbits)
+        model = cls(parent, *quantised, shape, qbits, layout=layout, transform=transform, states=states)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -196,21 +224,39 @@ class HcltModel:
     def describe(self) -> str:
         """A few lines for ``pcz info``."""
         return "\n".join([
-            f"  kind:        HCLT v{VERSION} (hidden Chow-Liu tree)",
+            f"  kind:        HCLT v{hclt_file.PRUNED if self.pruned else VERSION} (hidden Chow-Liu tree)",
             f"  record:      {'x'.join(map(str, self.shape))}"
             + ("" if self.dtype == "u1" else f" {self.layout.describe()}") + f" = {self.D} variables"
             + f", values 0..{self.K - 1}",
             f"  transform:   " + ("none (the values themselves)" if self.transform == predict.NONE
                                   else f"{self.transform} (residuals against the MED predictor)"),
-            f"  latents:     {self.M} per variable",
+            f"  latents:     " + (f"{self.M} per variable" if not self.pruned else
+                                  f"{int(self.states.min())} to {self.M} per variable, "
+                                  f"{self.states.mean():.1f} on average (pruned)"),
             f"  tree:        root {self.root}, depth {int(self.depth.max())}",
-            f"  parameters:  {self.M + (self.D - 1) * self.M ** 2 + self.D * self.M * self.K} "
+            f"  parameters:  {hclt_file.used_values(self.parent, self.states, self.K)} "
             f"({self.qbits}-bit quantised)",
         ] + ([] if self.validation is None else [
             f"  validation:  {self.validation[1]:.4f} bits per value on {self.validation[0]} "
             "held-out records (measured when trained)"
             + ("" if self.layout.planes == 1 else
                f"; {self.validation[1] * self.layout.planes:.4f} bits per element")]))
+
+
+def _quantise_used(parent, states, params, qbits: int) -> list[np.ndarray]:
+    """The quantised (prior, transitions, emissions) of a pruned model: each used block's
+    rows quantised, every other entry 0 (the root's transition slot: uniform, unused)."""
+    prior, trans, emit = params
+    M = len(prior)
+    root = int(np.flatnonzero(parent < 0)[0])
+    out = [np.zeros(np.shape(p), dtype=np.int32) for p in (prior, trans, emit)]
+    out[0][:states[root]] = quantise_rows(np.asarray(prior)[:states[root]], qbits)
+    out[1][root] = quantise_rows(np.ones(M), qbits)
+    for v, p in enumerate(parent):
+        if p >= 0:
+            out[1][v, :states[p], :states[v]] = quantise_rows(trans[v, :states[p], :states[v]], qbits)
+        out[2][v, :states[v]] = quantise_rows(np.asarray(emit[v])[:states[v]], qbits)
+    return out
 
 
 def load(data: bytes) -> HcltModel:

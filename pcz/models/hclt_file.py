@@ -3,7 +3,10 @@ what loading one costs, from its header alone.
 
 Every distribution is stored quantised (:func:`quantise_rows`): a row of n integers
 q >= 1 summing to exactly 2**qbits (qbits 16 to 24, in the header), written as q - 1 in
-2 or 3 byte planes, high bytes first, deflated together.
+2 or 3 byte planes, high bytes first, deflated together.  A pruned model (variable v
+uses only its first ``states[v]`` of the M latent states) is written as version 3: the
+states after the tree, and only the used blocks of the parameters; a model whose every
+variable uses all M states is written as version 2, byte for byte as before.
 
 A model file is untrusted input: :func:`read` validates the magic, version, reserved flags,
 sizes against the caps (:mod:`pcz.models.hclt_caps`, before allocating), the tree, every
@@ -30,6 +33,7 @@ from pcz.models.values import CODES, Layout
 
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
+PRUNED = 3              # 3: version 2 with a number of latent states per variable (pruned models)
 GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
@@ -81,20 +85,24 @@ def _planes(qbits: int) -> int:
 def write(model) -> bytes:
     """The file bytes of ``model`` (an :class:`pcz.models.hclt.HcltModel`); deterministic:
     equal models give equal bytes."""
-    values = np.concatenate([model.prior_q, model.trans_q[model.parent >= 0].ravel(), model.emit_q.ravel()]) - 1
+    pruned = bool(np.any(model.states < model.M))
+    values = _used(model.parent, model.states, model.prior_q, model.trans_q, model.emit_q) - 1
     # high bytes first, low bytes last: zlib packs planes 16 % smaller than interleaved
     planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes() for i in reversed(range(_planes(model.qbits)))]
     packed = zlib.compress(b"".join(planes), 9)
     flags = ((0 if model.validation is None else FLAG_VALIDATION)
              | (0 if model.dtype == "u1" else FLAG_DTYPE)       # uint8 models: as before
              | (0 if model.transform == predict.NONE else FLAG_TRANSFORM))
-    out = bytearray(_HEAD.pack(MAGIC, VERSION, flags, model.D, model.K, model.M, model.qbits, len(model.shape)))
+    out = bytearray(_HEAD.pack(MAGIC, PRUNED if pruned else VERSION, flags, model.D, model.K, model.M,
+                               model.qbits, len(model.shape)))
     out += struct.pack(f"<{len(model.shape)}I", *model.shape)
     if flags & FLAG_DTYPE:
         out += _DTYPE.pack(model.dtype[0].encode(), int(model.dtype[1]), model.layout.offset, model.layout.bits)
     if flags & FLAG_TRANSFORM:
         out += bytes([predict.TRANSFORMS.index(model.transform)])
     out += model.parent.astype("<i4").tobytes()
+    if pruned:
+        out += model.states.astype("<u2").tobytes()
     out += struct.pack("<I", len(packed)) + packed
     if model.validation is not None:
         out += _VALIDATION.pack(*model.validation)
@@ -110,7 +118,6 @@ def read(data: bytes) -> dict:
     version, flags, D, K, M, qbits, ndim = _head(data)
     if struct.unpack_from("<I", data, len(data) - 4)[0] != zlib.crc32(memoryview(data)[:-4]):
         raise ModelError("HCLT model file is damaged (CRC mismatch)")
-    n_values = M + (D - 1) * M * M + D * M * K
     pos = _HEAD.size
     try:
         shape = struct.unpack_from(f"<{ndim}I", data, pos)
@@ -135,6 +142,10 @@ def read(data: bytes) -> dict:
             transform = predict.TRANSFORMS[index]
         parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
         pos += 4 * D
+        states = np.full(D, M, dtype=np.int64)
+        if version == PRUNED:
+            states = np.frombuffer(data, "<u2", D, pos).astype(np.int64)
+            pos += 2 * D
         (packed_len,) = struct.unpack_from("<I", data, pos)
     except (struct.error, ValueError):
         raise ModelError("HCLT model file is truncated") from None
@@ -156,6 +167,10 @@ def read(data: bytes) -> dict:
         preorder(parent)
     except ValueError as e:
         raise ModelError(f"HCLT model tree is invalid: {e}") from None
+    if version == PRUNED and not (states.min() >= 1 and states.max() == M and states.min() < M):
+        raise ModelError("HCLT model states per variable must be 1 to M, M at least once, "
+                         "and fewer than M somewhere")
+    n_values = used_values(parent, states, K)
     n_bytes = _planes(qbits) * n_values
     inflater = zlib.decompressobj()
     try:
@@ -166,17 +181,64 @@ def read(data: bytes) -> dict:
         raise ModelError("HCLT model parameters have the wrong size")
     values = _values(body, n_values, version)
     del body
-    prior_q = values[:M]
-    trans_q = np.zeros((D, M, M), dtype=np.int32)
-    trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
+    prior_q, trans_q, emit_q = _blocks(values, parent, states, K)
     trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
-    emit_q = values[M + (D - 1) * M * M:].reshape(D, M, K)
-    for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
-        if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
+    used = np.arange(M) < states[:, None]                       # (D, M): the used states
+    rows = used.copy()
+    rows[parent >= 0] = used[parent[parent >= 0]]              # transition rows: the parent's states
+    for name, q, keep in (("prior", prior_q, True), ("transition", trans_q, rows), ("emission", emit_q, used)):
+        if np.any(q.sum(-1, dtype=np.int64)[keep] != 1 << qbits):
             raise ModelError(f"HCLT model {name} rows do not sum to one")
     return {"parent": parent, "prior_q": prior_q, "trans_q": trans_q, "emit_q": emit_q, "shape": tuple(shape),
             "qbits": qbits, "validation": validation, "layout": layout, "transform": transform,
-            "_bytes": data if version == VERSION else None}
+            "states": states, "_bytes": data if version in (VERSION, PRUNED) else None}
+
+
+def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
+    """How many parameters a model stores: the root's prior, each non-root variable's
+    transition block (its parent's states x its own) and each variable's emission rows.
+
+    >>> used_values(np.array([-1, 0, 0]), np.array([4, 4, 4]), 3), used_values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3)
+    (60, 33)
+    """
+    child = parent >= 0
+    return int(states[parent < 0].sum() + (states[parent[child]] * states[child]).sum() + K * states.sum())
+
+
+def _used(parent, states, prior_q, trans_q, emit_q) -> np.ndarray:
+    """The stored parameters in file order: the root's prior, the transition blocks of the
+    non-root variables in variable order, then the emission rows of every variable."""
+    M = len(prior_q)
+    if np.all(states == M):
+        return np.concatenate([prior_q, trans_q[parent >= 0].ravel(), emit_q.ravel()])
+    root = int(np.flatnonzero(parent < 0)[0])
+    parts = [prior_q[:states[root]]]
+    parts += [trans_q[v, :states[p], :states[v]].ravel() for v, p in enumerate(parent) if p >= 0]
+    parts += [emit_q[v, :m].ravel() for v, m in enumerate(states)]
+    return np.concatenate(parts)
+
+
+def _blocks(values, parent, states, K):
+    """:func:`_used` undone: (prior, transitions, emissions) M wide, 0 outside the used
+    blocks (the root's transition slot is left for the caller)."""
+    D, M = len(parent), int(states.max())
+    if np.all(states == M):
+        trans_q = np.zeros((D, M, M), dtype=np.int32)
+        trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
+        return values[:M], trans_q, values[M + (D - 1) * M * M:].reshape(D, M, K)
+    prior_q, trans_q, emit_q = (np.zeros(s, dtype=np.int32) for s in ((M,), (D, M, M), (D, M, K)))
+    root = int(np.flatnonzero(parent < 0)[0])
+    pos = int(states[root])
+    prior_q[:pos] = values[:pos]
+    for v, p in enumerate(parent):
+        if p >= 0:
+            rows, cols = states[p], states[v]
+            trans_q[v, :rows, :cols] = values[pos:pos + rows * cols].reshape(rows, cols)
+            pos += rows * cols
+    for v, m in enumerate(states):
+        emit_q[v, :m] = values[pos:pos + m * K].reshape(m, K)
+        pos += m * K
+    return prior_q, trans_q, emit_q
 
 
 def _values(body: bytes, n_values: int, version: int) -> np.ndarray:
@@ -210,7 +272,7 @@ def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
     magic, version, flags, D, K, M, qbits, ndim = _HEAD.unpack_from(data)
     if magic != MAGIC:
         raise ModelError("not an HCLT model file")
-    if version not in (1, VERSION):
+    if version not in (1, VERSION, PRUNED):
         raise ModelError(f"unsupported HCLT model version {version}")
     if (flags & ~(FLAG_VALIDATION | FLAG_DTYPE | FLAG_TRANSFORM) or not MIN_QBITS <= qbits <= MAX_QBITS
             or (version == 1 and (qbits != QBITS or flags))):
