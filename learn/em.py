@@ -47,6 +47,7 @@ import jax.numpy as jnp
 from pcz.coders.tree_pc import preorder
 from pcz.errors import ModelError
 from pcz.learn.partition import InMemory
+from pcz.learn.states import masks, within
 
 LN2 = math.log(2.0)
 
@@ -238,7 +239,8 @@ def _init(rng: np.random.Generator, hist: np.ndarray, M: int):
 
 
 class Trainer:
-    """The jitted E and M steps for one tree and batch size.
+    """The jitted E and M steps for one tree and batch size (``states``: the latent states each
+    variable uses, for a pruned model; :mod:`pcz.learn.states`).
 
     Parameters live on the device as probabilities, nodes in ``layout.perm``
     order; :meth:`to_device` and :meth:`to_host` convert.  Expected counts are
@@ -246,16 +248,19 @@ class Trainer:
     """
 
     def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
-                 smoother=None):
+                 smoother=None, states=None):
         self.layout = Layout(parent)
         self.batch, self.alpha, self.dtype = batch, alpha, dtype
         self.loglik = make_loglik(self.layout)
         counts = make_counts(self.layout)
         smooth = (lambda c: c) if smoother is None else smoother
+        keep = None if states is None else tuple(     # a pruned model: :mod:`pcz.learn.states`
+            jnp.asarray(k, dtype) for k in masks(parent, states, int(np.max(states)), self.layout.perm))
 
         def m_step(c):
             prior, trans, emit = c
-            return _normalise(prior, alpha), _normalise(trans, alpha), _normalise(smooth(emit), alpha)
+            return within((_normalise(prior, alpha), _normalise(trans, alpha), _normalise(smooth(emit), alpha)),
+                          keep)
 
         def step(params, xt, w, eta):
             c, ll = counts(params, xt, w)
@@ -274,7 +279,7 @@ class Trainer:
                 lo = (1 - gamma) * jnp.log(jnp.maximum(o, 1e-30)) + gamma * jnp.log(jnp.maximum(n, 1e-30))
                 p = jnp.exp(jnp.maximum(lo - lo.max(-1, keepdims=True), LOG_FLOOR))   # never 0
                 out.append(p / p.sum(-1, keepdims=True))
-            return tuple(out)
+            return within(tuple(out), keep)
 
         def stacked_counts(params, xts, ws):
             def add(acc, batch):
@@ -370,7 +375,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
         progress: bool = True, init=None, smoother=None, relax: float = 1.0,
         checkpoint=None, checkpoint_every: int = 5, deadline: float | None = None,
-        trainer: "Trainer | None" = None):
+        trainer: "Trainer | None" = None, states=None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     X_train may also be an object with the interface of
@@ -388,14 +393,15 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     ``deadline`` (a :func:`time.perf_counter` value): no epoch starts after it.
     ``trainer``: a :class:`Trainer` for this tree to reuse (its jitted steps; it then
     decides the batch size, pseudocount and smoothing) instead of building one.
-    Non-finite parameters or likelihoods stop training with a ModelError.
+    ``states``: train a pruned model, variable v using its first ``states[v]`` latent states
+    (``init`` then gives parameters M = max(states) wide).  Non-finite parameters or likelihoods stop training with a ModelError.
     """
     rng = np.random.default_rng(seed)
     data = X_train if hasattr(X_train, "full_counts") else InMemory(X_train)
     X_valid = np.asarray(X_valid)
     n, D = data.n, data.D
     if trainer is None:
-        trainer = Trainer(parent, min(batch, max(1, n)), alpha, smoother=smoother)
+        trainer = Trainer(parent, min(batch, max(1, n)), alpha, smoother=smoother, states=states)
     params = trainer.to_device(*(_init(rng, data.histogram(K), M) if init is None else init))
     best, best_bpd, bad, log, gamma = params, math.inf, 0, [], relax
     d_ln2 = D * LN2

@@ -19,8 +19,12 @@ from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models.values import array_symbols
 from pcz.runtime.fileio import AtomicOutput
 from pcz.learn.em import fit
+from pcz.learn.prune import prune as prune_states
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
+
+
+FLOW_RECORDS = 10_000   # training records whose posterior flow decides what pruning keeps
 
 
 def validation_records(N: int) -> int:
@@ -97,10 +101,11 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
 
 
 def store(parent, params, shape, qbits: int, layout, X_valid: np.ndarray,
-          transform: str = predict.NONE) -> HcltModel:
+          transform: str = predict.NONE, states=None) -> HcltModel:
     """The quantised model, with the bits per value it codes the validation records in
-    (``X_valid``: their symbols before the ``transform``, which the model applies itself)."""
-    model = HcltModel.from_float(parent, *params, shape, qbits, layout, transform)
+    (``X_valid``: their symbols before the ``transform``, which the model applies itself;
+    ``states``: a pruned model's states per variable)."""
+    model = HcltModel.from_float(parent, *params, shape, qbits, layout, transform, states)
     if not len(X_valid):
         return model
     bits = float(model.nll_bits(X_valid).mean()) / model.D
@@ -115,7 +120,7 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
           checkpoint: str | None = None, progress: bool = True,
-          transform: str | None = None) -> tuple[HcltModel, dict]:
+          transform: str | None = None, prune: float | None = None) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
     :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
     element becomes byte variables of the tree, its value above the smallest one cut into
@@ -137,6 +142,9 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
     path where the best model so far is written every 5 epochs (long runs).
     ``transform``: ``"med"`` or ``"med-rgb"`` learns the records' MED residuals
     (:mod:`pcz.models.predict`), ``"none"`` their values; default: the initial model's, else none.
+    ``prune`` (with ``init``): first keep, per variable, the fewest latent states that carry
+    this share of the posterior flow on the training records (:func:`pcz.learn.prune.prune`),
+    then train that pruned model; a pruned ``init`` is trained with its own states.
     The model notes the bits per value it codes the validation records in
     (:meth:`HcltModel.with_validation`).  Returns (model, log) where log holds the
     epochs' train/validation bits per dimension and timings.  Non-finite
@@ -163,6 +171,10 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
         raise InputError(f"qbits must be {MIN_QBITS} to {MAX_QBITS}")
     if K > MAX_K or int(X.max()) >= K:
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
+    if prune is not None and (init is None or not 0 < prune <= 1):
+        raise InputError("pruning needs an initial model and a share of the flow in (0, 1]")
+    if init is not None and init.pruned and latents != init.M:
+        raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
     if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
                              or init.layout != layout):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
@@ -180,12 +192,16 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
         parent, start = init.parent, grow(init, latents, seed)
+    states = None if init is None or not init.pruned else init.states
+    if prune is not None:
+        start, states = prune_states(parent, start, X[train_idx[::max(1, len(train_idx) // FLOW_RECORDS)]],
+                                     prune, states)
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)
 
     def stored(params) -> HcltModel:
-        return store(parent, params, shape, qbits, layout, X_raw[valid_idx], transform)
+        return store(parent, params, shape, qbits, layout, X_raw[valid_idx], transform, states)
 
     def save(params):
         with AtomicOutput(checkpoint, force=True) as f:
@@ -196,10 +212,11 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
                              full_epochs=full_epochs, batch=batch, step=step, step_end=step_end,
                              alpha=alpha, patience=patience, seed=seed, progress=progress,
                              init=start, smoother=smoother, relax=relax,
-                             checkpoint=save if checkpoint else None)
+                             checkpoint=save if checkpoint else None, states=states)
     t2 = time.perf_counter()
     model = stored(params)
-    log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": latents,
+    log = {"records": len(X), "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": model.M,
+           "states": None if states is None else float(np.mean(states)),
            "smooth": list(smooth), "atoms": smoother.atoms, "relax": relax, "qbits": qbits,
            "transform": transform, "structure_s": t1 - t0, "em_s": t2 - t1, "epochs": epochs_log,
            "stored_valid_bpd": None if model.validation is None else model.validation[1]}

@@ -181,13 +181,10 @@ def read(data: bytes) -> dict:
         raise ModelError("HCLT model parameters have the wrong size")
     values = _values(body, n_values, version)
     del body
-    prior_q, trans_q, emit_q = _blocks(values, parent, states, K)
+    prior_q, trans_q, emit_q = _blocks(values, parent, states, K, qbits)
     trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
-    used = np.arange(M) < states[:, None]                       # (D, M): the used states
-    rows = used.copy()
-    rows[parent >= 0] = used[parent[parent >= 0]]              # transition rows: the parent's states
-    for name, q, keep in (("prior", prior_q, True), ("transition", trans_q, rows), ("emission", emit_q, used)):
-        if np.any(q.sum(-1, dtype=np.int64)[keep] != 1 << qbits):
+    for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
+        if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
             raise ModelError(f"HCLT model {name} rows do not sum to one")
     return {"parent": parent, "prior_q": prior_q, "trans_q": trans_q, "emit_q": emit_q, "shape": tuple(shape),
             "qbits": qbits, "validation": validation, "layout": layout, "transform": transform,
@@ -218,9 +215,11 @@ def _used(parent, states, prior_q, trans_q, emit_q) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _blocks(values, parent, states, K):
-    """:func:`_used` undone: (prior, transitions, emissions) M wide, 0 outside the used
-    blocks (the root's transition slot is left for the caller)."""
+def _blocks(values, parent, states, K, qbits):
+    """:func:`_used` undone: (prior, transitions, emissions) M wide.  Every row is a
+    distribution: the prior and the transitions are 0 at the states a variable does not use;
+    the rows that are never reached (the emissions of those states, the transitions from
+    the parent's) are uniform; the root's transition slot is left for the caller."""
     D, M = len(parent), int(states.max())
     if np.all(states == M):
         trans_q = np.zeros((D, M, M), dtype=np.int32)
@@ -234,7 +233,9 @@ def _blocks(values, parent, states, K):
         if p >= 0:
             rows, cols = states[p], states[v]
             trans_q[v, :rows, :cols] = values[pos:pos + rows * cols].reshape(rows, cols)
+            trans_q[v, rows:, :cols] = quantise_rows(np.ones(cols), qbits)   # unreachable rows: uniform
             pos += rows * cols
+    emit_q[:] = quantise_rows(np.ones(K), qbits)                # unused states: uniform
     for v, m in enumerate(states):
         emit_q[v, :m] = values[pos:pos + m * K].reshape(m, K)
         pos += m * K

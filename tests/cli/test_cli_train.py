@@ -220,3 +220,22 @@ def test_checkpoints_leave_a_model_to_continue_from(run_cli, files):
         r = run_cli("train", data, *args)
         assert r.code != 0 and message in r.err and len(r.err.strip().splitlines()) == 1, r.err
     assert not (folder / "x.pczm").exists() and not (folder / "w.pczm").exists()
+
+
+def test_prune_an_initial_model_then_info_and_coding(run_cli, files):
+    folder, a = files
+    data, big, small = str(folder / "a.npy"), str(folder / "big.pczm"), str(folder / "small.pczm")
+    r = run_cli("train", data, "-o", big, "-M", "6", "--epochs", "2", "--full-epochs", "1")
+    assert r.code == 0, r.err
+    r = run_cli("train", data, "-o", small, "--init", big, "--prune", "0.9", "--epochs", "0", "--full-epochs", "2")
+    assert r.code == 0 and "pruned:" in r.err, r.err
+    model = HcltModel.from_bytes((folder / "small.pczm").read_bytes())
+    assert model.pruned and len((folder / "small.pczm").read_bytes()) < len((folder / "big.pczm").read_bytes())
+    r = run_cli("info", small)
+    assert r.code == 0 and b"HCLT v3" in r.out and b"(pruned)" in r.out
+    assert run_cli("compress", "-q", "--model", small, data).code == 0
+    (folder / "a.npy").rename(folder / "orig.npy")
+    assert run_cli("decompress", "--model", small, str(folder / "a.npy.pcz")).code == 0
+    assert (folder / "a.npy").read_bytes() == (folder / "orig.npy").read_bytes()
+    r = run_cli("train", str(folder / "orig.npy"), "-o", str(folder / "x.pczm"), "--prune", "0.9")
+    assert r.code == 1 and "--prune needs --init" in r.err and not (folder / "x.pczm").exists()
