@@ -124,6 +124,7 @@ def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full
         at = np.searchsorted(wanted, valid_pos)
         X_valid = stats.rows[at]
         D = stats.rows.shape[1]
+        states = None if init is None or not init.pruned else init.states   # a pruned model stays pruned
         if init is None:
             parent, start = chow_liu_tree(stats.rows[np.searchsorted(wanted, sample)], K, mi_bits,
                                           mi_samples, seed), None
@@ -134,6 +135,8 @@ def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full
             if init.D != D or init.M > latents or init.layout != layout:
                 raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                                  f"these records (D={D}, K={K}) and {latents} latents")
+            if init.pruned and latents != init.M:
+                raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
             parent, start = init.parent, _widen(grow(init, latents, seed), K)
         hist = stats.hist[:, :K]
         smoother = Smoother(K, smooth[0], smooth[1], atoms_of(hist.sum(0)) if atoms is None else atoms)
@@ -144,10 +147,10 @@ def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full
         params, epochs_log = fit(data, X_valid, parent, K, latents, epochs=epochs, full_epochs=full_epochs,
                                  batch=batch, step=step, step_end=step_end, alpha=alpha, patience=patience,
                                  seed=seed, progress=progress, init=start, smoother=smoother, relax=relax,
-                                 deadline=deadline)
+                                 deadline=deadline, states=states)
         t2 = time.perf_counter()
         workers_used = run.workers
-    model = store(parent, params, shape, qbits, layout, X_valid)
+    model = store(parent, params, shape, qbits, layout, X_valid, states=states)
     peaks = {pid: max(stats.peak_rss.get(pid, 0), data.peak_rss.get(pid, 0))
              for pid in set(stats.peak_rss) | set(data.peak_rss)}
     log = {"records": N, "train": data.n, "valid": len(valid_pos), "K": K, "M": latents,

@@ -45,6 +45,17 @@ def test_full_batch_training_streamed_is_training_in_memory_byte_for_byte():
     assert spy.largest <= 4096 + 250 < N           # never read whole
 
 
+def test_a_pruned_model_streams_on_with_its_states_as_in_memory():
+    X = records()
+    big, _ = train(X, 6, epochs=1, full_epochs=1, **OPTIONS)
+    pruned, _ = train(X, epochs=0, full_epochs=1, init=big, prune=0.9, **OPTIONS)
+    assert pruned.pruned
+    streamed, _ = train_streamed(ArraySource(X), epochs=0, full_epochs=2, init=pruned, scheduler="synchronous",
+                                 **OPTIONS)
+    in_memory, _ = train(X, epochs=0, full_epochs=2, init=pruned, **OPTIONS)
+    assert streamed.to_bytes() == in_memory.to_bytes() and np.array_equal(streamed.states, pruned.states)
+
+
 def test_an_hdf5_dataset_streams_and_gives_the_same_model(tmp_path):
     X = records()
     with h5py.File(tmp_path / "x.h5", "w") as f:
