@@ -27,9 +27,9 @@ import numpy as np
 def kept_states(flow: np.ndarray, q: float) -> np.ndarray:
     """(D, M) bool: per row of ``flow`` (each summing to 1), the fewest largest states whose
     mass reaches q."""
+    from pcz.learn.prune import n_kept
     order = np.argsort(-flow, 1, kind="stable")
-    cum = np.cumsum(np.take_along_axis(flow, order, 1), 1)
-    n = np.minimum((cum < q).sum(1) + 1, flow.shape[1])
+    n = n_kept(flow, q)
     keep = np.zeros(flow.shape, bool)
     for v in range(len(flow)):
         keep[v, order[v, :n[v]]] = True
@@ -38,6 +38,7 @@ def kept_states(flow: np.ndarray, q: float) -> np.ndarray:
 
 def measure(model_path: str, data_path: str, qs, flow_records: int = 4096) -> list[dict]:
     from pcz.learn.em import Trainer
+    from pcz.learn.prune import state_flow
     from pcz.learn.train import split, validation_fraction
     from pcz.models.hclt import HcltModel
     with open(model_path, "rb") as f:
@@ -48,10 +49,7 @@ def measure(model_path: str, data_path: str, qs, flow_records: int = 4096) -> li
     train, valid = split(len(X), validation_fraction(len(X), None), 0)
     trainer = Trainer(model.parent, 512, 1.0)
     prior, T, E = model.prior, model.transition, model.emission
-    (_, _, c_emit), _ = trainer.sum_counts(trainer.to_device(prior, T, E), X[train[:flow_records]])
-    flow = np.zeros((model.D, model.M))
-    flow[trainer.layout.perm] = np.asarray(c_emit, np.float64).sum(-1)
-    flow /= flow.sum(-1, keepdims=True)
+    flow = state_flow(model.parent, (prior, T, E), X[train[:flow_records]])
     root = int(np.flatnonzero(model.parent < 0)[0])
     edges = [(int(model.parent[v]), v) for v in range(model.D) if model.parent[v] >= 0]
     rows = [{"q": 1.0, "states": float(model.M), "products": 1.0,
