@@ -228,6 +228,12 @@ class TreeCoder:
     ``T[v, :states[parent[v]], :states[v]]`` (rows summing to one) and
     ``E[v, :states[v]]`` are read, anything else in them is ignored, and each transition
     costs states[parent] x states[v] products.
+
+    >>> T = np.full((2, 3, 3), np.nan)
+    >>> T[1, :2, :1] = 1.0                                    # node 1 keeps one state
+    >>> coder = TreeCoder([-1, 0], [0.5, 0.5, np.nan], T, np.full((2, 3, 2), 0.5), states=[2, 1])
+    >>> coder.decode(coder.encode([[0, 1], [1, 1]]), 2).tolist()
+    [[0, 1], [1, 1]]
     """
 
     tile = TILE
@@ -244,7 +250,7 @@ class TreeCoder:
         self.states = check_states(states, len(self.parent), M)
         self.T = np.ascontiguousarray(T, dtype=np.float64)
         self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
-        self.C = cumulative(E, scale, states)
+        self.C = cumulative(E, scale, None if states is None else self.states)
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, M)
 
