@@ -9,6 +9,12 @@ the product for many records at once, each element computed by the very
 operations :func:`_matvec` does, so the bits are the same; it only reads each
 row of the matrix once per four records.
 
+A node of a pruned model uses only a prefix of the M latent states: :func:`_dot`,
+:func:`_normalise`, :func:`_cdf` and :func:`_search` work on the length of the vector
+given (a 1D slice ``v[:m]`` keeps its C layout), :func:`_matvec` and :func:`_matmul` on the
+top-left R x M block of their matrix, the lengths given as arguments.  Full lengths give
+the operations, so the bits, of the unpruned walk.
+
 The quantised CDF of a conditional is ``cdf(k) = min(floor(down . C[k] * (2^24 - K)),
 2^24 - K) + k`` with C the cumulative emissions (rows k = 0..K), strictly increasing.
 
@@ -16,8 +22,8 @@ The quantised CDF of a conditional is ``cdf(k) = min(floor(down . C[k] * (2^24 -
 >>> W = np.array([[0.25, 0.75], [1.0, 0.0], [0.5, 0.5], [0.1, 0.9], [0.3, 0.7]])
 >>> A = np.array([[0.9, 0.1], [0.2, 0.8]])
 >>> out, one = np.zeros((5, 2)), np.zeros(2)
->>> _matmul(W, A, out, 4)
->>> _matvec(W[4], A, one)
+>>> _matmul(W, A, out, 4, 2, 2)
+>>> _matvec(W[4], A, one, 2, 2)
 >>> bool(np.array_equal(out[4], one)), out[1].tolist()
 (True, [0.9, 0.1])
 >>> C = np.array([[0.0, 0.0], [0.5, 0.25], [1.0, 1.0]], dtype=np.float32)   # K = 2
@@ -34,7 +40,8 @@ TILE = 4            # records per pass of _matmul over a matrix (1: one record a
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _dot(a, w):
-    """sum_m a[m] * w[m] with four partial sums combined in a fixed order."""
+    """sum_m a[m] * w[m] over the length of a (w may be longer), with four partial sums
+    combined in a fixed order."""
     M = a.shape[0]
     s0 = s1 = s2 = s3 = 0.0
     m = 0
@@ -71,9 +78,9 @@ def _normalise(vec):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _matvec(w, A, out):
-    """out[m] = sum_k w[k] * A[k, m], rows taken four at a time in a fixed order."""
-    R, M = A.shape
+def _matvec(w, A, out, R, M):
+    """out[m] = sum_{k<R} w[k] * A[k, m] for m < M (the R x M top-left block of A), rows
+    taken four at a time in a fixed order."""
     for m in range(M):
         out[m] = 0.0
     k = 0
@@ -93,7 +100,8 @@ def _matvec(w, A, out):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _cdf(down, Cv, k, K):
     """Quantised CDF at k (0 <= k <= K) of the conditional given by down (which sums to 1
-    up to rounding; the clamp keeps the result valid whatever the rounding)."""
+    up to rounding; the clamp keeps the result valid whatever the rounding); only the
+    first len(down) columns of Cv are read."""
     if k == 0:
         return 0
     if k == K:
@@ -135,13 +143,17 @@ def _search(dv, Cv, K, slot, guess):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _matmul(W, A, out, tile):
-    """out[b] = _matvec(W[b], A) for every row b of W, with the same operations in the same
-    order for every element (so the same bits), four rows of W at a time with ``tile`` 4:
-    each row of A (an M x M transition) is loaded once for four records instead of once
-    per record (``tile`` 1: record by record, as before batching; for comparisons)."""
+def _matmul(W, A, out, tile, R, M):
+    """out[b, :M] = _matvec(W[b], A, ..., R, M) for every row b of W, with the same operations
+    in the same order for every element (so the same bits), four rows of W at a time with
+    ``tile`` 4: each row of A (a transition) is loaded once for four records instead of once
+    per record (``tile`` 1: record by record, as before batching; for comparisons).
+
+    Only the R x M top-left block of A, the first R columns of W and the first M of out are
+    touched (a node with fewer latent states than the arrays are wide), and the lengths
+    are arguments, not slices, so every array keeps its C layout: the loops over m stay
+    vectorised.  With R, M the full widths this is the product of the whole matrices."""
     B = W.shape[0]
-    R, M = A.shape
     b = 0
     while tile == 4 and b + 4 <= B:
         for i in range(4):
@@ -173,5 +185,5 @@ def _matmul(W, A, out, tile):
             k += 1
         b += 4
     while b < B:
-        _matvec(W[b], A, out[b])
+        _matvec(W[b], A, out[b], R, M)
         b += 1

@@ -20,7 +20,15 @@ words) backwards, the decoder decodes forwards as it walks.
 Each node's transition multiplies the messages of the whole group, four records per
 pass over the matrix (:func:`pcz.coders.tree_ops._matmul`: an M x M by M x B product
 whose every element is computed as the one-record product computes it, so batching
-leaves the bits unchanged).  Records can also be coded one rANS stream each
+leaves the bits unchanged).
+
+A pruned model (``states``) gives each node v its own number of latent states
+m_v = states[v] <= M, its first m_v: the walk reads only the m_p x m_v block of v's
+transition (p its parent), the first m_v columns of C_v and the first m_v entries of
+the M-wide messages, so an edge costs m_p m_v products and a CDF m_v.  The lengths
+are passed to the kernels, the arrays are not sliced (they keep their C layout, so the
+loops stay vectorised), and with every m_v = M the operations, and the words, are those
+of the dense walk.  Records can also be coded one rANS stream each
 (:meth:`TreeCoder.encode_each`), for random access to single records.
 
 Determinism (:mod:`pcz.coders.tree_ops`): float64, fastmath off, fixed loop order, dot
@@ -44,6 +52,7 @@ import numpy as np
 
 from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
+from pcz.coders.tree_tables import check_states, cumulative
 
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
@@ -54,14 +63,16 @@ _NONE = np.zeros(0, dtype=np.uint32)
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(encoding, tile, X, order, depth, parent, prior, T, Tt, C, down, beta, starts, widths, words,
-          state, pos, end):
+def _walk(encoding, tile, X, order, depth, parent, states, prior, T, Tt, C, down, beta, starts, widths,
+          words, state, pos, end):
     """Code the (B, D) records X (one lockstep group) in pre-order, node-major.
 
     Encoding: fill starts/widths from X, symbol i of record b at pos[0] + i * B + b
     (pos[0] is advanced).  Decoding: fill X from rANS streams of words, each with its
     state, position and end: one stream for all records (arrays of length 1) or one per
     record (length B).  tile: records per pass over a transition (:func:`_matmul`).
+    Node v uses its first states[v] latent states: of the M-wide messages, tables and
+    matrices only those prefixes and blocks are read.
     Returns OK or ERR_TRUNCATED (a stream ended too early); the caller checks the ends.
     """
     B = X.shape[0]
@@ -75,26 +86,30 @@ def _walk(encoding, tile, X, order, depth, parent, prior, T, Tt, C, down, beta, 
     for i in range(D):
         v = order[i]
         d = depth[v]
+        mv = states[v]
         # fold the subtrees finished since the last node into their parents
         for j in range(top, d - 1, -1):
             if j >= 1:
-                _matmul(beta[j], Tt[node_at[j]], tmp, tile)   # Tt[u][m_child, m_parent]
+                u = node_at[j]
+                mu, mp = states[u], states[node_at[j - 1]]
+                _matmul(beta[j], Tt[u], tmp, tile, mu, mp)   # Tt[u][m_child, m_parent]
                 for b in range(B):
-                    for m in range(M):
+                    for m in range(mp):
                         beta[j - 1, b, m] *= tmp[b, m]
-                    _normalise(beta[j - 1, b])
+                    _normalise(beta[j - 1, b, :mp])
         Cv = C[v]
         if d == 0:
             for b in range(B):
-                for m in range(M):
+                for m in range(mv):
                     down[0, b, m] = prior[m]
         else:
+            mp = states[parent[v]]
             for b in range(B):
-                for m in range(M):
+                for m in range(mp):
                     tmp[b, m] = down[d - 1, b, m] * beta[d - 1, b, m]
-            _matmul(tmp, T[v], down[d], tile)
+            _matmul(tmp, T[v], down[d], tile, mp, mv)
         for b in range(B):
-            dv = down[d, b]
+            dv = down[d, b, :mv]
             if d > 0:
                 _normalise(dv)
             if encoding:
@@ -117,7 +132,7 @@ def _walk(encoding, tile, X, order, depth, parent, prior, T, Tt, C, down, beta, 
                 state[r] = s
                 X[b, v] = x
             bv = beta[d, b]            # E_v[:, x], exact; renormalised when folded into the parent
-            for m in range(M):
+            for m in range(mv):
                 bv[m] = Cv[x + 1, m] - Cv[x, m]
         node_at[d] = v
         top = d
@@ -197,48 +212,6 @@ def lockstep_group(levels: int, M: int) -> int:
     return max(1, min(GROUP_RECORDS, GROUP_VALUES // (levels * M)))
 
 
-def cumulative(E, scale=1.0) -> np.ndarray:
-    """The coder's table C (D, K + 1, M), float32: ``C[v, k, m] = scale * sum_{j<k} E[v, m, j]``
-    and ``C[v, K] = 1``, built one node at a time (no float64 copy of all the emissions).
-    E may hold a quantised model's integer rows with ``scale = 2^-qbits``: every partial sum
-    is then a multiple of 2^-qbits in [0, 1], exact in float64 and in float32 (qbits <= 24),
-    so the table is the same whichever form E comes in; for any other input the float32
-    rounding is monotone, so each CDF stays valid.
-
-    int32 rows whose sums int32 holds are summed as int32 (exact, and what the float64 sums
-    give), then scaled in float64 and rounded to float32 as the float path does: the same
-    table, built in about two thirds of the time.
-
-    >>> cumulative(np.array([[[1, 2, 1]]]), 0.25)[0].ravel().tolist()
-    [0.0, 0.25, 0.75, 1.0]
-    >>> E = np.array([[[3, 1, 4, 8], [1, 5, 9, 1]]], np.int32)
-    >>> bool(np.all(cumulative(E, 0.1) == cumulative(E.astype(np.float64), 0.1)))
-    True
-    """
-    E = np.asarray(E)
-    D, M, K = E.shape
-    C = np.empty((D, K + 1, M), dtype=np.float32)
-    if _sums_fit_int32(E):
-        sums = np.empty((K, M), dtype=np.int32)
-        for v in range(D):
-            np.cumsum(E[v].T, axis=0, out=sums)
-            np.multiply(sums, float(scale), out=C[v, 1:])     # in float64, rounded once to float32
-    else:
-        for v in range(D):
-            C[v, 1:] = np.cumsum(np.asarray(E[v], dtype=np.float64).T, axis=0) * scale
-    C[:, 0] = 0.0
-    C[:, K] = 1.0                      # exact: a row of quantised emissions sums to one
-    return C
-
-
-def _sums_fit_int32(E: np.ndarray) -> bool:
-    """Whether E is int32 with no negative entry and no row summing past int32 (then every
-    partial sum is exact in int32 as in float64)."""
-    if E.dtype != np.int32 or E.size == 0 or int(E.min()) < 0:
-        return False
-    return int(E.max()) * E.shape[2] < 1 << 31 or int(E.sum(axis=2, dtype=np.int64).max()) < 1 << 31
-
-
 class TreeCoder:
     """Encode and decode (B, D) uint8 record batches under a tree-shaped latent PC.
 
@@ -248,11 +221,24 @@ class TreeCoder:
     (:meth:`encode`) or one per record (:meth:`encode_each`).  :attr:`tile` is how many
     records share a pass over each transition (4; 1 walks them one by one, as before
     batching: the same bits, slower).
+
+    ``states`` (D,) ints in 1..M, for a pruned model: node v uses only its first
+    ``states[v]`` latent states (None: all M, the same words as without it).  The arrays
+    stay M wide; only ``prior[:states[root]]`` (summing to one),
+    ``T[v, :states[parent[v]], :states[v]]`` (rows summing to one) and
+    ``E[v, :states[v]]`` are read, anything else in them is ignored, and each transition
+    costs states[parent] x states[v] products.
+
+    >>> T = np.full((2, 3, 3), np.nan)
+    >>> T[1, :2, :1] = 1.0                                    # node 1 keeps one state
+    >>> coder = TreeCoder([-1, 0], [0.5, 0.5, np.nan], T, np.full((2, 3, 2), 0.5), states=[2, 1])
+    >>> coder.decode(coder.encode([[0, 1], [1, 1]]), 2).tolist()
+    [[0, 1], [1, 1]]
     """
 
     tile = TILE
 
-    def __init__(self, parent, prior, T, E, order=None, depth=None, scale=1.0):
+    def __init__(self, parent, prior, T, E, order=None, depth=None, scale=1.0, states=None):
         parent = np.asarray(parent)
         if order is None or depth is None:
             order, depth = preorder(parent)
@@ -260,11 +246,13 @@ class TreeCoder:
         self.order = np.asarray(order, dtype=np.int64)
         self.depth = np.asarray(depth, dtype=np.int64)
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
+        M = self.prior.shape[0]
+        self.states = check_states(states, len(self.parent), M)
         self.T = np.ascontiguousarray(T, dtype=np.float64)
         self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
-        self.C = cumulative(E, scale)
+        self.C = cumulative(E, scale, None if states is None else self.states)
         self.levels = int(self.depth.max()) + 1
-        self.group = lockstep_group(self.levels, self.prior.shape[0])
+        self.group = lockstep_group(self.levels, M)
 
     def _walk_groups(self, X: np.ndarray, starts=_NONE, widths=_NONE, words=_NONE, state=None,
                      pos=None, end=None) -> None:
@@ -285,8 +273,8 @@ class TreeCoder:
                 beta = np.zeros_like(down)
             streams = slice(g, g + len(part)) if each else slice(None)
             s, p = state[streams], pos[streams]        # views: the walk advances them in place
-            if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.prior, self.T,
-                     self.Tt, self.C, down, beta, starts, widths, words, s, p, end[streams]) != OK:
+            if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.states, self.prior,
+                     self.T, self.Tt, self.C, down, beta, starts, widths, words, s, p, end[streams]) != OK:
                 raise ValueError("coded records are truncated")
 
     def encode(self, X: np.ndarray) -> np.ndarray:
