@@ -179,7 +179,8 @@ def _coder(model) -> TreeCoder:
     if coder is None:
         # from the integer emissions, node by node: the coder keeps only its own CDF table
         coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.transition,
-                                           model.emit_q, model.order, model.depth, 1.0 / model.one)
+                                           model.emit_q, model.order, model.depth, 1.0 / model.one,
+                                           states=model.states)
     return coder
 
 

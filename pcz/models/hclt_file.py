@@ -196,7 +196,7 @@ def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
     transition block (its parent's states x its own) and each variable's emission rows.
 
     >>> used_values(np.array([-1, 0, 0]), np.array([4, 4, 4]), 3), used_values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3)
-    (60, 33)
+    (72, 37)
     """
     child = parent >= 0
     return int(states[parent < 0].sum() + (states[parent[child]] * states[child]).sum() + K * states.sum())

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from hclt_helpers import brute_joint, random_params, random_model, sample
-from pcz.learn.em import Trainer, fit, height_groups, make_loglik
+from pcz.learn.em import Trainer, fit, make_loglik
+from pcz.learn.tree_layout import height_groups
 
 PARENTS = [[-1, 0, 1, 0, 3, 3], [2, 2, -1, 1, 1, 0], [-1, 0, 1, 2]]
 
