@@ -107,11 +107,11 @@ def encode(data: bytes) -> bytes:
     arr = np.frombuffer(data, dtype=np.uint8)
     lz_parse, lz_tables, lz_rans = _kernels(len(arr))
     syms, tabs, bits, nbits, counts = lz_parse.parse(arr, CLASSES)
-    costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (nbits << lz_tables.FRAC)
-    if costs.min() > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
+    costs = [int(c) + (nbits << lz_tables.FRAC) for c in lz_tables.mode_costs(counts, lz_parse.T_LIT)]
+    if min(costs) > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
         syms, tabs, bits, nbits, counts = _literal_stream(arr)
-        costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT))
-    mode = int(np.argmin(costs))                 # the first of equal ones
+        costs = [int(c) for c in lz_tables.mode_costs(counts, lz_parse.T_LIT)]
+    mode = costs.index(min(costs))               # the first of equal ones
     if mode == 0:
         tabs = np.minimum(tabs, lz_parse.T_LIT)
         counts = np.concatenate([counts[:3], counts[3:].sum(axis=0, keepdims=True)])
