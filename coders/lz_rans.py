@@ -35,12 +35,6 @@ from pcz.coders.lz_small import (ERR_BITS, ERR_LENGTH, ERR_OFFSET, ERR_STATE, ER
 from pcz.coders.rans_order0 import PROB_BITS, RANS_L, TOTAL
 
 
-def _cum(freq: np.ndarray) -> np.ndarray:
-    cum = np.zeros((freq.shape[0], 257), dtype=np.uint32)
-    cum[:, 1:] = np.cumsum(freq, axis=1)
-    return cum
-
-
 RCP_SHIFT = 44      # q = (x * (2**44 // f + 1)) >> 44 == x // f for x < 2**32, f < 2**12 (see _encode)
 
 
@@ -48,7 +42,7 @@ RCP_SHIFT = 44      # q = (x * (2**44 // f + 1)) >> 44 == x // f for x < 2**32, 
 def _encoder_table(freq):
     """Per (table, symbol): frequency, start, renormalisation limit and reciprocal, one row of
     four uint64 at index table * 256 + symbol."""
-    enc = np.zeros((freq.shape[0] * 256, 4), dtype=np.uint64)
+    enc = np.empty((freq.shape[0] * 256, 4), dtype=np.uint64)      # every entry is set below
     for t in range(freq.shape[0]):
         c = np.uint64(0)
         for s in range(256):
@@ -219,6 +213,32 @@ def _decode(words, x0, x1, bits, freq, cum, sym, valid, littab, out):
     return OK
 
 
+@numba.njit(cache=True, nogil=True)
+def _decoder_tables(freq, valid, cum, sym):
+    """Fill, per table: whether it is used (its row sums to TOTAL; an unused one is all zero),
+    its cumulative frequencies and the symbol of each of its TOTAL slots (zero for an unused
+    table).  False if a row is neither, or has a value of TOTAL or more."""
+    for t in range(freq.shape[0]):
+        c = 0
+        for s in range(256):
+            f = np.int64(freq[t, s])
+            if f >= TOTAL:
+                return False
+            cum[t, s] = c
+            c += f
+        cum[t, 256] = c
+        if c != TOTAL and c != 0:
+            return False
+        valid[t] = c == TOTAL
+        if c == 0:
+            sym[t, :] = 0
+            continue
+        for s in range(256):
+            for k in range(np.int64(cum[t, s]), np.int64(cum[t, s + 1])):
+                sym[t, k] = s
+    return True
+
+
 def decode(words: np.ndarray, x0: int, x1: int, bits: bytes, freq: np.ndarray, context: np.ndarray,
            size: int) -> np.ndarray:
     """The ``size`` bytes coded in ``words``/``bits`` under the tables ``freq`` (rows summing to
@@ -228,19 +248,17 @@ def decode(words: np.ndarray, x0: int, x1: int, bits: bytes, freq: np.ndarray, c
     ntab = freq.shape[0]
     if freq.ndim != 2 or freq.shape[1] != 256 or ntab < T_LIT + 1 or int(context.max()) >= ntab - T_LIT:
         raise CodingError("LZ tables do not match the literal contexts")
-    sums = freq.astype(np.int64).sum(axis=1)
-    valid = sums == TOTAL
-    if not np.all(valid | (sums == 0)) or int(freq.max()) >= TOTAL:
+    valid = np.empty(ntab, dtype=np.bool_)
+    cum = np.empty((ntab, 257), dtype=np.uint32)
+    sym = np.empty((ntab, TOTAL), dtype=np.uint8)
+    if not _decoder_tables(freq, valid, cum, sym):
         raise CodingError("LZ table does not sum to 4096 with every value below it")
     if not (RANS_L <= x0 < RANS_L << 16 and RANS_L <= x1 < RANS_L << 16):
         raise CodingError("LZ rANS stream has a bad start state")
-    sym = np.zeros((ntab, TOTAL), dtype=np.uint8)
-    for t in np.flatnonzero(valid):
-        sym[t] = np.repeat(np.arange(256, dtype=np.uint8), freq[t])
     littab = (T_LIT + np.asarray(context, dtype=np.int64)).astype(np.uint8)
     out = np.empty(size, dtype=np.uint8)
     code = _decode(np.ascontiguousarray(words, dtype=np.uint16), np.uint64(x0), np.uint64(x1),
-                   np.frombuffer(bits, dtype=np.uint8), freq, _cum(freq), sym, valid, littab, out)
+                   np.frombuffer(bits, dtype=np.uint8), freq, cum, sym, valid, littab, out)
     if code != OK:
         raise CodingError(MESSAGES[code])
     return out

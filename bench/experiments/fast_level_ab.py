@@ -7,25 +7,29 @@ The first form measures, per file (default: the Canterbury corpus), ``lz.encode`
 ``lz.decode`` (the lz-rans method) and ``pcz.compress(level=1)``/``pcz.decompress``: the
 median **process CPU time** of ``--repeats`` runs after a warm-up (on a shared machine
 wall time counts the other jobs' turns, CPU time much less), and the sizes; it prints one
-JSON object.  It uses only calls every checkout has, so this file can be run by path with
+JSON object; with them, the speed of the two checksums the container computes over the
+whole content (BLAKE2b-128 and CRC32, hashlib and zlib: what ``pcz -1`` pays beyond the
+method).  It uses only calls every checkout has, so this file can be run by path with
 the Python of an older checkout (``/old/.venv/bin/python bench/experiments/fast_level_ab.py``):
 run it alternately before and after a change, a few rounds each, and the second form prints
 a markdown table of the medians over the rounds (and checks that the sizes agree).  Results:
 bench/experiments/results/fast_level.md ("Speeds").
 
 >>> row = measure(b"It was the best of times, it was the worst of times. " * 200, repeats=1)
->>> sorted(row) == ["lz_bytes", "lz_c", "lz_d", "n", "pcz_bytes", "pcz_c", "pcz_d"]
+>>> sorted(row) == ["b2", "crc", "lz_bytes", "lz_c", "lz_d", "n", "pcz_bytes", "pcz_c", "pcz_d"]
 True
 >>> table([{"a": dict(row, lz_c=50.0)}], [{"a": dict(row, lz_c=100.0)}]).splitlines()[2].startswith(
 ...     "| a | 50.0 → **100.0** |")
 True
 """
 import argparse
+import hashlib
 import json
 import os
 import statistics
 import sys
 import time
+import zlib
 
 import pcz
 from pcz.methods import lz
@@ -54,13 +58,15 @@ def measure(data: bytes, repeats: int = 31) -> dict:
             "lz_c": _mbps(lambda: lz.encode(data), n, repeats),
             "lz_d": _mbps(lambda: lz.decode(payload, n), n, repeats),
             "pcz_c": _mbps(lambda: pcz.compress(data, level=1), n, repeats),
-            "pcz_d": _mbps(lambda: pcz.decompress(blob), n, repeats)}
+            "pcz_d": _mbps(lambda: pcz.decompress(blob), n, repeats),
+            "b2": _mbps(lambda: hashlib.blake2b(data, digest_size=16).digest(), n, repeats),
+            "crc": _mbps(lambda: zlib.crc32(data), n, repeats)}
 
 
 def table(before: list, after: list) -> str:
     """Markdown rows: the medians over the rounds before → after, per file."""
     lines = ["| file | lz-rans compress | lz-rans decompress | pcz -1 compress | pcz -1 decompress "
-             "| pcz -1 bits/byte |", "|---|---|---|---|---|---|"]
+             "| pcz -1 bits/byte | BLAKE2b-128 / CRC32 |", "|---|---|---|---|---|---|---|"]
     for name in before[0]:
         rounds = before + after
         if len({(r[name]["lz_bytes"], r[name]["pcz_bytes"]) for r in rounds}) != 1:
@@ -70,8 +76,9 @@ def table(before: list, after: list) -> str:
             a, b = (statistics.median(r[name][key] for r in runs) for runs in (before, after))
             return f"{a:.1f} → **{b:.1f}**" if bold else f"{a:.1f} → {b:.1f}"
         row = before[0][name]
-        lines.append(f"| {name} | {cell('lz_c', True)} | {cell('lz_d')} | {cell('pcz_c')} | {cell('pcz_d')} | "
-                     f"{8 * row['pcz_bytes'] / row['n']:.3f} |")
+        sums = " / ".join(f"{statistics.median(r[name].get(k, 0) for r in rounds):.0f}" for k in ("b2", "crc"))
+        lines.append(f"| {name} | {cell('lz_c', True)} | {cell('lz_d')} | {cell('pcz_c', True)} | "
+                     f"{cell('pcz_d', True)} | {8 * row['pcz_bytes'] / row['n']:.3f} | {sums} |")
     return "\n".join(lines)
 
 

@@ -61,18 +61,29 @@ class _CountingWriter:
 
 
 def read_chunks(src: BinaryIO, size: int) -> Iterator[bytes]:
-    """Yield exact ``size``-byte pieces of src (the last may be shorter), however reads split."""
+    """Yield exact ``size``-byte pieces of src (the last may be shorter), however reads split.
+
+    A piece that one read returns whole is yielded as it is (a BytesIO over bytes returns
+    its bytes uncopied), the input's last piece too once the next read finds the end.
+
+    >>> import io
+    >>> list(read_chunks(io.BytesIO(b"abcde"), 2)), list(read_chunks(io.BytesIO(b""), 2))
+    ([b'ab', b'cd', b'e'], [])
+    """
     while True:
-        buf = bytearray()
-        while len(buf) < size:
-            piece = src.read(size - len(buf))
-            if not piece:
-                break
-            buf += piece
-        if not buf:
+        piece = src.read(size) or b""
+        if not piece:
             return
-        yield bytes(buf)
-        if len(buf) < size:
+        if len(piece) < size:       # the end of src, or a read split short: read on
+            more = src.read(size - len(piece)) or b""
+            if more:
+                buf = bytearray(piece)
+                while more:
+                    buf += more
+                    more = (src.read(size - len(buf)) or b"") if len(buf) < size else b""
+                piece = buf
+        yield piece if type(piece) is bytes else bytes(piece)
+        if len(piece) < size:
             return
 
 
@@ -126,12 +137,15 @@ class Sink:
         self.out = _CountingWriter(dst)
         self.writer = Writer(self.out, header)
         self.digest = content_digest()
-        self.crc = 0
+        self.crc = 0            # the content's CRC32, for the compact framing: kept while it may be used
+        self.seen = 0
         self.stats = Stats()
 
     def update(self, data: bytes) -> None:
         self.digest.update(data)
-        self.crc = zlib.crc32(data, self.crc)
+        self.seen += len(data)
+        if self.seen <= self.writer.compact_limit:
+            self.crc = zlib.crc32(data, self.crc)
 
     def put(self, record: Record, payload: bytes) -> None:
         self.writer.chunk(record, payload)

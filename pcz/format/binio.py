@@ -22,7 +22,10 @@ def read_upto(src: BinaryIO, n: int) -> bytes:
     >>> read_upto(io.BytesIO(b"abc"), 2), read_upto(io.BytesIO(b"abc"), 5)
     (b'ab', b'abc')
     """
-    out = bytearray()
+    first = (src.read(min(n, 1 << 24)) or b"") if n > 0 else b""
+    if len(first) == n or not first:      # the usual case: one read, no copy
+        return first if type(first) is bytes else bytes(first)
+    out = bytearray(first)
     while len(out) < n:
         piece = src.read(min(n - len(out), 1 << 24))
         if not piece:

@@ -96,8 +96,12 @@ class Writer:
         if self.held is not None and self.total > self.compact_limit:
             self.dst.write(self.header.to_bytes())
             for record, payload in self.held:
-                self.dst.write(record.to_bytes(payload))
+                self._write(record, payload)
             self.held = None
+
+    def _write(self, record: Record, payload: bytes) -> None:
+        self.dst.write(record.head(payload))
+        self.dst.write(payload)
 
     def chunk(self, record: Record, payload: bytes) -> None:
         if not 0 < record.size <= MAX_CHUNK or record.stored != len(payload):
@@ -105,7 +109,7 @@ class Writer:
         self.table.append(record)
         self.total += record.size
         if self.held is None:
-            self.dst.write(record.to_bytes(payload))
+            self._write(record, payload)
         else:
             self.held.append((record, payload))
             self._release()

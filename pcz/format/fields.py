@@ -132,8 +132,13 @@ class Record:
     crc: int | None    # CRC32 of the original bytes (None in the compact framing)
 
     def to_bytes(self, payload: bytes) -> bytes:
+        return self.head(payload) + payload
+
+    def head(self, payload: bytes) -> bytes:
+        """The record's bytes before its payload: the 14-byte head and the CRC32 of head and
+        payload (written apart from the payload, which is then not copied)."""
         head = RECORD_STRUCT.pack(self.method, 0, self.size, self.stored, self.crc)
-        return head + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))) + payload
+        return head + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head)))
 
 
 def read_exact(src: BinaryIO, n: int, what: str) -> bytes:

@@ -107,11 +107,11 @@ def encode(data: bytes) -> bytes:
     arr = np.frombuffer(data, dtype=np.uint8)
     lz_parse, lz_tables, lz_rans = _kernels(len(arr))
     syms, tabs, bits, nbits, counts = lz_parse.parse(arr, CLASSES)
-    costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT)) + (nbits << lz_tables.FRAC)
-    if costs.min() > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
+    costs = [int(c) + (nbits << lz_tables.FRAC) for c in lz_tables.mode_costs(counts, lz_parse.T_LIT)]
+    if min(costs) > lz_tables.row_cost(lz_parse.byte_counts(arr)):   # matches do not pay
         syms, tabs, bits, nbits, counts = _literal_stream(arr)
-        costs = np.array(lz_tables.mode_costs(counts, lz_parse.T_LIT))
-    mode = int(np.argmin(costs))                 # the first of equal ones
+        costs = [int(c) for c in lz_tables.mode_costs(counts, lz_parse.T_LIT)]
+    mode = costs.index(min(costs))               # the first of equal ones
     if mode == 0:
         tabs = np.minimum(tabs, lz_parse.T_LIT)
         counts = np.concatenate([counts[:3], counts[3:].sum(axis=0, keepdims=True)])
@@ -121,8 +121,8 @@ def encode(data: bytes) -> bytes:
     head = np.empty(1 + lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
     head[0] = mode
     n = 1 + lz_tables.write_tables(freq, head[1:])
-    return b"".join([head[:n].tobytes(), varint(len(bits)), bits, np.array([x0, x1], dtype="<u4").tobytes(),
-                     words.astype("<u2", copy=False).tobytes()])
+    return b"".join([head[:n], varint(len(bits)), bits, np.array([x0, x1], dtype="<u4"),   # arrays: not copied twice
+                     words.astype("<u2", copy=False)])
 
 
 def decode(payload: bytes, size: int) -> bytes:
@@ -135,13 +135,14 @@ def decode(payload: bytes, size: int) -> bytes:
     pos = lz_tables.read_tables(np.frombuffer(payload, dtype=np.uint8), 1, ALPHABETS[mode], freq)
     if pos < 0:
         raise FormatError("lz-rans chunk has a damaged table")
-    reader = Reader(payload[pos:], "lz-rans chunk")
-    bits = reader.take(reader.varint(limit=reader.remaining()))
-    rest = reader.take(reader.remaining())
-    if len(rest) < 8 or len(rest) % 2:
+    reader = Reader(payload, "lz-rans chunk")
+    reader.pos = pos
+    end = reader.varint(limit=reader.remaining()) + reader.pos      # the extra bits: payload[reader.pos:end]
+    if len(payload) - end < 8 or (len(payload) - end) % 2:
         raise FormatError("lz-rans stream has a bad length")
-    x0, x1 = (int(v) for v in np.frombuffer(rest, dtype="<u4", count=2))
-    words = np.frombuffer(rest, dtype="<u2", offset=8).astype(np.uint16)
+    bits = np.frombuffer(payload, dtype=np.uint8, count=end - reader.pos, offset=reader.pos)
+    x0, x1 = (int(v) for v in np.frombuffer(payload, dtype="<u4", count=2, offset=end))
+    words = np.frombuffer(payload, dtype="<u2", offset=end + 8).astype(np.uint16)   # aligned, native
     try:
         return lz_rans.decode(words, x0, x1, bits, freq, CONTEXTS[mode], size).tobytes()
     except CodingError as e:
