@@ -64,6 +64,46 @@ def prune(parent: np.ndarray, params, X: np.ndarray, keep: float, states=None):
     used = np.arange(top) < kept[:, None]
     prior = prior[:top] * used[root]
     trans = trans[:, :top, :top] * used[:, None, :]
+    return (prior / prior.sum(), _rows(trans, used, kept), emit[:, :top]), kept
+
+
+def widen(parent: np.ndarray, params, states, factor: float, cap: int, seed: int = 0, noise: float = 0.1):
+    """((prior, transitions, emissions), states): each variable's states multiplied by
+    ``factor`` (at most ``cap``) by copying its most used ones (the first, as :func:`prune`
+    orders them), the probability flowing into a copied state shared among its copies, and a
+    little noise on the copies' rows to break the symmetry: before the noise, the same
+    distribution (grow by copying, then train and :func:`prune`: the sparse-PC cycle).
+
+    >>> parent = np.array([-1, 0])
+    >>> prior, T, E = np.array([0.6, 0.4]), np.array([np.eye(2), [[1, 0], [1, 0]]]), np.full((2, 2, 3), 1 / 3)
+    >>> (p, T2, E2), states = widen(parent, (prior, T, E), np.array([2, 1]), 1.5, 8, noise=0.0)
+    >>> states.tolist(), p.round(2).tolist(), T2[1].round(2).tolist()
+    ([3, 2], [0.3, 0.4, 0.3], [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    """
+    rng = np.random.default_rng(seed)
+    parent = np.asarray(parent)
+    states = np.asarray(states, dtype=np.int64)
+    prior, trans, emit = (np.asarray(a, np.float64) for a in params)
+    new = np.minimum(np.maximum(states, np.ceil(states * factor).astype(np.int64)), cap)
+    top = int(new.max())
+    # new state j of variable v copies its old state j for j < states[v], else state j - states[v] mod states[v]
+    j = np.arange(top)
+    src = np.where(j < states[:, None], j, (j - states[:, None]) % states[:, None])
+    used = j < new[:, None]
+    copies = np.stack([np.bincount(src[v, used[v]], minlength=top) for v in range(len(parent))])
+    share = np.where(used, 1.0 / np.maximum(np.take_along_axis(copies, src, 1), 1), 0.0)   # (D, top)
+    root = int(np.flatnonzero(parent < 0)[0])
+    rows = np.where(parent[:, None] >= 0, src[np.maximum(parent, 0)], src[root])
+    D = len(parent)
+    trans = trans[np.arange(D)[:, None, None], rows[:, :, None], src[:, None, :]] * share[:, None, :]
+    trans *= rng.lognormal(0.0, noise, trans.shape)
+    emit = np.take_along_axis(emit, src[:, :, None], 1) * rng.lognormal(0.0, noise, (D, top, emit.shape[2]))
+    prior = prior[src[root]] * share[root]
+    return (prior / prior.sum(), _rows(trans, used, new), emit / emit.sum(-1, keepdims=True)), new
+
+
+def _rows(trans, used, states):
+    """Transition rows renormalised; a row with no mass left on the used states (never
+    reached: a parent state the variable does not use) becomes uniform over them."""
     sums = trans.sum(-1, keepdims=True)
-    trans = np.where(sums > 0, trans / np.where(sums > 0, sums, 1), used[:, None, :] / kept[:, None, None])
-    return (prior / prior.sum(), trans, emit[:, :top]), kept
+    return np.where(sums > 0, trans / np.where(sums > 0, sums, 1), used[:, None, :] / states[:, None, None])

@@ -19,7 +19,7 @@ from pcz.models.hclt import MAX_K, MAX_QBITS, MIN_QBITS, HcltModel
 from pcz.models.values import array_symbols
 from pcz.runtime.fileio import AtomicOutput
 from pcz.learn.em import fit
-from pcz.learn.prune import prune as prune_states
+from pcz.learn.prune import prune as prune_states, widen as widen_states
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 
@@ -120,7 +120,8 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
           values: int | None = None, init: HcltModel | None = None, seed: int = 0,
           smooth: tuple[float, float] = (0.0, 0.0), atoms=None, relax: float = 1.0, qbits: int = 20,
           checkpoint: str | None = None, progress: bool = True,
-          transform: str | None = None, prune: float | None = None) -> tuple[HcltModel, dict]:
+          transform: str | None = None, prune: float | None = None,
+          widen: float | None = None) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` (first axis = records) of any integer type
     :mod:`pcz.models.values` codes (uint8, int8, bool, 2- and 4-byte integers: each
     element becomes byte variables of the tree, its value above the smallest one cut into
@@ -145,6 +146,8 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
     ``prune`` (with ``init``): first keep, per variable, the fewest latent states that carry
     this share of the posterior flow on the training records (:func:`pcz.learn.prune.prune`),
     then train that pruned model; a pruned ``init`` is trained with its own states.
+    ``widen`` (with ``init``, after ``prune``): multiply each variable's states by this
+    factor, at most ``latents``, copying its most used ones (:func:`pcz.learn.prune.widen`).
     The model notes the bits per value it codes the validation records in
     (:meth:`HcltModel.with_validation`).  Returns (model, log) where log holds the
     epochs' train/validation bits per dimension and timings.  Non-finite
@@ -173,7 +176,9 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
         raise InputError(f"values must be below K = {K} (at most {MAX_K})")
     if prune is not None and (init is None or not 0 < prune <= 1):
         raise InputError("pruning needs an initial model and a share of the flow in (0, 1]")
-    if init is not None and init.pruned and latents != init.M:
+    if widen is not None and (init is None or not 1 <= widen <= 16):
+        raise InputError("widening needs an initial model and a factor from 1 to 16")
+    if init is not None and init.pruned and latents != init.M and widen is None:
         raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
     if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
                              or init.layout != layout):
@@ -191,11 +196,14 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
     if init is None:
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
-        parent, start = init.parent, grow(init, latents, seed)
+        parent, start = init.parent, grow(init, init.M if widen else latents, seed)
     states = None if init is None or not init.pruned else init.states
     if prune is not None:
         start, states = prune_states(parent, start, X[train_idx[::max(1, len(train_idx) // FLOW_RECORDS)]],
                                      prune, states)
+    if widen is not None:
+        states = np.full(len(parent), len(start[0])) if states is None else states
+        start, states = widen_states(parent, start, states, widen, latents, seed)
     if atoms is None:
         atoms = find_atoms(X[train_idx], K)
     smoother = Smoother(K, smooth[0], smooth[1], atoms)

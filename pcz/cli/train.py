@@ -139,6 +139,9 @@ def _cluster(func):
 @click.option("--prune", type=click.FloatRange(0, 1, min_open=True),
               help="With --init (tuning): keep per variable the fewest latent states that carry "
                    "this share of the posterior flow (e.g. 0.995), then train the pruned model.")
+@click.option("--widen", type=click.FloatRange(1, 16),
+              help="With --init (tuning; after --prune): multiply each variable's latent states by this "
+                   "factor, at most -M, copying its most used ones, then train.")
 @click.option("--transform", type=click.Choice(["auto", "none", "med", "med-rgb"]), default="auto",
               show_default=True,
               help="Code image records as residuals against the MED predictor (med; med-rgb: colour "
@@ -152,7 +155,7 @@ def _cluster(func):
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 @_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
-          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, prune, transform,
+          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, prune, widen, transform,
           checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
     uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
@@ -169,7 +172,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
     budget = parse_duration(time_budget)
     tuning = {"latents": latents, "epochs": epochs, "full_epochs": full_epochs, "step": step,
               "pseudocount": pseudocount, "smooth": smooth, "atoms": atoms, "overrelax": overrelax,
-              "patience": patience, "init": init_path, "prune": prune}
+              "patience": patience, "init": init_path, "prune": prune, "widen": widen}
     manual = any(v is not None for v in tuning.values())
     atoms = parse_atoms(atoms if atoms is not None else "auto")
     fileio.check_writable(output, force)
@@ -184,8 +187,9 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             raise ModelError(f"{init_path}: not an HCLT model")
     if source is not None and transform not in ("auto", "none"):
         raise InputError(f"--transform {transform} trains in memory (without -T, --scheduler or a store)")
-    if prune is not None and (source is not None or init is None):
-        raise InputError("--prune needs --init MODEL and trains in memory (without -T, --scheduler or a store)")
+    if (prune or widen) is not None and (source is not None or init is None):
+        raise InputError("--prune and --widen need --init MODEL and train in memory "
+                         "(without -T, --scheduler or a store)")
     if checkpoint is not None:
         if source is not None:
             raise InputError("--checkpoint trains in memory (without -T, --scheduler or a store)")
@@ -207,7 +211,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
                            patience=2 if patience is None else patience, mi_bits=mi_bits,
                            mi_samples=mi_samples, init=init, seed=seed, smooth=smooth or (0.0, 0.0),
                            atoms=atoms, relax=overrelax or 1.0, qbits=qbits, progress=not quiet,
-                           **({} if source is not None else {"checkpoint": checkpoint, "prune": prune}),
+                           **({} if source is not None else {"checkpoint": checkpoint, "prune": prune, "widen": widen}),
                            **({} if source is not None or transform == "auto" else {"transform": transform}))
         how = ""
     elif source is not None:

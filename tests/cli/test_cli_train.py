@@ -238,4 +238,4 @@ def test_prune_an_initial_model_then_info_and_coding(run_cli, files):
     assert run_cli("decompress", "--model", small, str(folder / "a.npy.pcz")).code == 0
     assert (folder / "a.npy").read_bytes() == (folder / "orig.npy").read_bytes()
     r = run_cli("train", str(folder / "orig.npy"), "-o", str(folder / "x.pczm"), "--prune", "0.9")
-    assert r.code == 1 and "--prune needs --init" in r.err and not (folder / "x.pczm").exists()
+    assert r.code == 1 and "--prune and --widen need --init" in r.err and not (folder / "x.pczm").exists()

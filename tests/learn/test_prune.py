@@ -8,7 +8,7 @@ import pcz
 from hclt_helpers import brute_joint, random_model, sample
 from pcz.errors import InputError
 from pcz.learn.em import fit
-from pcz.learn.prune import prune, state_flow
+from pcz.learn.prune import prune, state_flow, widen
 from pcz.learn.train import train
 from pcz.models.hclt import HcltModel
 
@@ -82,3 +82,29 @@ def test_train_prunes_an_initial_model_and_continues_a_pruned_one(tmp_path):
         train(X, 8, prune=0.99, progress=False)
     with pytest.raises(InputError, match="pruned"):
         train(X, 16, init=small, progress=False)
+
+
+def test_widening_copies_states_and_keeps_the_distribution():
+    model = random_model(8, PARENT, 4, 3)
+    X = sample(np.random.default_rng(4), model, 400).astype(np.int64)
+    (prior, T, E), states = prune(PARENT, params_of(model), X, 0.8)
+    assert states.min() < 4
+    (p2, T2, E2), wide = widen(PARENT, (prior, T, E), states, 1.7, 6, noise=0.0)
+    assert np.all(wide == np.minimum(np.ceil(states * 1.7), 6)) and T2.shape[1] == wide.max()
+    np.testing.assert_allclose(brute_joint(PARENT, p2, T2, E2, 3), brute_joint(PARENT, prior, T, E, 3),
+                               rtol=1e-9, atol=1e-15)
+    for v, m in enumerate(wide):
+        assert T2[v][:, m:].sum() == 0 and np.allclose(T2[v].sum(-1), 1)
+    (_, T3, _), _ = widen(PARENT, (prior, T, E), states, 1.7, 6, noise=0.1)
+    assert not np.allclose(T3, T2)                             # the copies part
+
+
+def test_train_widens_a_pruned_model():
+    X = sample(np.random.default_rng(5), random_model(9, PARENT, 3, 8), 1200)
+    big, _ = train(X, 6, epochs=1, full_epochs=1, batch=100, progress=False)
+    small, _ = train(X, epochs=0, full_epochs=1, init=big, prune=0.8, progress=False)
+    wide, log = train(X, 8, epochs=0, full_epochs=2, init=small, widen=1.5, progress=False)
+    assert np.all(wide.states >= small.states) and wide.states.sum() > small.states.sum() and wide.M <= 8
+    assert np.isfinite(wide.validation[1])
+    with pytest.raises(InputError, match="widening"):
+        train(X, 8, widen=2.0, progress=False)
