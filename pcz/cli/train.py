@@ -155,8 +155,8 @@ def _cluster(func):
 @click.option("-q", "--quiet", count=True, help="No progress bar or summary.")
 @_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
-          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, prune, widen, transform,
-          checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
+          pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, prune, widen,
+          transform, checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
     uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
     uint8 zarr array or HDF5 dataset (FILE.h5:/PATH), read in slices, never loaded whole.
@@ -187,7 +187,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
             raise ModelError(f"{init_path}: not an HCLT model")
     if source is not None and transform not in ("auto", "none"):
         raise InputError(f"--transform {transform} trains in memory (without -T, --scheduler or a store)")
-    if (prune or widen) is not None and (source is not None or init is None):
+    if (prune is not None or widen is not None) and (source is not None or init is None):
         raise InputError("--prune and --widen need --init MODEL and train in memory "
                          "(without -T, --scheduler or a store)")
     if checkpoint is not None:
