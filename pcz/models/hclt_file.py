@@ -208,11 +208,21 @@ def _used(parent, states, prior_q, trans_q, emit_q) -> np.ndarray:
     M = len(prior_q)
     if np.all(states == M):
         return np.concatenate([prior_q, trans_q[parent >= 0].ravel(), emit_q.ravel()])
-    root = int(np.flatnonzero(parent < 0)[0])
-    parts = [prior_q[:states[root]]]
-    parts += [trans_q[v, :states[p], :states[v]].ravel() for v, p in enumerate(parent) if p >= 0]
-    parts += [emit_q[v, :m].ravel() for v, m in enumerate(states)]
-    return np.concatenate(parts)
+    prior, trans, emit = _masks(parent, states)
+    return np.concatenate([prior_q[prior], trans_q[trans], emit_q[emit].ravel()])
+
+
+def _masks(parent, states):
+    """Where a pruned model's stored parameters sit in its M-wide arrays: the root's used
+    prior entries (M,), the used block of each non-root transition (D, M, M), the used
+    emission rows (D, M).  Boolean indexing walks them in C order: variable, row, column,
+    which is the file's order."""
+    M = int(states.max())
+    used = np.arange(M) < states[:, None]
+    child = parent >= 0
+    rows = np.zeros_like(used)
+    rows[child] = used[parent[child]]
+    return used[parent < 0][0], rows[:, :, None] & used[:, None, :], used
 
 
 def _blocks(values, parent, states, K, qbits):
@@ -225,20 +235,19 @@ def _blocks(values, parent, states, K, qbits):
         trans_q = np.zeros((D, M, M), dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
         return values[:M], trans_q, values[M + (D - 1) * M * M:].reshape(D, M, K)
-    prior_q, trans_q, emit_q = (np.zeros(s, dtype=np.int32) for s in ((M,), (D, M, M), (D, M, K)))
-    root = int(np.flatnonzero(parent < 0)[0])
-    pos = int(states[root])
-    prior_q[:pos] = values[:pos]
-    for v, p in enumerate(parent):
-        if p >= 0:
-            rows, cols = states[p], states[v]
-            trans_q[v, :rows, :cols] = values[pos:pos + rows * cols].reshape(rows, cols)
-            trans_q[v, rows:, :cols] = quantise_rows(np.ones(cols), qbits)   # unreachable rows: uniform
-            pos += rows * cols
-    emit_q[:] = quantise_rows(np.ones(K), qbits)                # unused states: uniform
-    for v, m in enumerate(states):
-        emit_q[v, :m] = values[pos:pos + m * K].reshape(m, K)
-        pos += m * K
+    prior, trans, emit = _masks(parent, states)
+    n_prior, n_trans = int(prior.sum()), int(trans.sum())
+    prior_q = np.zeros(M, dtype=np.int32)
+    prior_q[prior] = values[:n_prior]
+    uniform = np.zeros((M + 1, M), dtype=np.int32)            # row c: uniform over the first c states
+    for c in np.unique(states):
+        uniform[c, :c] = quantise_rows(np.ones(c), qbits)
+    reached = trans.any(-1)                                     # (D, M): rows of used parent states
+    trans_q = np.where(reached[:, :, None], 0, uniform[states][:, None, :]).astype(np.int32)
+    trans_q[trans] = values[n_prior:n_prior + n_trans]
+    emit_q = np.empty((D, M, K), dtype=np.int32)
+    emit_q[~emit] = quantise_rows(np.ones(K), qbits)              # unused states: uniform
+    emit_q[emit] = values[n_prior + n_trans:].reshape(-1, K)
     return prior_q, trans_q, emit_q
 
 
