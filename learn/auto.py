@@ -335,8 +335,12 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
-    best, states = _pruned(best, lambda M, states, **options: run(M, smooth_of[best[2]], states=states, **options),
-                           parent, data[chosen][0], relax, save, say) if time.perf_counter() < deadline else (best, None)
+    states = None
+    if time.perf_counter() < deadline:                                  # step 7: pruning
+        def run_pruned(M, states, **options):
+            return run(M, smooth_of[best[2]], states=states, **options)
+
+        best, states = _pruned(best, run_pruned, parent, data[chosen][0], relax, save, say)
     best_params, best_M = best[1], best[2]
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen, states)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,

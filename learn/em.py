@@ -326,7 +326,8 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     ``trainer``: a :class:`Trainer` for this tree to reuse (its jitted steps; it then
     decides the batch size, pseudocount and smoothing) instead of building one.
     ``states``: train a pruned model, variable v using its first ``states[v]`` latent states
-    (``init`` then gives parameters M = max(states) wide).  Non-finite parameters or likelihoods stop training with a ModelError.
+    (``init`` then gives parameters M = max(states) wide).  Non-finite parameters or
+    likelihoods stop training with a ModelError.
     """
     rng = np.random.default_rng(seed)
     data = X_train if hasattr(X_train, "full_counts") else InMemory(X_train)

@@ -195,7 +195,8 @@ def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
     """How many parameters a model stores: the root's prior, each non-root variable's
     transition block (its parent's states x its own) and each variable's emission rows.
 
-    >>> used_values(np.array([-1, 0, 0]), np.array([4, 4, 4]), 3), used_values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3)
+    >>> parent = np.array([-1, 0, 0])
+    >>> used_values(parent, np.array([4, 4, 4]), 3), used_values(parent, np.array([4, 2, 1]), 3)
     (72, 37)
     """
     child = parent >= 0
