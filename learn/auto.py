@@ -71,7 +71,7 @@ from pcz.learn.em import Trainer, fit
 from pcz.learn.prune import prune
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import FLOW_RECORDS, checked_transform, grow, split, store, validation_fraction
+from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
 from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
@@ -187,7 +187,7 @@ def _pruned(best: tuple, run, parent, Xt: np.ndarray, relax: float, save, say) -
     variable's flow, trained by full-batch EM to the end of the budget, and kept (as
     ((validation bits, params, M), states)) if it loses at most ``PRUNE_SLACK`` on validation."""
     bits, params, M = best
-    start, states = prune(parent, params, Xt[::max(1, len(Xt) // FLOW_RECORDS)], PRUNE_KEEP)
+    start, states = prune(parent, params, Xt, PRUNE_KEEP)
     if states.sum() == len(states) * M:
         return best, None
     t0 = time.perf_counter()

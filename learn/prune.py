@@ -13,6 +13,8 @@ transition products of coding shrink from M x M to states[parent] x states[v] pe
 """
 import numpy as np
 
+FLOW_RECORDS = 10_000   # records (evenly spaced) whose posterior flow decides what pruning keeps
+
 
 def state_flow(parent: np.ndarray, params, X: np.ndarray) -> np.ndarray:
     """(D, M): each variable's posterior state flow over the records X (coded symbols),
@@ -33,7 +35,8 @@ def n_kept(flow: np.ndarray, keep: float) -> np.ndarray:
 
 def prune(parent: np.ndarray, params, X: np.ndarray, keep: float, states=None):
     """((prior, transitions, emissions), states): ``params`` (float, M wide) with each
-    variable's states sorted by their flow over the records X, the least used ones dropped
+    variable's states sorted by their flow over the records X (at most ``FLOW_RECORDS`` of
+    them, evenly spaced), the least used ones dropped
     (the kept ones carry a share ``keep`` of the flow) and the rows renormalised; M becomes
     the largest number kept.  ``states``: the model's own (a pruned model stays pruned).
 
@@ -50,7 +53,7 @@ def prune(parent: np.ndarray, params, X: np.ndarray, keep: float, states=None):
     parent = np.asarray(parent)
     prior, trans, emit = (np.asarray(a, np.float64) for a in params)
     M = len(prior)
-    flow = state_flow(parent, params, X)
+    flow = state_flow(parent, params, X[::max(1, len(X) // FLOW_RECORDS)])
     if states is not None:                       # states a model does not use stay unused
         flow[np.arange(M) >= np.asarray(states)[:, None]] = 0.0
     order = np.argsort(-flow, 1, kind="stable")

@@ -24,9 +24,6 @@ from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 
 
-FLOW_RECORDS = 10_000   # training records whose posterior flow decides what pruning keeps
-
-
 def validation_records(N: int) -> int:
     """Records held out for choosing: 5 %, but at least min(1000, 20 %); never all of them.
 
@@ -48,6 +45,20 @@ def validation_fraction(N: int, validation: float | None) -> float:
 def default_latents(latents: int | None, init: HcltModel | None) -> int:
     """The latent states to train: ``latents``, else the initial model's, else 16."""
     return latents or (init.M if init is not None else 16)
+
+
+def init_states(init: HcltModel | None, latents: int) -> np.ndarray | None:
+    """The states per variable training continues with: a pruned initial model's (it keeps
+    its M: InputError for other ``latents``), else None (every state).
+
+    >>> init_states(None, 16) is None
+    True
+    """
+    if init is None or not init.pruned:
+        return None
+    if latents != init.M:
+        raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
+    return init.states
 
 
 def checked_transform(name: str, shape, planes: int) -> str:
@@ -178,8 +189,7 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
         raise InputError("pruning needs an initial model and a share of the flow in (0, 1]")
     if widen is not None and (init is None or not 1 <= widen <= 16):
         raise InputError("widening needs an initial model and a factor from 1 to 16")
-    if init is not None and init.pruned and latents != init.M and widen is None:
-        raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
+    states = init_states(init, latents if widen is None else init.M)
     if init is not None and (init.D != X.shape[1] or init.K != K or init.M > latents
                              or init.layout != layout):
         raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
@@ -197,10 +207,8 @@ def train(array: np.ndarray, latents: int | None = None, *, epochs: int = 10, fu
         parent, start = chow_liu_tree(X[train_idx], K, mi_bits, mi_samples, seed), None
     else:
         parent, start = init.parent, grow(init, init.M if widen else latents, seed)
-    states = None if init is None or not init.pruned else init.states
     if prune is not None:
-        start, states = prune_states(parent, start, X[train_idx[::max(1, len(train_idx) // FLOW_RECORDS)]],
-                                     prune, states)
+        start, states = prune_states(parent, start, X[train_idx], prune, states)
     if widen is not None:
         states = np.full(len(parent), len(start[0])) if states is None else states
         start, states = widen_states(parent, start, states, widen, latents, seed)

@@ -45,7 +45,7 @@ from pcz.learn.em import fit
 from pcz.learn.smoothing import Smoother, atoms_of
 from pcz.learn.streamed import Streamed, scan
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.train import default_latents, grow, store, validation_fraction
+from pcz.learn.train import default_latents, grow, init_states, store, validation_fraction
 
 MAX_VALID = 50_000        # validation records at most (held in memory)
 AUTO_SAMPLE = 50_000      # training records auto_streamed chooses its settings on
@@ -124,7 +124,7 @@ def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full
         at = np.searchsorted(wanted, valid_pos)
         X_valid = stats.rows[at]
         D = stats.rows.shape[1]
-        states = None if init is None or not init.pruned else init.states   # a pruned model stays pruned
+        states = init_states(init, latents)                 # a pruned model stays pruned
         if init is None:
             parent, start = chow_liu_tree(stats.rows[np.searchsorted(wanted, sample)], K, mi_bits,
                                           mi_samples, seed), None
@@ -135,8 +135,6 @@ def train_streamed(source, latents: int | None = None, *, epochs: int = 10, full
             if init.D != D or init.M > latents or init.layout != layout:
                 raise InputError(f"the initial model (D={init.D}, K={init.K}, M={init.M}) does not fit "
                                  f"these records (D={D}, K={K}) and {latents} latents")
-            if init.pruned and latents != init.M:
-                raise InputError(f"the initial model is pruned: it trains with its own {init.M} latents at most")
             parent, start = init.parent, _widen(grow(init, latents, seed), K)
         hist = stats.hist[:, :K]
         smoother = Smoother(K, smooth[0], smooth[1], atoms_of(hist.sum(0)) if atoms is None else atoms)
