@@ -368,7 +368,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         train_bpd = -ll_sum / (seen * d_ln2)
         valid_bpd = trainer.bpd(params, X_valid) if len(X_valid) else train_bpd
         log.append({"phase": phase, "epoch": e + 1, "train_bpd": train_bpd, "valid_bpd": valid_bpd,
-                    "seconds": time.perf_counter() - t0, "train_ll": ll_sum, "relax": gamma})
+                    "seconds": time.perf_counter() - t0, "started": t0, "train_ll": ll_sum, "relax": gamma})
         if bar is not None:
             bar.set_postfix(train_bpd=f"{train_bpd:.4f}", valid_bpd=f"{valid_bpd:.4f}")
             bar.close()

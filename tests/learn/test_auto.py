@@ -1,5 +1,7 @@
 """Training with no options (pcz.learn.auto): settings chosen on validation, time budget kept."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -57,12 +59,16 @@ def test_smoothing_widens_as_the_model_grows():
 
 
 def test_the_time_budget_is_kept_and_small_budgets_stay_small():
+    deadline = time.perf_counter() + 1
     model, log = auto_train(data(), time_budget=1, max_latents=64, progress=False)
     assert model.M == 8 and log["stopped_growing"] == "the time budget"
     assert [s["M"] for s in log["stages"]] == [8]
-    # one epoch per trial once the budget is spent: the chosen trial's mini-batch epoch and the
-    # chosen over-relaxation's full-batch epoch, and no full-batch EM after them
-    assert [e["phase"] for e in log["epochs"]] == ["mini-batch EM", "full-batch EM"]
+    # once the budget is spent a run does its first epoch and no more (how many fit before it
+    # depends on the machine and on whether JAX has compiled these shapes already)
+    late = [e for e in log["epochs"] if e["started"] > deadline]
+    assert all(e["epoch"] == 1 for e in late)
+    phases = [e["phase"] for e in log["epochs"]]
+    assert phases == sorted(phases, reverse=True) and "full-batch EM" in phases   # one stage, no growth
 
 
 def test_types_and_tiny_inputs():
