@@ -39,22 +39,24 @@ options"):
    are cheaper than the estimate leaves room for the next); growing stops early when a
    doubling gains under 0.001 bits per value on the validation records.
 6. **Epochs**: the last size (or the best one, if growing stopped early) gets full-batch
-   EM until the validation bits per value stop falling (patience 2, at most 200 epochs)
-   or the budget is spent: no epoch starts after it, and ``PRUNE_FULL`` (6) epochs' time
-   is kept for step 7.
-7. **Pruning**: each variable keeps the fewest latent states that carry 99.5 % of its
-   posterior flow (:func:`pcz.learn.prune.prune`), and full-batch EM trains that model to
-   the end of the budget; it is kept if its validation bits per value are at most 0.0005
-   above the dense model's (it codes faster and is smaller).  The model of the best
-   validation bits per value is stored.
+   EM until the validation bits per value stop falling (patience 2, at most 200 epochs),
+   gain under 0.0003 bits per value an epoch over 3 epochs (flat), or the budget is
+   spent: no epoch starts after it, and ``PRUNE_FULL`` (6) epochs' time is kept for step 7.
+7. **Sparse cycles** (:mod:`pcz.learn.sparse`) for the rest of the budget: prune each
+   variable to the states that carry 99.5 % of its posterior flow; if at least 10 epochs
+   are left, widen each variable's states by up to 1.3 (copies of its most used ones),
+   as far as the model's parameters stay within the dense model's; train until flat.
+   A cycle's model is kept if its validation bits per value are lower (the first one:
+   at most 0.0005 above the dense model's, as it is smaller); cycling stops when one does
+   not improve.  The model of the best validation bits per value is stored.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> a = rng.integers(0, 4, 800)
 >>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
 >>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
->>> model.M, log["M"], sorted(log["chosen"])
-(8, 8, ['M', 'relax', 'smooth', 'states', 'transform'])
+>>> log["M"], model.M <= 2 * log["M"], sorted(log["chosen"])      # sparse cycles may widen variables
+(8, True, ['M', 'relax', 'smooth', 'states', 'transform'])
 """
 import math
 import sys
@@ -68,7 +70,7 @@ from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
-from pcz.learn.prune import prune
+from pcz.learn import sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
@@ -84,9 +86,7 @@ FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
 DEFAULT_BUDGET = 15 * 60.0
 SELECT_RECORDS = 10_000   # training records the START_M trials see (a random subset of larger sets)
-PRUNE_KEEP = 0.995        # step 7: the share of each variable's state flow the pruned model keeps
-PRUNE_FULL = 6            # full-batch epochs of the budget kept for the pruned model
-PRUNE_SLACK = 0.0005      # validation bits per value it may lose to the dense model and be kept
+PRUNE_FULL = 6            # full-batch epochs of the budget kept for step 7 (sparse cycles)
 
 
 def _best(log: list[dict]) -> float:
@@ -147,6 +147,16 @@ def _may_grow(D: int, M: int, K: int, qbits: int) -> bool:
     return _params_count(D, M, K) <= MAX_VALUES and _decodes_by_default(D, M, K, qbits)
 
 
+def _widest(D: int, M: int, K: int, qbits: int) -> int:
+    """The most latent states a sparse cycle gives a variable: up to 2M, as far as a model that
+    wide stays within the file's size limit and decodes within the default memory limit.
+
+    >>> _widest(784, 64, 256, 20), _widest(64, 8, 17, 20)
+    (86, 16)
+    """
+    return max([M] + [m for m in range(M + 1, 2 * M + 1) if _may_grow(D, m, K, qbits)])
+
+
 def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[dict], runs: int,
            scale: float = 1.0) -> dict:
     """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost
@@ -180,24 +190,6 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
         spent += last["overhead_s"] + GROW_MINI * t_mini + SHORT_FULL * t_full
         M, best = 2 * M, 2 * M
     return best
-
-
-def _pruned(best: tuple, run, parent, Xt: np.ndarray, relax: float, save, say) -> tuple[tuple, np.ndarray | None]:
-    """Step 7: the best model pruned to the states that carry ``PRUNE_KEEP`` of each
-    variable's flow, trained by full-batch EM to the end of the budget, and kept (as
-    ((validation bits, params, M), states)) if it loses at most ``PRUNE_SLACK`` on validation."""
-    bits, params, M = best
-    start, states = prune(parent, params, Xt, PRUNE_KEEP)
-    if states.sum() == len(states) * M:
-        return best, None
-    t0 = time.perf_counter()
-    pruned, log = run(int(states.max()), states, epochs=0, full_epochs=MAX_FULL, init=start, relax=relax,
-                      checkpoint=lambda p: save(p, states))
-    kept = _best(log) <= bits + PRUNE_SLACK
-    say(f"pruned to {states.mean():.1f} states per variable on average: validation {_best(log):.4f} "
-        f"bits/value after {len(log)} full-batch epochs ({time.perf_counter() - t0:.0f} s); "
-        + ("kept" if kept else f"the dense model's {bits:.4f} kept"))
-    return ((_best(log), pruned, M), states) if kept else (best, None)
 
 
 def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
@@ -325,22 +317,25 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                     else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
                     else "the time budget")
     stage = stages[[s["M"] for s in stages].index(best[2])]
-    until = deadline - PRUNE_FULL * (stage["full_s"] or 0.0)     # the pruned model's epochs kept aside
-    if time.perf_counter() < until:                                     # full-batch EM to the end
+    until = deadline - PRUNE_FULL * (stage["full_s"] or 0.0)     # step 7's epochs kept aside
+    if time.perf_counter() < until:                                     # full-batch EM until flat
         t0 = time.perf_counter()
         params, log = run(best[2], smooth_of[best[2]], epochs=0, full_epochs=MAX_FULL, init=best[1],
-                          relax=relax, checkpoint=save if checkpoint else None, until=until)
+                          relax=relax, checkpoint=save if checkpoint else None, until=until,
+                          min_gain=sparse.FLAT_GAIN)
         stage["epochs"] += log
         if _best(log) < best[0]:
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
-    states = None
-    if time.perf_counter() < deadline:                                  # step 7: pruning
-        def run_pruned(M, states, **options):
+    states, cycles = None, []
+    if time.perf_counter() < deadline:                                  # step 7: sparse cycles
+        def run_sparse(M, states, **options):
             return run(M, smooth_of[best[2]], states=states, **options)
 
-        best, states = _pruned(best, run_pruned, parent, data[chosen][0], relax, save, say)
+        best, states, cycles = sparse.cycles(
+            best, run_sparse, parent, data[chosen][0], K, relax=relax, cap=_widest(D, best[2], K, qbits),
+            deadline=deadline, epoch_s=stage["full_s"] or 0.0, save=save, say=say, seed=seed)
     best_params, best_M = best[1], best[2]
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen, states)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
@@ -348,7 +343,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                       "states": None if states is None else float(np.mean(states))},
            "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
            "selection": {"records": n_pick, "smooth": list(trial_smooth)},
-           "stopped_growing": stop,
+           "stopped_growing": stop, "cycles": cycles,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
            "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,
            "seconds": time.perf_counter() - t_start, "time_budget": time_budget, "qbits": qbits,

@@ -302,12 +302,27 @@ def _runs(batches, size: int = RUN):
         yield jnp.stack(xts), jnp.stack(ws), sum(counts)
 
 
+GAIN_EPOCHS = 3   # full-batch epochs over which ``fit(min_gain=...)`` measures the gain
+
+
+def _flat(log: list[dict], phase: str, min_gain: float) -> bool:
+    """Whether the last GAIN_EPOCHS epochs of ``phase`` lowered the validation bits by less
+    than ``min_gain`` each on average (over-relaxed steps zigzag, so one epoch says little).
+
+    >>> log = [{"phase": "full-batch EM", "valid_bpd": b} for b in (3.0, 2.9, 2.8995, 2.899, 2.8985)]
+    >>> _flat(log[:4], "full-batch EM", 0.001), _flat(log, "full-batch EM", 0.001)
+    (False, True)
+    """
+    runs = [e["valid_bpd"] for e in log if e["phase"] == phase]
+    return len(runs) > GAIN_EPOCHS and runs[-1 - GAIN_EPOCHS] - runs[-1] < GAIN_EPOCHS * min_gain
+
+
 def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M: int, *,
         epochs: int = 10, full_epochs: int = 5, batch: int = 512, step: float = 0.5,
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
         progress: bool = True, init=None, smoother=None, relax: float = 1.0,
         checkpoint=None, checkpoint_every: int = 5, deadline: float | None = None,
-        trainer: "Trainer | None" = None, states=None):
+        trainer: "Trainer | None" = None, states=None, min_gain: float = 0.0):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     X_train may also be an object with the interface of
@@ -327,7 +342,9 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     decides the batch size, pseudocount and smoothing) instead of building one.
     ``states``: train a pruned model, variable v using its first ``states[v]`` latent states
     (``init`` then gives parameters M = max(states) wide).  Non-finite parameters or
-    likelihoods stop training with a ModelError.
+    likelihoods stop training with a ModelError.  ``min_gain`` (bits per value): full-batch
+    EM also stops once its last ``GAIN_EPOCHS`` epochs lowered the validation bits by less
+    than that much per epoch (the model has flattened; :mod:`pcz.learn.sparse` then reshapes it).
     """
     rng = np.random.default_rng(seed)
     data = X_train if hasattr(X_train, "full_counts") else InMemory(X_train)
@@ -382,6 +399,8 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
             bad += 1
             if bad > patience:
                 break
+        if not mini and min_gain > 0 and _flat(log, phase, min_gain):
+            break
         if checkpoint is not None and len(log) % checkpoint_every == 0:
             checkpoint(trainer.to_host(best))
     return trainer.to_host(best), log

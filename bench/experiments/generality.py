@@ -168,6 +168,7 @@ def run(name: str, budget_s: float, transform: str = "auto") -> dict:
               "dtype": str(test.dtype), "values": int(values), "budget_s": budget_s, "train_s": train_s,
               "chosen": log["chosen"], "transform_trials": log.get("transform_trials", {}),
               "stopped_growing": log["stopped_growing"], "selection": log.get("selection"),
+              "cycles": log.get("cycles", []),
               "stages": [{k: s[k] for k in ("M", "smooth", "valid_bpd", "seconds", "full_epochs")}
                          for s in log["stages"]],
               "valid_bpv": log["stored_valid_bpd"] and log["stored_valid_bpd"] * model.layout.planes,

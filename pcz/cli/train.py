@@ -103,7 +103,8 @@ def _cluster(func):
               help="With no tuning options: the time training may take; the largest model that "
                    "fits (and still gains on validation) is kept.")
 @click.option("--max-latents", type=click.IntRange(1, MAX_M), default=64, show_default=True,
-              help="With no tuning options: the largest number of latents tried.")
+              help="With no tuning options: the largest number of latents tried (sparse "
+                   "cycles then give busy variables up to twice as many, in as many parameters).")
 @click.option("-M", "--latents", type=click.IntRange(1, MAX_M),
               help="Latent states per variable (a tuning option; --init's, or 16 when another is given).")
 @click.option("--epochs", type=click.IntRange(0, 10_000), help="Mini-batch EM epochs (tuning; 10).")

@@ -21,7 +21,8 @@ def data(n=1200, seed=0):
 
 def test_choices_are_made_on_validation_and_logged():
     model, log = auto_train(data(), time_budget=120, max_latents=16, progress=False)
-    assert log["chosen"]["M"] == model.M and model.M in (8, 16)
+    assert log["chosen"]["M"] in (8, 16) and model.M <= 2 * log["chosen"]["M"]    # cycles may widen
+    assert model.M == log["chosen"]["M"] or log["chosen"]["states"] is not None
     assert log["chosen"]["relax"] in (1.0, 1.7) and len(log["chosen"]["smooth"]) == 2
     assert log["valid"] == validation_records(1200) == 240
     assert model.validation[0] == 240 and model.validation[1] < 6.0       # far below 8 bits
@@ -105,31 +106,3 @@ def test_large_sets_choose_on_a_subset_and_narrow_the_width_for_all_records(monk
     assert model.validation[1] < log["stages"][0]["valid_bpd"]    # trained on all records afterwards
     _, small = auto_train(X[:250], time_budget=30, max_latents=8, progress=False)
     assert small["selection"]["records"] == small["train"]      # small sets: every record
-
-
-@pytest.mark.parametrize("found, kept", [(2.4995, True), (2.5004, True), (2.5006, False)])
-def test_a_pruned_model_is_kept_only_if_validation_allows(found, kept):
-    from hclt_helpers import random_model, sample
-    from pcz.learn.auto import PRUNE_SLACK, _pruned
-    dense = random_model(3, [-1, 0, 0, 1], 6, 4)
-    rare = np.where(np.arange(6) < 3, 1.0, 1e-5)                     # states 3..5 almost never reached
-    prior, T = dense.prior * rare, dense.transition * rare
-    params = (prior / prior.sum(), T / T.sum(-1, keepdims=True), dense.emission)
-    model = HcltModel.from_float(dense.parent, *params)
-    X = sample(np.random.default_rng(0), model, 500).astype(np.int64)
-    calls, saved = [], []
-
-    def run(M, states, **options):
-        calls.append((M, states.copy(), options["init"]))
-        options["checkpoint"]("params")
-        return "pruned", [{"valid_bpd": found}]
-
-    best, states = _pruned((2.5, params, 6), run, model.parent, X, 1.7, lambda p, s: saved.append(s), lambda t: None)
-    M, states_run, init = calls[0]
-    assert len(calls) == 1 and M == states_run.max() and states_run.sum() < 4 * 6 and len(init[0]) == M
-    assert np.array_equal(saved[0], states_run)                      # checkpoints are pruned models
-    assert (found <= 2.5 + PRUNE_SLACK) == kept
-    if kept:
-        assert best == (found, "pruned", 6) and np.array_equal(states, states_run)
-    else:
-        assert best[0] == 2.5 and best[1] is params and states is None
