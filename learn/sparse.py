@@ -14,7 +14,7 @@ an epoch) or only the reserved end of the budget is left, each cycle
 
 A cycle's model replaces the best so far if its validation bits per value are lower (or, for
 the first, at most ``SLACK`` above the dense model's: it is smaller); cycling stops when a
-cycle does not improve or the budget is spent.
+cycle does not improve or less than ``MIN_EPOCHS`` epochs' time is left.
 
 >>> values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3), widened_states(np.array([4, 2, 1]), 1.3, 4).tolist()
 (37, [4, 3, 2])
@@ -29,6 +29,7 @@ from pcz.models.hclt_file import used_values as values
 KEEP = 0.995            # the share of each variable's state flow pruning keeps
 WIDEN = 1.3             # the largest factor a cycle multiplies each variable's states by
 WIDEN_EPOCHS = 10       # full-batch epochs the budget must leave for a widened model to pay off
+MIN_EPOCHS = 2          # and for a cycle at all (so that pruning's flow and compiling do not overrun it)
 FLAT_GAIN = 0.0003      # bits per value an epoch below which a model is trained no longer
 SLACK = 0.0005          # validation bits per value a sparse model may lose to the dense one and be kept
 MAX_FULL = 200
@@ -66,7 +67,7 @@ def cycles(best: tuple, run, parent, Xt: np.ndarray, K: int, *, relax: float, ca
     M = len(best[1][0])
     budget = values(parent, np.full(len(parent), M), K)      # the dense model's parameters
     current, states, best_states, done = best[1], None, None, []
-    while time.perf_counter() < deadline:
+    while deadline - time.perf_counter() > MIN_EPOCHS * epoch_s:      # else one could not pay off
         start, kept = prune(parent, current, Xt, KEEP, states)
         pruned, factor = float(kept.mean()), 1.0
         if deadline - time.perf_counter() > WIDEN_EPOCHS * epoch_s:
