@@ -65,12 +65,13 @@ import time
 import numpy as np
 
 from pcz.errors import InputError
+from pcz.format.fields import MAX_MODEL
 from pcz.engine.pipeline import DEFAULT_MEMORY
 from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
-from pcz.learn import sparse
+from pcz.learn import resume as resumed_from, sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
@@ -208,13 +209,15 @@ def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
 def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_latents: int = 64,
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
                mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
-               transform: str = "auto", checkpoint: str | None = None) -> tuple[HcltModel, dict]:
+               transform: str = "auto", checkpoint: str | None = None,
+               resume: str | None = None) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
     ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
     of latents on the validation split, within ``time_budget`` seconds.  ``checkpoint``: a path
     where the best model so far is written (replaced atomically) after each size and every 5
     epochs of the last full-batch EM, so a long run that is stopped leaves a model to continue
-    from (``pcz train --init``).
+    from (``pcz train --init``), or to go on with what is left of these steps
+    (``resume``: that path; :mod:`pcz.learn.resume`).
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -230,12 +233,16 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     N, D = X.shape
     train_idx, valid_idx = split(N, validation_fraction(N, validation), seed)
     shape = array.shape[1:] or (1,)
-    reps = _representations(transform, shape, layout.planes, K)
+    resumed = None                  # (checkpoint model, its settings)
+    if resume is not None:
+        resumed = (resumed_from.model(resume, D, K, MAX_MODEL),
+                   resumed_from.settings(resume, records=N, valid=len(valid_idx), K=K))
+    reps = [resumed[0].transform] if resumed else _representations(transform, shape, layout.planes, K)
     data = {}                       # representation -> (train, validation symbols, tree, atoms)
     for name in reps:
         Xc = predict.code(X, shape, K, name)
-        data[name] = (Xc[train_idx], Xc[valid_idx], chow_liu_tree(Xc[train_idx], K, mi_bits, mi_samples, seed),
-                      find_atoms(Xc[train_idx], K))
+        tree = resumed[0].parent if resumed else chow_liu_tree(Xc[train_idx], K, mi_bits, mi_samples, seed)
+        data[name] = (Xc[train_idx], Xc[valid_idx], tree, find_atoms(Xc[train_idx], K))
     t_structure = time.perf_counter() - t_start
     say = (lambda text: print(f"auto: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
     trainers: dict = {}
@@ -256,69 +263,91 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         return fit(Xt, Xv, parent, K, M, batch=batch, seed=seed, progress=progress,
                    deadline=deadline if until is None else until, trainer=trainers[key], **options)
 
-    M = min(START_M, max_latents)
-    t0 = time.perf_counter()
-    smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
-    first = [(_best(log), smooth_first, params, log, name) for name in reps
-             for params, log in [run(M, smooth_first, name, True, epochs=FIRST_MINI, full_epochs=0)]]
-    chosen = min(first, key=lambda t: t[0])[4]
-    if len(reps) > 1:
-        say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
-            + " bits/value with smoothing (" + ", ".join(reps) + ")")
-    known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
-    trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
-                               K, known)
-    _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
-    say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
-        + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
-        + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
-    parent = data[chosen][2]
-    others = [t for t in first if t[4] != chosen]
-    relax_trials = [(run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
-                    for g in (1.0, RELAX)]
-    (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
-    say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
-        + " bits/value (1, 1.7)")
-    every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
-    trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick, SET_EXPONENT)   # for all records
-    if pick is not None:
-        say(f"those trials saw {n_pick} of the {n_train} training records: sigma {smooth[0]:g} for all of them")
-    stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
-                     runs=len(trials) + len(others) + 2, scale=n_train / n_pick)]
-    best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
-
     def save(params, states=None):
         if checkpoint:
+            full_s = {st["M"]: st["full_s"] for st in stages}
+            resumed_from.write(checkpoint, records=N, valid=len(valid_idx), K=K, transform=chosen, relax=relax,
+                               smooth_of=smooth_of, full_s=full_s.get(best[2]), M=best[2])
             with AtomicOutput(checkpoint, force=True) as f:
-                f.write(store(parent, params, shape, qbits, layout, X[valid_idx], chosen, states).to_bytes())
+                f.write(store(data[chosen][2], params, shape, qbits, layout, X[valid_idx], chosen,
+                              states).to_bytes())
 
-    save(params)
-    target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
-    say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
-    while M < target:
-        if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
-            stop = f"the last doubling gained under {MIN_GAIN} bits/value"
-            break
+    sparse_start = None                 # a resumed sparse model's states
+    if resumed is None:                 # steps 3 to 5
+        M = min(START_M, max_latents)
         t0 = time.perf_counter()
-        start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
-        M *= 2
-        smooth = smooth_of[M] = _wider(smooth)
-        params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
-                          init=start, relax=relax)
-        stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
-        say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ("
-            + (f"smoothing sigma {smooth[0]:g}, " if smooth[1] else "") + f"{stages[-1]['seconds']:.0f} s)")
-        if stages[-1]["valid_bpd"] < best[0]:
-            best = (stages[-1]["valid_bpd"], params, M)
-            save(params)
-        target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))   # with this size's epoch times
-    stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
-                    else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
-                    else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
-                    else "the time budget")
+        smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
+        first = [(_best(log), smooth_first, params, log, name) for name in reps
+                 for params, log in [run(M, smooth_first, name, True, epochs=FIRST_MINI, full_epochs=0)]]
+        chosen = min(first, key=lambda t: t[0])[4]
+        if len(reps) > 1:
+            say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
+                + " bits/value with smoothing (" + ", ".join(reps) + ")")
+        known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
+        trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
+                                   K, known)
+        _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
+        say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
+            + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
+            + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
+        parent = data[chosen][2]
+        others = [t for t in first if t[4] != chosen]
+        relax_trials = [(run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
+                        for g in (1.0, RELAX)]
+        (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
+        say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
+            + " bits/value (1, 1.7)")
+        every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
+        trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick, SET_EXPONENT)   # for all records
+        if pick is not None:
+            say(f"those trials saw {n_pick} of the {n_train} training records: sigma {smooth[0]:g} for all of them")
+        stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
+                         runs=len(trials) + len(others) + 2, scale=n_train / n_pick)]
+        best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
+
+        save(params)
+        target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
+        say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
+        while M < target:
+            if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
+                stop = f"the last doubling gained under {MIN_GAIN} bits/value"
+                break
+            t0 = time.perf_counter()
+            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
+            M *= 2
+            smooth = smooth_of[M] = _wider(smooth)
+            params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
+                              init=start, relax=relax)
+            stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
+            say(f"M={M}: validation {stages[-1]['valid_bpd']:.4f} bits/value ("
+                + (f"smoothing sigma {smooth[0]:g}, " if smooth[1] else "") + f"{stages[-1]['seconds']:.0f} s)")
+            if stages[-1]["valid_bpd"] < best[0]:
+                best = (stages[-1]["valid_bpd"], params, M)
+                save(params)
+            target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))   # with this size's epoch times
+        stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
+                        else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
+                        else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
+                        else "the time budget")
+    else:                               # go on from a checkpoint: steps 6 and 7
+        start, settings = resumed
+        chosen, relax, smooth_of = start.transform, settings["relax"], settings["smooth_of"]
+        dense = not start.pruned and start.M <= settings["M"]      # else pruned or widened: cycling
+        M = start.M if dense else settings["M"]
+        if M not in smooth_of:
+            raise InputError(f"{resume}: its settings have no smoothing for M = {M}")
+        sparse_start = None if dense else start.states
+        first, trial_smooth, stop = [], smooth_of[M], "resumed from a checkpoint"
+        best = (start.validation[1] if start.validation else math.inf,
+                (start.prior, start.transition, start.emission), M)
+        stages = [{"M": M, "smooth": list(smooth_of[M]), "valid_bpd": best[0], "seconds": 0.0, "epochs": [],
+                   "mini_s": None, "full_s": settings["full_s"], "full_epochs": 0, "overhead_s": 0.0}]
+        say(f"resumed from {resume}: M={M}, validation {best[0]:.4f} bits/value"
+            + ("" if dense else f", {start.states.mean():.1f} states per variable"))
+    parent = data[chosen][2]
     stage = stages[[s["M"] for s in stages].index(best[2])]
     until = deadline - PRUNE_FULL * (stage["full_s"] or 0.0)     # step 7's epochs kept aside
-    if time.perf_counter() < until:                                     # full-batch EM until flat
+    if sparse_start is None and time.perf_counter() < until:           # full-batch EM until flat
         t0 = time.perf_counter()
         params, log = run(best[2], smooth_of[best[2]], epochs=0, full_epochs=MAX_FULL, init=best[1],
                           relax=relax, checkpoint=save if checkpoint else None, until=until,
@@ -328,14 +357,14 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
-    states, cycles = None, []
+    states, cycles = sparse_start, []
     if time.perf_counter() < deadline:                                  # step 7: sparse cycles
         def run_sparse(M, states, **options):
             return run(M, smooth_of[best[2]], states=states, **options)
 
         best, states, cycles = sparse.cycles(
             best, run_sparse, parent, data[chosen][0], K, relax=relax, cap=_widest(D, best[2], K, qbits),
-            deadline=deadline, epoch_s=stage["full_s"] or 0.0, save=save, say=say, seed=seed)
+            deadline=deadline, epoch_s=stage["full_s"] or 0.0, save=save, say=say, seed=seed, states=sparse_start)
     best_params, best_M = best[1], best[2]
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen, states)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,

@@ -56,17 +56,18 @@ def widen_factor(parent: np.ndarray, states: np.ndarray, K: int, budget: int, ca
 
 
 def cycles(best: tuple, run, parent, Xt: np.ndarray, K: int, *, relax: float, cap: int, deadline: float,
-           epoch_s: float, save, say, seed: int = 0) -> tuple[tuple, np.ndarray | None, list[dict]]:
+           epoch_s: float, save, say, seed: int = 0, states=None) -> tuple[tuple, np.ndarray | None, list[dict]]:
     """Sparse cycles from ``best`` = (validation bits, dense params, M) until ``deadline``
     (the best returned keeps that M, the size it came from; its params are max(states) wide):
     ``run(M, states, **fit_options)`` trains a model with these states (returns (params,
     log)); ``epoch_s`` is the seconds of one full-batch epoch of the dense model; ``save(params,
     states)`` checkpoints.  Returns (best, its states or None if the dense one stays, the
-    log of each cycle)."""
+    log of each cycle).  ``states``: those of ``best`` when it is already sparse (a resumed
+    run goes on cycling from it)."""
     parent = np.asarray(parent)
     M = len(best[1][0])
-    budget = values(parent, np.full(len(parent), M), K)      # the dense model's parameters
-    current, states, best_states, done = best[1], None, None, []
+    budget = values(parent, np.full(len(parent), best[2]), K)      # the dense model's parameters
+    current, best_states, done = best[1], states, []
     while deadline - time.perf_counter() > MIN_EPOCHS * epoch_s:      # else one could not pay off
         start, kept = prune(parent, current, Xt, KEEP, states)
         pruned, factor = float(kept.mean()), 1.0

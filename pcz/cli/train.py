@@ -148,6 +148,9 @@ def _cluster(func):
               help="Code image records as residuals against the MED predictor (med; med-rgb: colour "
                    "channels 0 and 2 relative to 1), as values (none), or choose on validation (auto; "
                    "with tuning options or streamed: none, or --init's).")
+@click.option("--resume", type=click.Path(exists=True, dir_okay=False),
+              help="With no tuning options: go on from the checkpoint a stopped run wrote (and its .json "
+                   "settings) for --time-budget more, with the steps it had left.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
               help="Write the best model so far to this file while training (after each size and every "
                    "5 full-batch epochs), to continue a stopped run from with --init.")
@@ -157,7 +160,7 @@ def _cluster(func):
 @_cluster
 def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, validation, batch, step,
           pseudocount, smooth, atoms, overrelax, qbits, patience, mi_bits, mi_samples, init_path, prune, widen,
-          transform, checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
+          transform, resume, checkpoint, seed, force, quiet, workers, scheduler, worker_memory):
     """Learn an HCLT model for the records of DATA (.npy or IDX, optionally gzipped, of
     uint8, int8, bool, 16- or 32-bit integers; or a folder of same-size images), or of a
     uint8 zarr array or HDF5 dataset (FILE.h5:/PATH), read in slices, never loaded whole.
@@ -191,6 +194,9 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
     if (prune is not None or widen is not None) and (source is not None or init is None):
         raise InputError("--prune and --widen need --init MODEL and train in memory "
                          "(without -T, --scheduler or a store)")
+    if resume is not None and (manual or source is not None):
+        raise InputError("--resume goes on with training with no tuning options, in memory "
+                         "(without them, -T, --scheduler or a store)")
     if checkpoint is not None:
         if source is not None:
             raise InputError("--checkpoint trains in memory (without -T, --scheduler or a store)")
@@ -224,7 +230,7 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
         from pcz.learn.auto import auto_train
         model, log = auto_train(array, time_budget=budget, max_latents=max_latents, validation=validation,
                                 seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits, mi_samples=mi_samples,
-                                progress=not quiet, transform=transform, checkpoint=checkpoint)
+                                progress=not quiet, transform=transform, checkpoint=checkpoint, resume=resume)
     if not manual:
         chosen = log["chosen"]
         sigma, weight = chosen["smooth"]

@@ -213,7 +213,12 @@ def test_checkpoints_leave_a_model_to_continue_from(run_cli, files):
                 "--full-epochs", "2", "--checkpoint", ckpt, "-f")      # continued, checkpointing again
     assert r.code == 0, r.err
     assert HcltModel.from_bytes((folder / "u.pczm").read_bytes()).M == saved.M
-    for args, message in [(["-o", str(folder / "v.pczm"), "--checkpoint", ckpt], "already exists"),
+    r = run_cli("train", data, "-o", str(folder / "r.pczm"), "--resume", ckpt, "--time-budget", "5s")
+    assert r.code == 0 and "resumed" in r.err, r.err          # with no tuning options: steps 6 and 7 go on
+    assert np.array_equal(HcltModel.from_bytes((folder / "r.pczm").read_bytes()).parent, saved.parent)
+    for args, message in [(["-o", str(folder / "s.pczm"), "--resume", ckpt, "--epochs", "2"], "no tuning options"),
+                          (["-o", str(folder / "s.pczm"), "--resume", data], "not a pcz model file"),
+                          (["-o", str(folder / "v.pczm"), "--checkpoint", ckpt], "already exists"),
                           (["-o", out, "--checkpoint", out, "-f"], "another file than -o"),
                           (["-o", str(folder / "w.pczm"), "--checkpoint", str(folder / "x.pczm"), "-T", "1"],
                            "trains in memory")]:
