@@ -235,7 +235,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     shape = array.shape[1:] or (1,)
     resumed = None                  # (checkpoint model, its settings)
     if resume is not None:
-        resumed = (resumed_from.model(resume, D, K, MAX_MODEL),
+        resumed = (resumed_from.model(resume, shape, D, K, MAX_MODEL),
                    resumed_from.settings(resume, records=N, valid=len(valid_idx), K=K))
     reps = [resumed[0].transform] if resumed else _representations(transform, shape, layout.planes, K)
     data = {}                       # representation -> (train, validation symbols, tree, atoms)

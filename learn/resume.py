@@ -70,8 +70,8 @@ def settings(path: str, *, records: int, valid: int, K: int) -> dict:
     return out
 
 
-def model(path: str, D: int, K: int, max_bytes: int):
-    """The checkpoint model at ``path`` (an HCLT over D variables with K values)."""
+def model(path: str, shape: tuple, D: int, K: int, max_bytes: int):
+    """The checkpoint model at ``path`` (an HCLT of records of this shape, D variables of K values)."""
     from pcz import models
     from pcz.models.hclt import HcltModel
     try:
@@ -82,8 +82,9 @@ def model(path: str, D: int, K: int, max_bytes: int):
         raise InputError(f"{path}: {e.strerror or e}") from None
     except ModelError as e:
         raise InputError(f"{path}: {e}") from None
-    if not isinstance(found, HcltModel) or found.D != D or found.K != K:
-        raise InputError(f"{path}: not an HCLT checkpoint of these records ({D} values of {K} levels)")
+    if not isinstance(found, HcltModel) or (found.D, found.K, tuple(found.shape)) != (D, K, tuple(shape)):
+        raise InputError(f"{path}: not an HCLT checkpoint of these records "
+                         f"({'x'.join(map(str, shape))}, {D} values of {K} levels)")
     return found
 
 
