@@ -77,22 +77,35 @@ class AtomicOutput:
         if self.path.endswith(os.sep):
             raise PathError(f"{self.path}: is a directory")
         folder, self._name = os.path.split(os.path.abspath(self.path))
-        self._dir = os.open(folder, _FOLDER)
+        # Ctrl-C raises wherever Python is: held off until the temporary file is recorded
+        # (so that cleaning up knows it), and raised here if it came meanwhile
+        held = interrupts.hold()
         try:
-            _check_folder(self._dir, folder, self.path)
-            if self.folder is not None and _identity(os.fstat(self._dir)) != self.folder:
-                raise PathError(f"{self.path}: not written: its folder was replaced while pcz ran")
-            _check_name(self._name, self._dir, self.path, self.force)
+            self._dir = os.open(folder, _FOLDER)
             try:
-                fd, self._tmp_name = _create_temp(self._dir, self._name)
-            except OSError as e:      # named after the folder, not the hidden temporary file
-                raise PathError(f"{self.path}: cannot create it in {folder}: {e.strerror}") from None
-        except BaseException:
-            os.close(self._dir)
-            raise
-        self.tmp = os.path.join(folder, self._tmp_name)
-        self.file = os.fdopen(fd, "wb")
-        return NamedWriter(self.file, self.path)
+                _check_folder(self._dir, folder, self.path)
+                if self.folder is not None and _identity(os.fstat(self._dir)) != self.folder:
+                    raise PathError(f"{self.path}: not written: its folder was replaced while pcz ran")
+                _check_name(self._name, self._dir, self.path, self.force)
+                try:
+                    fd, self._tmp_name = _create_temp(self._dir, self._name)
+                except OSError as e:      # named after the folder, not the hidden temporary file
+                    raise PathError(f"{self.path}: cannot create it in {folder}: {e.strerror}") from None
+                self.tmp = os.path.join(folder, self._tmp_name)
+                self.file = os.fdopen(fd, "wb")
+                writer = NamedWriter(self.file, self.path)
+                held, _ = None, interrupts.release(held)
+                return writer
+            except BaseException:
+                if self.file is not None:
+                    self.file.close()
+                if self.tmp is not None:
+                    _unlink(self._tmp_name, self._dir)
+                os.close(self._dir)
+                raise
+        finally:
+            if held is not None:
+                interrupts.release(held)
 
     def __exit__(self, exc_type, exc, tb):
         try:

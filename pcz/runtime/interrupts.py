@@ -52,6 +52,20 @@ def install():
     return restore
 
 
+def hold():
+    """Block SIGINT and SIGTERM in this thread until :func:`release` (a signal that comes
+    meanwhile waits, and its handler runs once released); returns what to release.
+
+    >>> release(hold())
+    """
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def release(held) -> None:
+    """Restore the signal mask :func:`hold` returned."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def requested() -> bool:
     """True once an interrupt arrived since :func:`install`."""
     return _flag.is_set()
