@@ -77,12 +77,10 @@ class AtomicOutput:
         if self.path.endswith(os.sep):
             raise PathError(f"{self.path}: is a directory")
         folder, self._name = os.path.split(os.path.abspath(self.path))
-        # Ctrl-C raises wherever Python is: held off until the temporary file is recorded
-        # (so that cleaning up knows it), and raised here if it came meanwhile
-        held = interrupts.hold()
+        self._dir = None
         try:
-            self._dir = os.open(folder, _FOLDER)
-            try:
+            with interrupts.held():     # Ctrl-C waits until the temporary file is recorded
+                self._dir = os.open(folder, _FOLDER)
                 _check_folder(self._dir, folder, self.path)
                 if self.folder is not None and _identity(os.fstat(self._dir)) != self.folder:
                     raise PathError(f"{self.path}: not written: its folder was replaced while pcz ran")
@@ -93,19 +91,11 @@ class AtomicOutput:
                     raise PathError(f"{self.path}: cannot create it in {folder}: {e.strerror}") from None
                 self.tmp = os.path.join(folder, self._tmp_name)
                 self.file = os.fdopen(fd, "wb")
-                writer = NamedWriter(self.file, self.path)
-                held, _ = None, interrupts.release(held)
-                return writer
-            except BaseException:
-                if self.file is not None:
-                    self.file.close()
-                if self.tmp is not None:
-                    _unlink(self._tmp_name, self._dir)
-                os.close(self._dir)
-                raise
-        finally:
-            if held is not None:
-                interrupts.release(held)
+            return NamedWriter(self.file, self.path)    # an interrupt held until here: cleaned up below
+        except BaseException:
+            if self._dir is not None:
+                self._close()
+            raise
 
     def __exit__(self, exc_type, exc, tb):
         try:
@@ -115,13 +105,18 @@ class AtomicOutput:
                 except OSError as e:
                     raise _named(e, self.path)
         finally:
-            try:
-                self.file.close()
-            finally:
-                if self.tmp is not None:
-                    _unlink(self._tmp_name, self._dir)
-                os.close(self._dir)
+            self._close()
         return False
+
+    def _close(self) -> None:
+        """Close the file and the folder, removing the temporary file unless it was committed."""
+        try:
+            if self.file is not None:
+                self.file.close()
+        finally:
+            if self.tmp is not None:
+                _unlink(self._tmp_name, self._dir)
+            os.close(self._dir)
 
     def _commit(self) -> None:
         self.file.flush()

@@ -11,6 +11,7 @@ Later signals are ignored, so the clean-up itself is never cut short.
 False
 >>> restore()
 """
+import contextlib
 import signal
 import sys
 import threading
@@ -52,18 +53,19 @@ def install():
     return restore
 
 
-def hold():
-    """Block SIGINT and SIGTERM in this thread until :func:`release` (a signal that comes
-    meanwhile waits, and its handler runs once released); returns what to release.
+@contextlib.contextmanager
+def held():
+    """Block SIGINT and SIGTERM in this thread for the ``with`` block: a signal that comes
+    meanwhile waits, and its handler runs (raises) as the block ends.
 
-    >>> release(hold())
+    >>> with held():
+    ...     pass
     """
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-
-
-def release(held) -> None:
-    """Restore the signal mask :func:`hold` returned."""
-    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def requested() -> bool:
