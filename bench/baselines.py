@@ -76,6 +76,10 @@ def zstd19():
     return _zstd(19)
 
 
+def zstd1():
+    return _zstd(1)
+
+
 def zstd3():
     return _zstd(3)
 
@@ -166,4 +170,4 @@ FACTORIES = {"png": png, "webp": webp, "jxl-e7": jxl_e7, "jxl-e9": jxl_e9, "jpeg
              "jpeg2000": jpeg2000, "gzip-9": gzip9, "bzip2-9": bzip2_9, "xz-9e": xz9e,
              "zstd-19": zstd19, "brotli-11": brotli11, "ppmd-o6": ppmd6, "zpaq-m5": zpaq5}
 # The fast and default settings beside them, for `pcz bench --speed` (pcz.bench.speed) only.
-SPEED_FACTORIES = {**FACTORIES, "zstd-3": zstd3, "xz-6": xz6}
+SPEED_FACTORIES = {**FACTORIES, "zstd-1": zstd1, "zstd-3": zstd3, "xz-6": xz6}

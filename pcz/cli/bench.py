@@ -49,7 +49,7 @@ def _command(params: dict) -> str:
 @click.option("--note", help="A remark stored with the results (e.g. that the CPU was shared).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--speed", is_flag=True,
-              help="Size against speed instead: pcz's --levels beside zstd -3/-19, xz -6/-9e, bzip2 -9, "
+              help="Size against speed instead: pcz's --levels beside zstd -1/-3/-19, xz -6/-9e, bzip2 -9, "
                    "brotli -11 and zpaq -m5 on the Canterbury text files (--quick: the shipped sample), "
                    "as ratios to xz -9e, with a plot (in --output).")
 @click.option("--levels", default="1,3,6,9", show_default=True, help="pcz levels for --speed (comma-separated).")
@@ -112,7 +112,7 @@ def _speed(levels: str, quick: bool, data_dir: str | None, output: str | None, n
         return EXIT_ERROR
     chosen = speed.codecs(chosen_levels)
     say = None if quiet else (lambda what: click.echo(f"  {what}", err=True))
-    rows = speed.measure(files, chosen, repeats=3 if quick else 1, progress=say)
+    rows = speed.measure(files, chosen, progress=say)
     text = speed.markdown(rows, chosen[1], note)
     click.echo(text)
     if output:

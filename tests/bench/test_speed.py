@@ -1,5 +1,6 @@
 """The ``--speed`` view on tiny data: rows, ratios to xz -9e, targets, plots (no timing asserts)."""
 import builtins
+import time
 
 import pytest
 
@@ -36,6 +37,25 @@ def test_targets_name_the_files_where_xz_is_smaller():
     lines = speed.targets(rows)
     assert "0.10 MB/s compress" in lines[0] and "NOT met" in lines[0]
     assert lines[1].endswith("NO: y")
+
+
+def test_the_fastest_level_is_held_to_100_mb_s_and_zstd_1():
+    rows = [dict(file=f, codec=c, size=10**6, coded=n, compress_s=s, decompress_s=s)
+            for f, c, n, s in (("x", "pcz -1", 40, 0.004), ("x", "zstd-1", 50, 0.001),
+                               ("y", "pcz -1", 60, 0.004), ("y", "zstd-1", 50, 0.001))]
+    report = speed.markdown(rows, [])
+    assert "- pcz -1: 250.00 MB/s compress, 250.00 MB/s decompress over all files (target >= 100.0: met)" in report
+    assert "- pcz -1 smaller than zstd-1 on each file: NO: y" in report
+    rows[0]["compress_s"] = 0.02                    # 2 MB in 0.024 s: 83 MB/s
+    assert "(target >= 100.0: NOT met)" in speed.markdown(rows, [])
+
+
+def test_a_fast_codec_is_timed_again_and_a_slow_one_once():
+    calls = []
+    speed._best(calls.append, b"", 5, seconds=3600)
+    assert len(calls) == 5
+    speed._best(lambda b: calls.append(time.sleep(0.05)), b"", 5, seconds=0.01)
+    assert len(calls) == 6
 
 
 def test_plots_with_and_without_matplotlib(rows, tmp_path, monkeypatch):
