@@ -24,6 +24,12 @@ options"):
    M = 8 run (two for colour).  Each doubling of M multiplies sigma by 2^0.4 (~1.32): an
    emission row then sees half the counts, and the best width measured over counts per
    row n went as n^-0.4 (docs/HCLT.md).
+   **Shifted copies** (images only, fewer than ``SELECT_RECORDS`` training records:
+   :mod:`pcz.learn.augment`): the same 4 epochs on the training records and their 8 one-pixel
+   shifts against 36 epochs (the same work) on the records alone; if the shifts give the
+   lower validation bits per value, everything after trains on them too
+   (``log["chosen"]["shifted"]``; the validation records are never shifted), unless with their
+   epochs' seconds the plan of step 5 leaves no time to double M once.
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
@@ -56,7 +62,7 @@ options"):
 >>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
 >>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
 >>> log["M"], model.M <= 2 * log["M"], sorted(log["chosen"])      # sparse cycles may widen variables
-(8, True, ['M', 'relax', 'smooth', 'states', 'transform'])
+(8, True, ['M', 'relax', 'shifted', 'smooth', 'states', 'transform'])
 """
 import math
 import sys
@@ -71,7 +77,7 @@ from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
-from pcz.learn import resume as resumed_from, sparse
+from pcz.learn import augment, resume as resumed_from, sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
@@ -193,6 +199,18 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
     return best
 
 
+def _plan_limit(D: int, M: int, K: int, max_latents: int, qbits: int) -> int:
+    """2M if M could be doubled with time enough (allowed, a valid model, decodable by default), else M."""
+    return 2 * M if 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits) else M
+
+
+def _shifted(array, train_idx, layout, shape, K: int, name: str, entry: tuple) -> tuple:
+    """``entry`` (training symbols, validation symbols, tree, atoms) with the training records
+    and their shifted copies (:func:`pcz.learn.augment.shifted`) in representation ``name``."""
+    moved = augment.shifted(np.asarray(array)[train_idx])
+    return (predict.code(array_symbols(moved, layout)[0], shape, K, name),) + tuple(entry[1:])
+
+
 def _representations(transform: str, shape, planes: int, K: int) -> list[str]:
     """The transforms to try: where ``"auto"``, every one that applies (K > 2), else the one given.
 
@@ -267,12 +285,15 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         if checkpoint:
             full_s = {st["M"]: st["full_s"] for st in stages}
             resumed_from.write(checkpoint, records=N, valid=len(valid_idx), K=K, transform=chosen, relax=relax,
-                               smooth_of=smooth_of, full_s=full_s.get(best[2]), M=best[2])
+                               smooth_of=smooth_of, full_s=full_s.get(best[2]), M=best[2], shifted=shifted)
             with AtomicOutput(checkpoint, force=True) as f:
                 f.write(store(data[chosen][2], params, shape, qbits, layout, X[valid_idx], chosen,
                               states).to_bytes())
 
     sparse_start = None                 # a resumed sparse model's states
+    shifted = bool(resumed and resumed[1]["shifted"])     # training on shifted copies too (step 3b)
+    if shifted:
+        data[reps[0]] = _shifted(array, train_idx, layout, shape, K, reps[0], data[reps[0]])
     if resumed is None:                 # steps 3 to 5
         M = min(START_M, max_latents)
         t0 = time.perf_counter()
@@ -284,6 +305,24 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
                 + " bits/value with smoothing (" + ", ".join(reps) + ")")
         known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
+        if augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):   # step 3b
+            data["shifted"] = _shifted(array, train_idx, layout, shape, K, chosen, data[chosen])
+            plain = run(M, smooth_first, epochs=augment.COPIES * FIRST_MINI, full_epochs=0)
+            moved = run(M, smooth_first, "shifted", epochs=FIRST_MINI, full_epochs=0)
+            shifted = _best(moved[1]) < _best(plain[1])
+            say(f"shifted copies {'kept' if shifted else 'not kept'}: validation {_best(moved[1]):.4f} "
+                f"against {_best(plain[1]):.4f} bits/value in the same time")
+            t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch: about the same
+            if shifted and _plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D,
+                                 max_latents, deadline, qbits) == M < _plan_limit(D, M, K, max_latents, qbits):
+                shifted = False
+                say("shifted copies not kept after all: with them the budget leaves no time to double M")
+            if shifted:
+                data[chosen], known, n_train = data["shifted"], {}, len(data["shifted"][0])
+                if n_train > SELECT_RECORDS:
+                    pick = np.sort(np.random.default_rng(seed + 2).choice(n_train, SELECT_RECORDS, replace=False))
+                    n_pick = SELECT_RECORDS
+            del data["shifted"]
         trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
                                    K, known)
         _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
@@ -369,6 +408,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen, states)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
            "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen,
+                      "shifted": shifted,
                       "states": None if states is None else float(np.mean(states))},
            "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
            "selection": {"records": n_pick, "smooth": list(trial_smooth)},

@@ -236,7 +236,8 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
         sigma, weight = chosen["smooth"]
         how = (f"; chosen on validation: smoothing {f'sigma {sigma:g}' if weight else 'off'}, "
                f"transform {chosen.get('transform', 'none')}, "
-               f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "
+               + ("shifted copies, " if chosen.get("shifted") else "")
+               + f"over-relaxation {chosen['relax']}, {len(log['epochs'])} epochs, "
                f"{log['seconds']:.0f} s of a {budget:.0f} s budget")
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:

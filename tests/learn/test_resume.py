@@ -65,6 +65,7 @@ def test_a_sparse_checkpoint_goes_on_cycling_from_its_states(checkpointed, tmp_p
     (lambda s: s.update(kind="zip"), "not a training checkpoint"),
     (lambda s: s.update(records=5), "written for other data"),
     (lambda s: s.update(smooth={"8": [1.0]}), "missing or wrong"),
+    (lambda s: s.update(shifted=1), "missing or wrong"),
 ])
 def test_bad_settings_are_refused_in_one_line(checkpointed, tmp_path, change, message):
     path, _, _ = checkpointed
@@ -75,6 +76,17 @@ def test_bad_settings_are_refused_in_one_line(checkpointed, tmp_path, change, me
     open(bad + resume.SUFFIX, "w").write(json.dumps(settings))
     with pytest.raises(InputError, match=message):
         auto_train(data(), time_budget=5, progress=False, resume=bad)
+
+
+def test_settings_without_the_shift_field_are_read_as_unshifted(tmp_path):
+    path = str(tmp_path / "c.pczm")
+    resume.write(path, records=10, valid=2, K=4, transform="none", relax=1.0, smooth_of={8: (0.0, 0.0)},
+                 full_s=None, M=8, shifted=True)
+    assert resume.settings(path, records=10, valid=2, K=4)["shifted"] is True
+    old = json.load(open(path + resume.SUFFIX))
+    del old["shifted"]                                 # as written before the field existed
+    open(path + resume.SUFFIX, "w").write(json.dumps(old))
+    assert resume.settings(path, records=10, valid=2, K=4)["shifted"] is False
 
 
 def test_missing_or_garbage_settings_and_models_are_refused(checkpointed, tmp_path):
