@@ -29,7 +29,9 @@ options"):
    shifts against 36 epochs (the same work) on the records alone; if the shifts give the
    lower validation bits per value, everything after trains on them too
    (``log["chosen"]["shifted"]``; the validation records are never shifted), unless with their
-   epochs' seconds the plan of step 5 leaves no time to double M once.
+   epochs' seconds the plan of step 5 leaves no time to double M once.  The trial (twice 9 times
+   the first run's 4 epochs, from the median epoch) is made only when it takes at most
+   ``SHIFT_SHARE`` (a third) of the time left.
 4. **Over-relaxation**: from there, 3 full-batch epochs with gamma 1 and with gamma 1.7;
    the better is kept for every later full-batch epoch (gamma is still halved whenever a
    step overshoots).
@@ -94,6 +96,7 @@ MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validati
 DEFAULT_BUDGET = 15 * 60.0
 SELECT_RECORDS = 10_000   # training records the START_M trials see (a random subset of larger sets)
 PRUNE_FULL = 6            # full-batch epochs of the budget kept for step 7 (sparse cycles)
+SHIFT_SHARE = 1 / 3       # step 3b's trial is run when it takes at most this share of the time left
 
 
 def _best(log: list[dict]) -> float:
@@ -204,6 +207,32 @@ def _plan_limit(D: int, M: int, K: int, max_latents: int, qbits: int) -> int:
     return 2 * M if 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits) else M
 
 
+def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: list, make, M: int, K: int, D: int,
+                 max_latents: int, deadline: float, qbits: int) -> tuple | None:
+    """Step 3b: the training entry with the shifted copies (``make()``) if they validate better than
+    the records alone in the same work and leave time to double M; else None."""
+    trial_s = 2 * augment.COPIES * FIRST_MINI * (_seconds(first_log, "mini-batch EM") or 0.0)
+    left = deadline - time.perf_counter()
+    if trial_s > SHIFT_SHARE * left:
+        say(f"shifted copies not tried: their trial would take about {trial_s:.0f} s of the {left:.0f} s left")
+        return None
+    data["shifted"] = make()
+    try:
+        plain = run(M, smooth, epochs=augment.COPIES * FIRST_MINI, full_epochs=0)
+        moved = run(M, smooth, "shifted", epochs=FIRST_MINI, full_epochs=0)
+    finally:
+        entry = data.pop("shifted")
+    kept = _best(moved[1]) < _best(plain[1])
+    say(f"shifted copies {'kept' if kept else 'not kept'}: validation {_best(moved[1]):.4f} "
+        f"against {_best(plain[1]):.4f} bits/value in the same work")
+    t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch takes about as long
+    if kept and _plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D, max_latents,
+                      deadline, qbits) == M < _plan_limit(D, M, K, max_latents, qbits):
+        say("shifted copies not kept after all: with them the budget leaves no time to double M")
+        return None
+    return entry if kept else None
+
+
 def _shifted(array, train_idx, layout, shape, K: int, name: str, entry: tuple) -> tuple:
     """``entry`` (training symbols, validation symbols, tree, atoms) with the training records
     and their shifted copies (:func:`pcz.learn.augment.shifted`) in representation ``name``."""
@@ -228,14 +257,15 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
                mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
                transform: str = "auto", checkpoint: str | None = None,
-               resume: str | None = None) -> tuple[HcltModel, dict]:
+               resume: str | None = None, shifts: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
     ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
     of latents on the validation split, within ``time_budget`` seconds.  ``checkpoint``: a path
     where the best model so far is written (replaced atomically) after each size and every 5
     epochs of the last full-batch EM, so a long run that is stopped leaves a model to continue
     from (``pcz train --init``), or to go on with what is left of these steps
-    (``resume``: that path; :mod:`pcz.learn.resume`).
+    (``resume``: that path; :mod:`pcz.learn.resume`).  ``shifts``: whether step 3b may train
+    on image records' shifted copies (off where the records trained on later are not these).
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -305,24 +335,15 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
                 + " bits/value with smoothing (" + ", ".join(reps) + ")")
         known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
-        if augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):   # step 3b
-            data["shifted"] = _shifted(array, train_idx, layout, shape, K, chosen, data[chosen])
-            plain = run(M, smooth_first, epochs=augment.COPIES * FIRST_MINI, full_epochs=0)
-            moved = run(M, smooth_first, "shifted", epochs=FIRST_MINI, full_epochs=0)
-            shifted = _best(moved[1]) < _best(plain[1])
-            say(f"shifted copies {'kept' if shifted else 'not kept'}: validation {_best(moved[1]):.4f} "
-                f"against {_best(plain[1]):.4f} bits/value in the same time")
-            t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch: about the same
-            if shifted and _plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D,
-                                 max_latents, deadline, qbits) == M < _plan_limit(D, M, K, max_latents, qbits):
-                shifted = False
-                say("shifted copies not kept after all: with them the budget leaves no time to double M")
-            if shifted:
-                data[chosen], known, n_train = data["shifted"], {}, len(data["shifted"][0])
+        if shifts and augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):
+            moved = _shift_trial(run, say, data, chosen, smooth_first, next(t[3] for t in first if t[4] == chosen),
+                                 lambda: _shifted(array, train_idx, layout, shape, K, chosen, data[chosen]),
+                                 M, K, D, max_latents, deadline, qbits)
+            if moved is not None:
+                shifted, data[chosen], known, n_train = True, moved, {}, len(moved[0])
                 if n_train > SELECT_RECORDS:
                     pick = np.sort(np.random.default_rng(seed + 2).choice(n_train, SELECT_RECORDS, replace=False))
                     n_pick = SELECT_RECORDS
-            del data["shifted"]
         trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
                                    K, known)
         _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])

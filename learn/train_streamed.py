@@ -183,7 +183,8 @@ def auto_streamed(source, *, time_budget: float, max_latents: int = 64, validati
         chosen_model, auto_log = auto_train(records, time_budget=time_budget / 2, max_latents=max_latents,
                                             seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits,
                                             mi_samples=mi_samples, progress=progress,
-                                            transform="none")   # streamed EM reads values, not residuals
+                                            transform="none", shifts=False)   # streamed EM reads the
+                                                                                      # values as stored
         chosen = auto_log["chosen"]
         model, log = train_streamed(source, chosen_model.M, epochs=0, full_epochs=MAX_FULL,
                                     validation=fraction, batch=batch, init=chosen_model, seed=seed,
