@@ -194,7 +194,8 @@ def markdown(rows: list[dict]) -> str:
            "\"pcz\" is the whole test set as one stream (container included); \"pcz/item\" one stream per "
            "record (each pays the container's ~50 bytes); the classic codecs code the whole set (images: "
            "as one mosaic) or, \"/item\", each item on its own.", "",
-           "| dataset | train/test | budget | chosen (M, smoothing, relax, transform) | model bytes | pcz theory | pcz | pcz/item "
+           "| dataset | train/test | budget | chosen (M, smoothing, relax, transform, shifts) | model bytes | pcz theory "
+           "| pcz | pcz/item "
            "| PNG | PNG/item | JXL e9 | JXL e9/item | xz -9e | zpaq -m5 | pcz beats all whole / JXL per item |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -204,7 +205,7 @@ def markdown(rows: list[dict]) -> str:
             f"| {r['dataset']} ({'x'.join(map(str, r['shape']))} {r['dtype']}) | {r['train']}/{r['test']} "
             f"| {r['budget_s'] / 60:g} min "
             f"| {r['chosen']['M']}, {f'σ {sigma:g}' if weight else 'off'}, {r['chosen']['relax']}, "
-            f"{r['chosen'].get('transform', 'none')} "
+            f"{r['chosen'].get('transform', 'none')}{', shifted' if r['chosen'].get('shifted') else ''} "
             f"| {r['model_bytes']:,} | {r['theory_bpv']:.3f} | {r['pcz_bpv']:.3f} "
             f"| {8 * r['pcz_per_item_bytes'] / r['values']:.3f} | {f('png')} | {f('png per item')} "
             f"| {f('jxl-e9')} | {f('jxl-e9 per item')} | {f('xz-9e')} | {f('zpaq-m5')} "
