@@ -192,7 +192,7 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
     if len(stages) > 1 and stages[-2]["full_s"]:
         measured = min(4.0, max(1.0, t_full / stages[-2]["full_s"]))
     remaining, spent, best = deadline - time.perf_counter(), 0.0, M
-    while 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits):
+    while _can_double(D, M, K, max_latents, qbits):
         ratio = measured or (2 * M * (2 * M + K / 8)) / (M * (M + K / 8))
         t_mini, t_full = t_mini * ratio, t_full * ratio
         if spent + last["overhead_s"] + GROW_MINI * t_mini + FINAL_FULL * t_full > remaining:
@@ -202,9 +202,9 @@ def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float,
     return best
 
 
-def _plan_limit(D: int, M: int, K: int, max_latents: int, qbits: int) -> int:
-    """2M if M could be doubled with time enough (allowed, a valid model, decodable by default), else M."""
-    return 2 * M if 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits) else M
+def _can_double(D: int, M: int, K: int, max_latents: int, qbits: int) -> bool:
+    """Whether M may be doubled, time aside: allowed, a valid model, decodable by default."""
+    return 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits)
 
 
 def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: list, make, M: int, K: int, D: int,
@@ -227,7 +227,7 @@ def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: li
         f"against {_best(plain[1]):.4f} bits/value in the same work")
     t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch takes about as long
     if kept and _plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D, max_latents,
-                      deadline, qbits) == M < _plan_limit(D, M, K, max_latents, qbits):
+                      deadline, qbits) == M and _can_double(D, M, K, max_latents, qbits):
         say("shifted copies not kept after all: with them the budget leaves no time to double M")
         return None
     return entry if kept else None
@@ -336,7 +336,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                 + " bits/value with smoothing (" + ", ".join(reps) + ")")
         known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
         if shifts and augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):
-            moved = _shift_trial(run, say, data, chosen, smooth_first, next(t[3] for t in first if t[4] == chosen),
+            moved = _shift_trial(run, say, data, chosen, smooth_first, known[smooth_first][3],
                                  lambda: _shifted(array, train_idx, layout, shape, K, chosen, data[chosen]),
                                  M, K, D, max_latents, deadline, qbits)
             if moved is not None:

@@ -180,11 +180,11 @@ def auto_streamed(source, *, time_budget: float, max_latents: int = 64, validati
         rows = scan(source, run, np.zeros(0, np.int64), sample).rows
         records = rows.reshape(len(rows), *source.shape[1:])
         _say(progress)(f"choosing the settings on {len(rows)} records within {time_budget / 2:.0f} s")
+        # streamed EM reads the values as stored: no residuals, no shifted copies
         chosen_model, auto_log = auto_train(records, time_budget=time_budget / 2, max_latents=max_latents,
                                             seed=seed, qbits=qbits, batch=batch, mi_bits=mi_bits,
                                             mi_samples=mi_samples, progress=progress,
-                                            transform="none", shifts=False)   # streamed EM reads the
-                                                                                      # values as stored
+                                            transform="none", shifts=False)
         chosen = auto_log["chosen"]
         model, log = train_streamed(source, chosen_model.M, epochs=0, full_epochs=MAX_FULL,
                                     validation=fraction, batch=batch, init=chosen_model, seed=seed,

@@ -43,7 +43,7 @@ def test_auto_keeps_the_shifts_for_a_few_photos_and_not_where_pixels_are_pinned(
     assert log["chosen"]["shifted"] is False and np.isfinite(model.validation[1])
 
 
-def test_tables_and_large_sets_are_not_shifted():
+def test_tables_are_not_shifted():
     rng = np.random.default_rng(2)
     log = auto_train(rng.integers(0, 4, (200, 9)).astype(np.uint8), time_budget=5, max_latents=8,
                      progress=False)[1]
