@@ -30,26 +30,36 @@ def _handler(signum, frame):
 def install():
     """Install the handlers (main thread only); returns a function that restores the old ones.
 
-    While installed, a KeyboardInterrupt that a C callback could not raise (Python's
-    "Exception ignored in ..." report) is not printed: the flag already records it.
-    After an interrupt no such report is printed at all, not even at exit: objects
-    that the interrupt left half-built (llvmlite's, during a numba compile) fail in
-    their finalisers, and the run has already been reported as interrupted.
+    While installed, a KeyboardInterrupt that C code caught and printed is not shown:
+    the flag already records it.  Two such printers exist: Python's "Exception ignored
+    in ..." report (``sys.unraisablehook``: finalisers, C callbacks) and ``PyErr_Print``
+    (``sys.excepthook``), which numpy's ``import_array`` calls when a module's import is
+    interrupted, before it raises ImportError instead.  After an interrupt neither
+    prints at all, not even at exit: objects that the interrupt left half-built
+    (llvmlite's, during a numba compile) fail in their finalisers, and the run has
+    already been reported as interrupted.
     """
     _flag.clear()
     previous = {sig: signal.signal(sig, _handler) for sig in _SIGNALS}
-    previous_hook = sys.unraisablehook
+    previous_hooks = sys.unraisablehook, sys.excepthook
 
-    def hook(unraisable):
-        if not (_flag.is_set() or issubclass(unraisable.exc_type, KeyboardInterrupt)):
-            previous_hook(unraisable)
-    sys.unraisablehook = hook
+    def quiet(exc_type):
+        return _flag.is_set() or issubclass(exc_type, KeyboardInterrupt)
+
+    def unraisable_hook(unraisable):
+        if not quiet(unraisable.exc_type):
+            previous_hooks[0](unraisable)
+
+    def except_hook(exc_type, value, traceback):
+        if not quiet(exc_type):
+            previous_hooks[1](exc_type, value, traceback)
+    sys.unraisablehook, sys.excepthook = unraisable_hook, except_hook
 
     def restore():
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if not _flag.is_set():           # an interrupted process keeps the quiet hook to exit
-            sys.unraisablehook = previous_hook
+        if not _flag.is_set():           # an interrupted process keeps the quiet hooks to exit
+            sys.unraisablehook, sys.excepthook = previous_hooks
     return restore
 
 
