@@ -30,8 +30,9 @@ import numpy as np
 from pcz.coders.errors import CodingError
 # the tables' functions (pcz.coders.lz_small_tables) under this module too: pcz.methods.lz takes
 # parse, tables and rANS from one module here, from three numba ones
-from pcz.coders.lz_small_tables import (ERR_TABLE, FRAC, PROB_BITS, TABLE_BYTES, TOTAL, log2_fixed,  # noqa: F401
-                                        mode_costs, normalise_rows, read_tables, row_cost, write_tables)
+from pcz.coders.lz_small_tables import (ERR_TABLE, FRAC, PROB_BITS, TABLE_BYTES, TOTAL, code_cost,  # noqa: F401
+                                        compact_rows, log2_fixed, mode_costs, normalise_rows, read_compact,
+                                        read_tables, row_cost, write_compact, write_tables)
 
 LIMIT = 1 << 16                 # longest chunk coded here
 # the kernels' constants, defined here (no numba) and imported by lz_parse and lz_rans;

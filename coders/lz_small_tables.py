@@ -24,6 +24,10 @@ ERR_TABLE = -1                  # read_tables: a damaged table
 # the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
 # one for each frequency of 128 or more (at most 4096 / 128 of them)
 TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
+# compact tables (mode bit 2 of lz-rans): a present symbol's weight is one of these 16, 2**(12 L / 15)
+# rounded, written as its level L in LEVEL_BITS bits; normalise_rows scales the weights to TOTAL
+WEIGHTS = (1, 2, 3, 5, 9, 16, 28, 49, 84, 147, 256, 446, 776, 1351, 2353, 4096)
+LEVEL_BITS = 4
 
 
 @lru_cache(maxsize=None)
@@ -94,6 +98,101 @@ def normalise_rows(counts, alphabets) -> np.ndarray:
                 f[s + 1 if s + 1 < alphabets[t] else s - 1] = 1
         freq[t] = f
     return freq
+
+
+def code_cost(counts, freq) -> int:
+    """The symbols ``counts`` cost coded with the tables ``freq``, in 2**-FRAC bits.
+
+    >>> code_cost(np.array([[3, 1] + [0] * 254]), np.array([[2048, 2048] + [0] * 254])) == 4 << FRAC
+    True
+    """
+    top = log2_fixed(TOTAL)
+    return sum(c * (top - log2_fixed(f)) for cs, fs in zip(np.asarray(counts).tolist(), np.asarray(freq).tolist())
+               for c, f in zip(cs, fs) if c > 0)
+
+
+def _level(f: int) -> int:
+    """The level of the weight nearest ``f`` on a log scale (the larger of two when f*f reaches
+    their product)."""
+    level = 0
+    while level < len(WEIGHTS) - 1 and f * f >= WEIGHTS[level] * WEIGHTS[level + 1]:
+        level += 1
+    return level
+
+
+def compact_rows(freq) -> np.ndarray:
+    """Each present frequency replaced by its nearest weight (:data:`WEIGHTS`): the rows a compact
+    table stores; ``normalise_rows`` of them is what is coded with.
+
+    >>> compact_rows(np.array([[4000, 90, 6] + [0] * 253]))[0, :4].tolist()
+    [4096, 84, 5, 0]
+    """
+    rows = np.asarray(freq, dtype=np.int64).tolist()
+    return np.array([[WEIGHTS[_level(f)] if f > 0 else 0 for f in row] for row in rows], dtype=np.int64)
+
+
+def _width(alphabet: int) -> int:
+    return int(alphabet).bit_length()
+
+
+def write_compact(weights, alphabets, buf) -> int:
+    """Write rows of :data:`WEIGHTS` (0: absent) as compact tables into ``buf``; returns the
+    length.  Bits least significant first: per table its m (the symbols it covers) in as many
+    bits as its alphabet's size has, then per symbol below m a presence bit and, if present, its
+    level in LEVEL_BITS bits; zero-padded to a whole byte.
+
+    >>> buf = np.zeros(8, dtype=np.uint8); n = write_compact(np.array([[16, 0, 1] + [0] * 253]), [44], buf)
+    >>> buf[:n].tolist()
+    [195, 18, 0]
+    """
+    value = nbits = 0
+    for t, row in enumerate(np.asarray(weights, dtype=np.int64).tolist()):
+        m = max((s + 1 for s in range(256) if row[s] > 0), default=0)
+        value |= m << nbits
+        nbits += _width(alphabets[t])
+        for s in range(m):
+            if row[s] > 0:
+                value |= (1 | WEIGHTS.index(row[s]) << 1) << nbits
+                nbits += 1 + LEVEL_BITS
+            else:
+                nbits += 1
+    n = (nbits + 7) // 8
+    buf[:n] = np.frombuffer(value.to_bytes(n, "little"), dtype=np.uint8)
+    return n
+
+
+def read_compact(buf, pos: int, alphabets, weights) -> int:
+    """Read len(alphabets) compact tables from ``buf`` at ``pos`` into ``weights``; returns the
+    position after them, or ERR_TABLE (truncated, a table wider than its alphabet, nonzero
+    padding), as :func:`pcz.coders.lz_tables.read_compact`.
+
+    >>> w = np.zeros((1, 256), dtype=np.int64)
+    >>> read_compact(np.array([195, 18, 0], dtype=np.uint8), 0, [44], w), w[0, :3].tolist()
+    (3, [16, 0, 1])
+    >>> read_compact(np.array([195, 18], dtype=np.uint8), 0, [44], w)
+    -1
+    """
+    most = sum(_width(a) + int(a) * (1 + LEVEL_BITS) for a in alphabets) // 8 + 1
+    data = np.asarray(buf, dtype=np.uint8)[pos:pos + most].tobytes()
+    value, have, p = int.from_bytes(data, "little"), 8 * len(data), 0
+
+    def take(k):
+        nonlocal p
+        p += k
+        return (value >> (p - k)) & ((1 << k) - 1) if p <= have else -1
+
+    for t in range(len(alphabets)):
+        m = take(_width(alphabets[t]))
+        if m < 0 or m > alphabets[t]:
+            return ERR_TABLE
+        for s in range(m):
+            present = take(1)
+            level = take(LEVEL_BITS) if present == 1 else 0
+            if present < 0 or level < 0:
+                return ERR_TABLE
+            weights[t, s] = WEIGHTS[level] if present else 0
+    n = (p + 7) // 8
+    return pos + n if (value >> p) & ((1 << (8 * n - p)) - 1) == 0 else ERR_TABLE
 
 
 def _varint(out: bytearray, v: int) -> None:

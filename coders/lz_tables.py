@@ -5,7 +5,9 @@ exactly 2**12 (every present symbol at least 1, none above 4095), written as: th
 number m of symbols the table covers (LEB128; 0 for an empty table), a bitmap of
 ceil(m / 8) bytes of the present symbols (least significant bit first), and each
 present symbol's frequency (LEB128).  Estimates use a fixed-point log2 computed with
-integers only, so the encoder decides the same way on every machine.
+integers only, so the encoder decides the same way on every machine.  Compact tables
+(:func:`write_compact`) store each present symbol's frequency as one of 16 weights instead,
+in 4 bits: short chunks, whose tables would cost more than the symbols they code, use them.
 
 >>> import numpy as np
 >>> counts = np.zeros((2, 256), dtype=np.int64); counts[0, :3] = [5, 0, 3]
@@ -22,7 +24,9 @@ import numba
 import numpy as np
 
 # the constants, shared with the plain-Python copy of these kernels (which imports no numba)
-from pcz.coders.lz_small_tables import ERR_TABLE, FRAC, PROB_BITS, TABLE_BYTES, TOTAL  # noqa: F401
+from pcz.coders.lz_small_tables import ERR_TABLE, FRAC, LEVEL_BITS, PROB_BITS, TABLE_BYTES, TOTAL, WEIGHTS  # noqa: F401
+
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -194,3 +198,109 @@ def mode_costs(counts, lit):
             for s in range(256):
                 merged[s] += counts[t, s]
     return fixed + row_cost(merged), fixed + apart
+
+
+@numba.njit(cache=True, nogil=True)
+def code_cost(counts, freq):
+    """The symbols ``counts`` cost coded with the tables ``freq``, in 2**-FRAC bits."""
+    top = log2_fixed(TOTAL)
+    cost = 0
+    for t in range(counts.shape[0]):
+        for s in range(256):
+            if counts[t, s] > 0:
+                cost += counts[t, s] * (top - log2_fixed(freq[t, s]))
+    return cost
+
+
+@numba.njit(cache=True, nogil=True)
+def compact_rows(freq):
+    """Each present frequency replaced by the weight nearest it on a log scale (the larger of two
+    when f*f reaches their product): the rows a compact table stores."""
+    weights = np.zeros((freq.shape[0], 256), dtype=np.int64)
+    for t in range(freq.shape[0]):
+        for s in range(256):
+            f = freq[t, s]
+            if f > 0:
+                level = 0
+                while level < _WEIGHTS.shape[0] - 1 and f * f >= _WEIGHTS[level] * _WEIGHTS[level + 1]:
+                    level += 1
+                weights[t, s] = _WEIGHTS[level]
+    return weights
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _width(alphabet):
+    w = 0
+    while (alphabet >> w) > 0:
+        w += 1
+    return w
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put_bits(buf, p, value, k):
+    for i in range(k):
+        if (value >> i) & 1:
+            buf[p >> 3] |= np.uint8(1 << (p & 7))
+        p += 1
+    return p
+
+
+@numba.njit(cache=True, nogil=True)
+def write_compact(weights, alphabets, buf):
+    """Write rows of WEIGHTS (0: absent) as compact tables into ``buf`` (zeroed, at least
+    TABLE_BYTES a row); returns the length.  Bits least significant first: per table its m in as
+    many bits as its alphabet's size has, then per symbol below m a presence bit and, if present,
+    its level in LEVEL_BITS bits; zero-padded to a whole byte."""
+    p = 0
+    for t in range(weights.shape[0]):
+        m = 0
+        for s in range(256):
+            if weights[t, s] > 0:
+                m = s + 1
+        p = _put_bits(buf, p, m, _width(alphabets[t]))
+        for s in range(m):
+            if weights[t, s] > 0:
+                level = 0
+                while _WEIGHTS[level] != weights[t, s]:
+                    level += 1
+                p = _put_bits(buf, p, 1 | (level << 1), 1 + LEVEL_BITS)
+            else:
+                p += 1
+    return (p + 7) >> 3
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _get_bits(buf, p, k, end):
+    """(value, p + k), or (-1, p) when the k bits are not all before bit ``end``."""
+    if p + k > end:
+        return -1, p
+    v = 0
+    for i in range(k):
+        v |= ((buf[(p + i) >> 3] >> ((p + i) & 7)) & 1) << i
+    return v, p + k
+
+
+@numba.njit(cache=True, nogil=True)
+def read_compact(buf, pos, alphabets, weights):
+    """Read len(alphabets) compact tables from ``buf`` at ``pos`` into ``weights``; returns the
+    position after them, or ERR_TABLE (truncated, a table wider than its alphabet, nonzero
+    padding)."""
+    end = 8 * buf.shape[0]
+    p = 8 * pos
+    for t in range(alphabets.shape[0]):
+        m, p = _get_bits(buf, p, _width(alphabets[t]), end)
+        if m < 0 or m > alphabets[t]:
+            return ERR_TABLE
+        for s in range(m):
+            present, p = _get_bits(buf, p, 1, end)
+            level = 0
+            if present == 1:
+                level, p = _get_bits(buf, p, LEVEL_BITS, end)
+            if present < 0 or level < 0:
+                return ERR_TABLE
+            weights[t, s] = _WEIGHTS[level] if present == 1 else 0
+    while p & 7:
+        bit, p = _get_bits(buf, p, 1, end)
+        if bit != 0:
+            return ERR_TABLE
+    return p >> 3

@@ -20,6 +20,8 @@ GOLDEN_ORDER0_RANS = os.path.join(HERE, "core-v2-order0-rans.json")  # when --fa
 GOLDEN_LONG_ID = os.path.join(HERE, "core-v2-long-id.json")  # compact files naming their model in 32 bytes: decode-only
 # made when --fast coded chunks under 64 KiB with order-0 alone: decode-only
 GOLDEN_FAST_ORDER0 = os.path.join(HERE, "core-v2-fast-order0.json")
+# made when lz-rans wrote every table exactly (mode byte 0 or 1, no compact tables): decode-only
+GOLDEN_LZ_EXACT = os.path.join(HERE, "core-v2-lz-exact.json")
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 
 
@@ -105,3 +107,22 @@ def test_compact_files_with_a_32_byte_model_id_still_decode(name):
     assert blob[5] == 0x05                       # MODEL | COMPACT, no short id
     assert pcz.decompress(blob) == CASES[name][0]
     assert len(load()[name]) == len(blob) - 24    # the same file now names it in 8 bytes
+
+
+def _lz_modes(blob: bytes) -> list[int]:
+    import io
+    from pcz.format.container import open_reader
+    return [payload[0] for record, payload in open_reader(io.BytesIO(blob)).records() if record.method == 13]
+
+
+@pytest.mark.parametrize("name", sorted(load(GOLDEN_LZ_EXACT)))
+def test_files_made_before_compact_lz_tables_still_decode(name):
+    blob = load(GOLDEN_LZ_EXACT)[name]
+    assert _lz_modes(blob) and all(mode in (0, 1) for mode in _lz_modes(blob))
+    assert pcz.decompress(blob) == CASES[name][0]
+
+
+def test_the_fast_cases_pin_compact_lz_tables():
+    # the exact ones: pinned by the decode-only fixtures above (their writer is unchanged)
+    modes = [mode for name in CASES if name.startswith("fast") for mode in _lz_modes(load()[name])]
+    assert modes and all(mode & 2 for mode in modes)

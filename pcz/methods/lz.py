@@ -15,12 +15,15 @@ Chunks under :data:`SMALL` bytes are parsed and coded by the same kernels in pla
 yet loaded in the process, for the first :data:`PYTHON_BUDGET` bytes: a short file then never
 pays numba's start-up (over a second).
 
-Payload (docs/FORMAT.md): the mode byte (0: one literal table, 1: one per class),
-the tables (literal-run lengths, match lengths, offsets, then the literal tables),
-each as the number m of symbols it covers (LEB128, 0 for an unused literal table), a
-bitmap of ceil(m / 8) bytes of the present symbols and their frequencies (LEB128,
-1..4095, summing to 4096); then the extra bits' length (LEB128) and bytes; then the
-two final rANS states (4 bytes each, little-endian) and the 16-bit words.
+Payload (docs/FORMAT.md): the mode byte (bit 0: one literal table per class, or one in all;
+bit 1: compact tables), the tables (literal-run lengths, match lengths, offsets, then the literal
+tables), exact or compact, whichever the encoder estimates smaller with the symbols they code.
+An exact table is the number m of symbols it covers (LEB128, 0 for an unused literal table), a
+bitmap of ceil(m / 8) bytes of the present symbols and their frequencies (LEB128, 1..4095,
+summing to 4096); a compact one stores each present symbol's frequency as one of 16 weights in
+4 bits (pcz.coders.lz_tables.write_compact), about half the bytes, for a small loss in
+precision: chunks whose tables are a large part of the payload use them.  Then the extra bits' length (LEB128) and bytes; then the two
+final rANS states (4 bytes each, little-endian) and the 16-bit words.
 
 >>> data = b"It was the best of times, it was the worst of times. " * 20
 >>> payload = encode(data)
@@ -40,7 +43,8 @@ from pcz.format.binio import Reader, varint
 
 LEN_SYMBOLS, OFFSET_SYMBOLS, TOTAL = 44, 33, 4096   # lz_parse / rans_order0 (numba loads on use)
 MAX_MATCH = 1 << 16                                  # lz_parse.MAX_MATCH
-MODES = (0, 1)
+COMPACT = 2                        # the mode byte's bit for compact tables
+MODES = (0, 1, COMPACT, 1 | COMPACT)
 SMALL = lz_small.LIMIT              # shorter chunks are coded in Python unless numba's LZ kernels are loaded
 # a process that has coded this many bytes in Python loads numba's kernels for the next chunk:
 # loading them (over a second) costs roughly what coding 1 MiB in Python does (1-2 us a byte),
@@ -64,7 +68,7 @@ CLASSES = _classes()               # a byte's class: the literal table of the by
 CONTEXTS = {0: np.zeros(256, dtype=np.uint8), 1: CLASSES}
 NTABLES = {0: 4, 1: 3 + int(CLASSES.max()) + 1}
 ALPHABETS = {mode: np.array([LEN_SYMBOLS, LEN_SYMBOLS, OFFSET_SYMBOLS] + [256] * (NTABLES[mode] - 3))
-             for mode in MODES}           # the most symbols each table may cover
+             for mode in (0, 1)}          # the most symbols each table may cover (by mode bit 0)
 TABLE_MEMORY = 16 * 8192           # the decoder's tables for at most 16 of them (symbols, freq, cum)
 # the fewest payload bits per byte: a match of MAX_MATCH bytes costs at least its length and
 # offset symbols, each at least log2(4096 / 4095) bits (a literal costs more)
@@ -116,13 +120,27 @@ def encode(data: bytes) -> bytes:
         tabs = np.minimum(tabs, lz_parse.T_LIT)
         counts = np.concatenate([counts[:3], counts[3:].sum(axis=0, keepdims=True)])
     counts[:3, 0] += ~counts[:3].any(axis=1)     # the decoder wants the three length/offset tables
-    freq = lz_tables.normalise_rows(counts, ALPHABETS[mode])
+    compact, freq, tables = _tables(counts, ALPHABETS[mode], lz_tables)
+    mode |= COMPACT * compact
     words, x0, x1 = lz_rans.encode(syms, tabs, freq)
-    head = np.empty(1 + lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
-    head[0] = mode
-    n = 1 + lz_tables.write_tables(freq, head[1:])
-    return b"".join([head[:n], varint(len(bits)), bits, np.array([x0, x1], dtype="<u4"),   # arrays: not copied twice
-                     words.astype("<u2", copy=False)])
+    return b"".join([bytes([mode]), tables, varint(len(bits)), bits, np.array([x0, x1], dtype="<u4"),
+                     words.astype("<u2", copy=False)])      # arrays: not copied twice
+
+
+def _tables(counts: np.ndarray, alphabets: np.ndarray, lz_tables):
+    """(compact, frequencies, tables' bytes): the compact tables when they cost less than the
+    exact ones, the symbols they code included (integer estimates: the same choice everywhere)."""
+    freq = lz_tables.normalise_rows(counts, alphabets)
+    buf = np.zeros(lz_tables.TABLE_BYTES * len(freq), dtype=np.uint8)
+    exact = buf[:lz_tables.write_tables(freq, buf)].tobytes()
+    weights = lz_tables.compact_rows(freq)
+    rough = lz_tables.normalise_rows(weights, alphabets)
+    buf[:] = 0
+    compact = buf[:lz_tables.write_compact(weights, alphabets, buf)].tobytes()
+    if (int(lz_tables.code_cost(counts, rough)) + (len(compact) << (lz_tables.FRAC + 3))
+            < int(lz_tables.code_cost(counts, freq)) + (len(exact) << (lz_tables.FRAC + 3))):
+        return True, rough, compact
+    return False, freq, exact
 
 
 def decode(payload: bytes, size: int) -> bytes:
@@ -130,9 +148,14 @@ def decode(payload: bytes, size: int) -> bytes:
     _, lz_tables, lz_rans = _kernels(size)
     if not payload or payload[0] not in MODES:
         raise FormatError(f"unknown lz-rans mode {payload[0] if payload else None}")
-    mode = payload[0]
+    mode = payload[0] & 1
     freq = np.zeros((NTABLES[mode], 256), dtype=np.int64)
-    pos = lz_tables.read_tables(np.frombuffer(payload, dtype=np.uint8), 1, ALPHABETS[mode], freq)
+    head = np.frombuffer(payload, dtype=np.uint8)
+    if payload[0] & COMPACT:
+        pos = lz_tables.read_compact(head, 1, ALPHABETS[mode], freq)
+        freq = lz_tables.normalise_rows(freq, ALPHABETS[mode])
+    else:
+        pos = lz_tables.read_tables(head, 1, ALPHABETS[mode], freq)
     if pos < 0:
         raise FormatError("lz-rans chunk has a damaged table")
     reader = Reader(payload, "lz-rans chunk")

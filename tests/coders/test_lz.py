@@ -107,6 +107,32 @@ def test_tables_read_back_and_damaged_ones_are_refused():
     assert lz_tables.read_tables(wide, 0, ALPHABETS, np.zeros((4, 256), dtype=np.int64)) < 0
 
 
+def test_compact_tables_read_back_and_damaged_ones_are_refused():
+    rng = np.random.default_rng(6)
+    counts = rng.integers(0, 5000, (4, 256)) * (rng.random((4, 256)) < 0.5)
+    counts[:3, 44:] = 0
+    counts[2, 33:] = 0
+    freq = lz_tables.normalise_rows(counts, ALPHABETS)
+    weights = lz_tables.compact_rows(freq)
+    assert set(np.unique(weights)) <= {0, *lz_tables.WEIGHTS} and ((weights > 0) == (freq > 0)).all()
+    ratio = weights[freq > 0] / freq[freq > 0]                # the nearest weight on a log scale
+    assert ratio.max() <= 2 ** 0.45 and ratio.min() >= 2 ** -0.45
+    buf = np.zeros(2000, dtype=np.uint8)
+    n = lz_tables.write_compact(weights, ALPHABETS, buf)
+    back = np.zeros((4, 256), dtype=np.int64)
+    assert lz_tables.read_compact(buf[:n + 5], 0, ALPHABETS, back) == n and (back == weights).all()
+    for cut in range(n):                                   # truncated anywhere
+        assert lz_tables.read_compact(buf[:cut], 0, ALPHABETS, np.zeros((4, 256), dtype=np.int64)) < 0
+    wide = np.zeros(8, dtype=np.uint8)
+    wide[0] = 45                                           # 45 symbols in a 44-symbol table
+    assert lz_tables.read_compact(wide, 0, ALPHABETS, np.zeros((4, 256), dtype=np.int64)) < 0
+    one = np.zeros(8, dtype=np.uint8)
+    one[0] = 2 | 1 << 6          # m = 2: symbol 0 at level 0, symbol 1 absent; 3 empty tables: 33 bits
+    assert lz_tables.read_compact(one, 0, ALPHABETS, np.zeros((4, 256), dtype=np.int64)) == 5
+    one[4] = 2                                             # a nonzero padding bit
+    assert lz_tables.read_compact(one, 0, ALPHABETS, np.zeros((4, 256), dtype=np.int64)) < 0
+
+
 def test_damage_is_reported():
     data = b"the quick brown fox jumps over the lazy dog, " * 200 + bytes(range(256))
     words, x0, x1, bits, freq = _code(data)

@@ -37,6 +37,12 @@ def both(data: bytes, context=CLASSES):
     head, mine = (np.zeros(lz_tables.TABLE_BYTES * len(freq), np.uint8) for _ in range(2))
     n = lz_tables.write_tables(freq, head)
     assert lz_small.write_tables(freq, mine) == n and np.array_equal(mine[:n], head[:n])
+    weights = lz_tables.compact_rows(freq)
+    assert np.array_equal(lz_small.compact_rows(freq), weights)
+    assert lz_small.code_cost(counts, freq) == lz_tables.code_cost(counts, freq)
+    head[:], mine[:] = 0, 0
+    n = lz_tables.write_compact(weights, alphabets, head)
+    assert lz_small.write_compact(weights, alphabets, mine) == n and np.array_equal(mine[:n], head[:n])
     stream = lz_rans.encode(syms, tabs, freq)
     _arrays_equal(lz_small.encode(syms, tabs, freq), stream)
     assert bytes(lz_small.decode(*stream, bits, freq, context, len(data))) == data
@@ -163,6 +169,26 @@ def test_reading_damaged_tables_gives_the_kernels_result():
         assert lz_small.read_tables(blob, 0, ALPHABETS[1], b) == pos and np.array_equal(a, b)
         refused += pos < 0
     assert refused > 100
+
+
+def test_reading_damaged_compact_tables_gives_the_kernels_result():
+    freq = lz_tables.normalise_rows(lz_parse.parse(np.frombuffer(TEXT * 9, np.uint8), CLASSES)[4], ALPHABETS[1])
+    head = np.zeros(lz_tables.TABLE_BYTES * len(freq), np.uint8)
+    good = head[:lz_tables.write_compact(lz_tables.compact_rows(freq), ALPHABETS[1], head)]
+    rng = np.random.default_rng(5)
+    blobs = [good, good[:-1], good[:5], good[:0]] + [rng.integers(0, 256, int(rng.integers(1, 200)), dtype=np.uint8)
+                                                   for _ in range(200)]
+    for _ in range(300):
+        bad = good.copy()
+        bad[rng.integers(len(bad))] ^= np.uint8(1 << int(rng.integers(8)))
+        blobs.append(bad)
+    refused = 0
+    for blob in blobs:
+        a, b = np.zeros((15, 256), np.int64), np.zeros((15, 256), np.int64)
+        pos = lz_tables.read_compact(blob, 0, ALPHABETS[1], a)
+        assert lz_small.read_compact(blob, 0, ALPHABETS[1], b) == pos and np.array_equal(a, b)
+        refused += pos < 0
+    assert refused > 50
 
 
 def test_longer_than_the_limit_is_refused():
