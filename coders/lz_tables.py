@@ -201,14 +201,27 @@ def mode_costs(counts, lit):
 
 
 @numba.njit(cache=True, nogil=True)
+def _log2_table():
+    out = np.empty(TOTAL + 1, dtype=np.int64)
+    out[0] = 0
+    for f in range(1, TOTAL + 1):
+        out[f] = log2_fixed(f)
+    return out
+
+
+_LOG2 = _log2_table()          # log2_fixed of 0..TOTAL (0: unused), a constant of code_cost
+
+
+@numba.njit(cache=True, nogil=True)
 def code_cost(counts, freq):
-    """The symbols ``counts`` cost coded with the tables ``freq``, in 2**-FRAC bits."""
-    top = log2_fixed(TOTAL)
+    """The symbols ``counts`` cost coded with the tables ``freq`` (each at most TOTAL), in
+    2**-FRAC bits."""
+    logs = _LOG2
     cost = 0
     for t in range(counts.shape[0]):
         for s in range(256):
             if counts[t, s] > 0:
-                cost += counts[t, s] * (top - log2_fixed(freq[t, s]))
+                cost += counts[t, s] * (logs[TOTAL] - logs[freq[t, s]])
     return cost
 
 
