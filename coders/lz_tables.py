@@ -7,7 +7,8 @@ ceil(m / 8) bytes of the present symbols (least significant bit first), and each
 present symbol's frequency (LEB128).  Estimates use a fixed-point log2 computed with
 integers only, so the encoder decides the same way on every machine.  Compact tables
 (:func:`write_compact`) store each present symbol's frequency as one of 16 weights instead,
-in 4 bits: short chunks, whose tables would cost more than the symbols they code, use them.
+in 4 bits: the encoder takes them when it estimates them smaller, the symbols they code
+included (chunks whose tables are a large part of the payload).
 
 >>> import numpy as np
 >>> counts = np.zeros((2, 256), dtype=np.int64); counts[0, :3] = [5, 0, 3]

@@ -143,7 +143,7 @@ def test_canterbury_never_much_larger_than_order0_rans(name):
 
 def _hostile(payload: bytes) -> list[bytes]:
     """Truncations, bit flips and random bytes around ``payload``."""
-    bad = [b"", b"\x02" + payload[1:], b"\xff", payload[:1], payload + b"\0\0", payload[:-1]]
+    bad = [b"", b"\x04" + payload[1:], bytes([payload[0] ^ 2]) + payload[1:], b"\xff", payload[:1], payload + b"\0\0", payload[:-1]]
     bad += [payload[:cut] for cut in range(1, len(payload), max(1, len(payload) // 97))]
     rng = np.random.default_rng(6)
     for _ in range(300):
@@ -185,6 +185,30 @@ def test_hostile_payloads_give_the_same_outcome_in_python_and_numba(data, monkey
             assert in_python == in_numba
             refused += isinstance(in_python, str)
     assert refused > 2000
+
+
+def _exact_payloads() -> list[tuple[bytes, int]]:
+    """lz-rans payloads with exact tables (modes 0 and 1), from the golden files made before
+    compact tables, with their sizes."""
+    import json
+    from pcz.format.container import open_reader
+    with open(os.path.join(os.path.dirname(__file__), "..", "golden", "core-v2-lz-exact.json")) as f:
+        blobs = [bytes.fromhex(v) for v in json.load(f).values()]
+    return [(payload, record.size) for blob in blobs for record, payload in open_reader(io.BytesIO(blob)).records()
+            if record.method == methods.LZ_RANS and record.size < 20_000]
+
+
+def test_hostile_exact_table_payloads_give_the_same_outcome_in_python_and_numba(monkeypatch):
+    payloads = _exact_payloads()
+    assert payloads and {payload[0] for payload, _ in payloads} <= {0, 1}
+    refused = 0
+    for payload, size in payloads:
+        assert isinstance(_outcome(payload, size), bytes)      # the undamaged payload decodes
+        for blob in _hostile(payload):
+            in_python, in_numba = _paths(monkeypatch, lambda: _outcome(blob, size))
+            assert in_python == in_numba
+            refused += isinstance(in_python, str)
+    assert refused > 300
 
 
 def test_damaged_files_are_refused_by_the_container():
