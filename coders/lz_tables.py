@@ -116,15 +116,22 @@ def _put_varint(buf, n, v):
     return n + 1
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _covered(row):
+    """The number of symbols a table row covers: its last present symbol plus one."""
+    m = 0
+    for s in range(256):
+        if row[s] > 0:
+            m = s + 1
+    return m
+
+
 @numba.njit(cache=True, nogil=True)
 def write_tables(freq, buf):
     """Write the rows of ``freq`` into ``buf`` (at least TABLE_BYTES a row); returns the length."""
     n = 0
     for t in range(freq.shape[0]):
-        m = 0
-        for s in range(256):
-            if freq[t, s] > 0:
-                m = s + 1
+        m = _covered(freq[t])
         n = _put_varint(buf, n, m)
         for b in range((m + 7) // 8):
             byte = 0
@@ -267,10 +274,7 @@ def write_compact(weights, alphabets, buf):
     its level in LEVEL_BITS bits; zero-padded to a whole byte."""
     p = 0
     for t in range(weights.shape[0]):
-        m = 0
-        for s in range(256):
-            if weights[t, s] > 0:
-                m = s + 1
+        m = _covered(weights[t])
         p = _put_bits(buf, p, m, _width(alphabets[t]))
         for s in range(m):
             if weights[t, s] > 0:

@@ -90,12 +90,17 @@ def test_normalised_rows_sum_exactly_and_keep_every_present_symbol():
                 assert freq[t].max() < lz_tables.TOTAL
 
 
-def test_tables_read_back_and_damaged_ones_are_refused():
-    rng = np.random.default_rng(4)
-    counts = rng.integers(0, 50, (4, 256)) * (rng.random((4, 256)) < 0.5)
+def _random_tables(seed: int, most: int) -> np.ndarray:
+    """Four normalised tables of random counts below ``most``, about half the symbols present."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, most, (4, 256)) * (rng.random((4, 256)) < 0.5)
     counts[:3, 44:] = 0
     counts[2, 33:] = 0
-    freq = lz_tables.normalise_rows(counts, ALPHABETS)
+    return lz_tables.normalise_rows(counts, ALPHABETS)
+
+
+def test_tables_read_back_and_damaged_ones_are_refused():
+    freq = _random_tables(4, 50)
     buf = np.zeros(2000, dtype=np.uint8)
     n = lz_tables.write_tables(freq, buf)
     back = np.zeros((4, 256), dtype=np.int64)
@@ -108,11 +113,7 @@ def test_tables_read_back_and_damaged_ones_are_refused():
 
 
 def test_compact_tables_read_back_and_damaged_ones_are_refused():
-    rng = np.random.default_rng(6)
-    counts = rng.integers(0, 5000, (4, 256)) * (rng.random((4, 256)) < 0.5)
-    counts[:3, 44:] = 0
-    counts[2, 33:] = 0
-    freq = lz_tables.normalise_rows(counts, ALPHABETS)
+    freq = _random_tables(6, 5000)
     weights = lz_tables.compact_rows(freq)
     assert set(np.unique(weights)) <= {0, *lz_tables.WEIGHTS} and ((weights > 0) == (freq > 0)).all()
     ratio = weights[freq > 0] / freq[freq > 0]                # the nearest weight on a log scale
