@@ -24,7 +24,7 @@ ERR_TABLE = -1                  # read_tables: a damaged table
 # the most bytes a table takes: m (2 bytes), the bitmap (32), a byte per symbol and a second
 # one for each frequency of 128 or more (at most 4096 / 128 of them)
 TABLE_BYTES = 2 + 32 + 256 + TOTAL // 128
-# compact tables (mode bit 2 of lz-rans): a present symbol's weight is one of these 16, 2**(12 L / 15)
+# compact tables (lz-rans mode byte bit 1): a present symbol's weight is one of these 16, 2**(12 L / 15)
 # rounded, written as its level L in LEVEL_BITS bits; normalise_rows scales the weights to TOTAL
 WEIGHTS = (1, 2, 3, 5, 9, 16, 28, 49, 84, 147, 256, 446, 776, 1351, 2353, 4096)
 LEVEL_BITS = 4

@@ -22,8 +22,9 @@ An exact table is the number m of symbols it covers (LEB128, 0 for an unused lit
 bitmap of ceil(m / 8) bytes of the present symbols and their frequencies (LEB128, 1..4095,
 summing to 4096); a compact one stores each present symbol's frequency as one of 16 weights in
 4 bits (pcz.coders.lz_tables.write_compact), about half the bytes, for a small loss in
-precision: chunks whose tables are a large part of the payload use them.  Then the extra bits' length (LEB128) and bytes; then the two
-final rANS states (4 bytes each, little-endian) and the 16-bit words.
+precision: chunks whose tables are a large part of the payload use them.  Then the extra bits'
+length (LEB128) and bytes; then the two final rANS states (4 bytes each, little-endian) and
+the 16-bit words.
 
 >>> data = b"It was the best of times, it was the worst of times. " * 20
 >>> payload = encode(data)

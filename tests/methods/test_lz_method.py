@@ -143,7 +143,8 @@ def test_canterbury_never_much_larger_than_order0_rans(name):
 
 def _hostile(payload: bytes) -> list[bytes]:
     """Truncations, bit flips and random bytes around ``payload``."""
-    bad = [b"", b"\x04" + payload[1:], bytes([payload[0] ^ 2]) + payload[1:], b"\xff", payload[:1], payload + b"\0\0", payload[:-1]]
+    bad = [b"", b"\x04" + payload[1:], bytes([payload[0] ^ 2]) + payload[1:],     # unknown mode; other tables
+           b"\xff", payload[:1], payload + b"\0\0", payload[:-1]]
     bad += [payload[:cut] for cut in range(1, len(payload), max(1, len(payload) // 97))]
     rng = np.random.default_rng(6)
     for _ in range(300):
