@@ -131,6 +131,11 @@ def compact_rows(freq) -> np.ndarray:
     return np.array([[WEIGHTS[_level(f)] if f > 0 else 0 for f in row] for row in rows], dtype=np.int64)
 
 
+def _covered(row: list) -> int:
+    """The number of symbols a table row covers: its last present symbol plus one."""
+    return max((s + 1 for s in range(256) if row[s] > 0), default=0)
+
+
 def _width(alphabet: int) -> int:
     return int(alphabet).bit_length()
 
@@ -147,7 +152,7 @@ def write_compact(weights, alphabets, buf) -> int:
     """
     value = nbits = 0
     for t, row in enumerate(np.asarray(weights, dtype=np.int64).tolist()):
-        m = max((s + 1 for s in range(256) if row[s] > 0), default=0)
+        m = _covered(row)
         value |= m << nbits
         nbits += _width(alphabets[t])
         for s in range(m):
@@ -212,7 +217,7 @@ def write_tables(freq, buf) -> int:
     """
     out = bytearray()
     for row in np.asarray(freq, dtype=np.int64).tolist():
-        m = max((s + 1 for s in range(256) if row[s] > 0), default=0)
+        m = _covered(row)
         _varint(out, m)
         for b in range((m + 7) // 8):
             out.append(sum(1 << j for j in range(8) if 8 * b + j < m and row[8 * b + j] > 0))

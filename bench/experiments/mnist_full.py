@@ -50,12 +50,6 @@ def read(path: str) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images[:2]), images[2]
 
 
-def _idx(images: np.ndarray, path: str) -> None:
-    with open(path, "wb") as f:
-        f.write(bytes([0, 0, 8, 3]) + b"".join(int(d).to_bytes(4, "big") for d in images.shape))
-        f.write(images.tobytes())
-
-
 def classic(test: np.ndarray) -> dict:
     """The whole test set through the classic codecs (PNG and JPEG-XL e9 on one mosaic of the
     images), bits per pixel."""
@@ -76,13 +70,16 @@ def main(argv=None) -> dict:
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     import pcz
+    from pcz.bench.experiments.hclt_speed import idx_file
     from pcz.models.hclt import HcltModel
     train, test = read(args.pkl)
     os.makedirs(args.work, exist_ok=True)
     train_path, test_path = (os.path.join(args.work, n) for n in ("train.idx", "test.idx"))
     model_path, log_path = os.path.join(args.work, "mnist.pczm"), os.path.join(args.work, "train.log")
-    _idx(train, train_path)
-    _idx(test, test_path)
+    raw = idx_file(test)
+    for path, content in ((train_path, idx_file(train)), (test_path, raw)):
+        with open(path, "wb") as f:
+            f.write(content)
     t = time.perf_counter()
     with open(log_path, "w") as log:
         subprocess.run([sys.executable, "-m", "pcz", "train", train_path, "-o", model_path,
@@ -90,8 +87,6 @@ def main(argv=None) -> dict:
     train_s = time.perf_counter() - t
     with open(model_path, "rb") as f:
         model_bytes = f.read()
-    with open(test_path, "rb") as f:
-        raw = f.read()
     blob = pcz.compress(raw, model=model_bytes)
     assert pcz.decompress(blob, model=model_bytes, memory_limit=1 << 30) == raw, "round trip failed"
     model = HcltModel.from_bytes(model_bytes)
