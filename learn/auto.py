@@ -24,7 +24,16 @@ options"):
    M = 8 run (two for colour).  Each doubling of M multiplies sigma by 2^0.4 (~1.32): an
    emission row then sees half the counts, and the best width measured over counts per
    row n went as n^-0.4 (docs/HCLT.md).
-   **Shifted copies** (images only, fewer than ``SELECT_RECORDS`` training records:
+   **Tied parameters** (step 3a, where a prediction transform applies: residuals are alike
+   at every position; :mod:`pcz.learn.ties`): on the residuals that did best above, the
+   same 4 epochs with one emission table per channel and kind of position and one
+   transition per kind of edge, from a tied start, without smoothing.  If that validates
+   at least ``TIE_MARGIN`` (2 %) lower than every untied run above (a tied model learns
+   faster, an untied one gains more from growth and epochs: docs/HCLT.md), those
+   residuals, tied, are the representation from there on: the smoothing ladder and step 3b are not run (the model is not smoothed, not
+   trained on shifted copies), step 7 neither (it is not pruned), and it grows by
+   :func:`pcz.learn.ties.project` of the grown parameters (``log["chosen"]["tied"]``).
+   **Shifted copies** (step 3b; untied images only, fewer than ``SELECT_RECORDS`` training records:
    :mod:`pcz.learn.augment`): the same 4 epochs on the training records and their 8 one-pixel
    shifts against 36 epochs (the same work) on the records alone; if the shifts give the
    lower validation bits per value, everything after trains on them too
@@ -49,8 +58,9 @@ options"):
 6. **Epochs**: the last size (or the best one, if growing stopped early) gets full-batch
    EM until the validation bits per value stop falling (patience 2, at most 200 epochs),
    gain under 0.0003 bits per value an epoch over 3 epochs (flat), or the budget is
-   spent: no epoch starts after it, and ``PRUNE_FULL`` (6) epochs' time is kept for step 7.
-7. **Sparse cycles** (:mod:`pcz.learn.sparse`) for the rest of the budget: prune each
+   spent: no epoch starts after it, and ``PRUNE_FULL`` (6) epochs' time is kept for step 7
+   (a tied model has no step 7: its epochs go on until the budget is spent or patience ends).
+7. **Sparse cycles** (:mod:`pcz.learn.sparse`; untied models) for the rest of the budget: prune each
    variable to the states that carry 99.5 % of its posterior flow; if at least 10 epochs
    are left, widen each variable's states by up to 1.3 (copies of its most used ones),
    as far as the model's parameters stay within the dense model's; train until flat.
@@ -64,7 +74,7 @@ options"):
 >>> X = np.stack([a, (a + 1) % 4, a // 2, rng.integers(0, 2, 800)], 1).astype(np.uint8)
 >>> model, log = auto_train(X, time_budget=60, max_latents=8, progress=False)
 >>> log["M"], model.M <= 2 * log["M"], sorted(log["chosen"])      # sparse cycles may widen variables
-(8, True, ['M', 'relax', 'shifted', 'smooth', 'states', 'transform'])
+(8, True, ['M', 'relax', 'shifted', 'smooth', 'states', 'tied', 'transform'])
 """
 import math
 import sys
@@ -74,28 +84,31 @@ import numpy as np
 
 from pcz.errors import InputError
 from pcz.format.fields import MAX_MODEL
-from pcz.engine.pipeline import DEFAULT_MEMORY
 from pcz.models import predict
-from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel, working_bytes
+from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
+from pcz.learn.plan import GROW_MINI, SHORT_FULL, can_double, decodes_by_default, params_count, plan, widest
 from pcz.learn import augment, resume as resumed_from, sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
+from pcz.learn.ties import image_ties, project
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
 from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
 SIGMAS = (1.0, 2.0, 4.0)   # smoothing kernel widths tried at START_M (weight 1), narrowest first
+NO_SMOOTHING = (0.0, 0.0)
 SIGMA_EXPONENT = 0.4      # the best width went as (records per emission row)^-0.4 ...
 SIGMA_GROWTH = 2 ** SIGMA_EXPONENT   # ... so it grows by this factor each time M doubles
 SET_EXPONENT = 0.6        # and as (training records)^-0.6 from 5 000 to 57 000 records (docs/HCLT.md)
 RELAX = 1.7
-FIRST_MINI, GROW_MINI, RELAX_TRIAL, SHORT_FULL, FINAL_FULL, MAX_FULL = 4, 3, 3, 3, 10, 200
+FIRST_MINI, RELAX_TRIAL, MAX_FULL = 4, 3, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
 DEFAULT_BUDGET = 15 * 60.0
 SELECT_RECORDS = 10_000   # training records the START_M trials see (a random subset of larger sets)
 PRUNE_FULL = 6            # full-batch epochs of the budget kept for step 7 (sparse cycles)
+TIE_MARGIN = 0.02         # step 3a keeps tied parameters if they validate this much (relatively) lower
 SHIFT_SHARE = 1 / 3       # step 3b's trial is run when it takes at most this share of the time left
 
 
@@ -138,35 +151,6 @@ def _wider(smooth: tuple, counts: float = 0.5, exponent: float = SIGMA_EXPONENT)
     return (round(smooth[0] * counts ** -exponent, 3), smooth[1]) if smooth[1] else smooth
 
 
-def _params_count(D: int, M: int, K: int) -> int:
-    return M + (D - 1) * M * M + D * M * K
-
-
-def _decodes_by_default(D: int, M: int, K: int, qbits: int) -> bool:
-    """Whether files coded with such a model decode within the decoder's default memory
-    limit (``--memory``, 512 MiB): the coding tables, the model file (at most qbits/8
-    bytes a parameter) and 32 MiB for the reader and a chunk.
-
-    >>> _decodes_by_default(784, 64, 256, 20), _decodes_by_default(784, 128, 256, 20)
-    (True, False)
-    """
-    return working_bytes(D, K, M, qbits) + -(-qbits // 8) * _params_count(D, M, K) + (32 << 20) <= DEFAULT_MEMORY
-
-
-def _may_grow(D: int, M: int, K: int, qbits: int) -> bool:
-    return _params_count(D, M, K) <= MAX_VALUES and _decodes_by_default(D, M, K, qbits)
-
-
-def _widest(D: int, M: int, K: int, qbits: int) -> int:
-    """The most latent states a sparse cycle gives a variable: up to 2M, as far as a model that
-    wide stays within the file's size limit and decodes within the default memory limit.
-
-    >>> _widest(784, 64, 256, 20), _widest(64, 8, 17, 20)
-    (86, 16)
-    """
-    return max([M] + [m for m in range(M + 1, 2 * M + 1) if _may_grow(D, m, K, qbits)])
-
-
 def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[dict], runs: int,
            scale: float = 1.0) -> dict:
     """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost
@@ -178,33 +162,16 @@ def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[d
             "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
 
 
-def _plan(stages: list[dict], K: int, D: int, max_latents: int, deadline: float, qbits: int = 20) -> int:
-    """The largest M (the last size tried times a power of 2) whose growth fits before the
-    deadline: each doubling 3 mini-batch and 3 full-batch epochs, the last one 10 full-batch
-    epochs; seconds per epoch scaled from the last size tried by M(M + K/8), or by the
-    ratio measured between the last two sizes."""
-    last = stages[-1]
-    M, t_mini, t_full = last["M"], last["mini_s"], last["full_s"]
-    t_mini = t_mini if t_mini is not None else t_full
-    if t_full is None:
-        return M
-    measured = None
-    if len(stages) > 1 and stages[-2]["full_s"]:
-        measured = min(4.0, max(1.0, t_full / stages[-2]["full_s"]))
-    remaining, spent, best = deadline - time.perf_counter(), 0.0, M
-    while _can_double(D, M, K, max_latents, qbits):
-        ratio = measured or (2 * M * (2 * M + K / 8)) / (M * (M + K / 8))
-        t_mini, t_full = t_mini * ratio, t_full * ratio
-        if spent + last["overhead_s"] + GROW_MINI * t_mini + FINAL_FULL * t_full > remaining:
-            break
-        spent += last["overhead_s"] + GROW_MINI * t_mini + SHORT_FULL * t_full
-        M, best = 2 * M, 2 * M
-    return best
-
-
-def _can_double(D: int, M: int, K: int, max_latents: int, qbits: int) -> bool:
-    """Whether M may be doubled, time aside: allowed, a valid model, decodable by default."""
-    return 2 * M <= max_latents and _may_grow(D, 2 * M, K, qbits)
+def _tie_trial(run, name: str, untied: float, say) -> tuple[tuple, bool]:
+    """Step 3a: the first model trained tied on the residuals ``name`` (:mod:`pcz.learn.ties`,
+    without smoothing: each emission row pools the counts of a whole group), as a trial
+    (validation bits, smoothing, params, log), and whether it is kept: when it validates
+    ``TIE_MARGIN`` lower than the best untied run (``untied``)."""
+    params, log = run()
+    kept = _best(log) < (1 - TIE_MARGIN) * untied
+    say(f"tied parameters ({name}) {'kept' if kept else 'not kept'}: validation "
+        f"{_best(log):.4f} against {untied:.4f} bits/value untied")
+    return (_best(log), NO_SMOOTHING, params, log), kept
 
 
 def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: list, make, M: int, K: int, D: int,
@@ -226,8 +193,8 @@ def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: li
     say(f"shifted copies {'kept' if kept else 'not kept'}: validation {_best(moved[1]):.4f} "
         f"against {_best(plain[1]):.4f} bits/value in the same work")
     t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch takes about as long
-    if kept and _plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D, max_latents,
-                      deadline, qbits) == M and _can_double(D, M, K, max_latents, qbits):
+    if kept and plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D, max_latents,
+                      deadline, qbits) == M and can_double(D, M, K, max_latents, qbits):
         say("shifted copies not kept after all: with them the budget leaves no time to double M")
         return None
     return entry if kept else None
@@ -257,7 +224,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                validation: float | None = None, seed: int = 0, qbits: int = 20, batch: int = 512,
                mi_bits: int = 3, mi_samples: int = 10_000, progress: bool = True,
                transform: str = "auto", checkpoint: str | None = None,
-               resume: str | None = None, shifts: bool = True) -> tuple[HcltModel, dict]:
+               resume: str | None = None, shifts: bool = True, ties: bool = True) -> tuple[HcltModel, dict]:
     """Learn an HCLT for the records ``array[i]`` choosing the representation (``transform``
     ``"auto"``; or ``"none"``, ``"med"``, ``"med-rgb"``), smoothing, over-relaxation, epochs and the number
     of latents on the validation split, within ``time_budget`` seconds.  ``checkpoint``: a path
@@ -265,7 +232,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     epochs of the last full-batch EM, so a long run that is stopped leaves a model to continue
     from (``pcz train --init``), or to go on with what is left of these steps
     (``resume``: that path; :mod:`pcz.learn.resume`).  ``shifts``: whether step 3b may train
-    on image records' shifted copies (off where the records trained on later are not these).
+    on image records' shifted copies (off where the records trained on later are not these);
+    ``ties``: whether step 3a may tie the parameters.
     Returns (model, log); log["chosen"] holds the choices, log["stages"] each size tried."""
     t_start = time.perf_counter()
     deadline = t_start + float(time_budget)
@@ -300,14 +268,16 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         pick = np.sort(np.random.default_rng(seed + 1).choice(n_train, SELECT_RECORDS, replace=False))
     n_pick = n_train if pick is None else SELECT_RECORDS
 
-    def run(M, smooth, name=None, subset=False, until=None, states=None, **options):
+    def run(M, smooth, name=None, subset=False, until=None, states=None, tie=None, **options):
         name = name or chosen
+        tie = tied if tie is None else tie
         Xt, Xv, parent, atoms = data[name]
         Xt = Xt[pick] if subset and pick is not None else Xt
-        key = (name, tuple(smooth), None if states is None else states.tobytes())
+        key = (name, tuple(smooth), None if states is None else states.tobytes(), tie)
         if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
             trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
-                                    smoother=Smoother(K, smooth[0], smooth[1], atoms), states=states)
+                                    smoother=Smoother(K, smooth[0], smooth[1], atoms), states=states,
+                                    ties=image_ties(shape, parent) if tie else None)
         return fit(Xt, Xv, parent, K, M, batch=batch, seed=seed, progress=progress,
                    deadline=deadline if until is None else until, trainer=trainers[key], **options)
 
@@ -315,13 +285,16 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         if checkpoint:
             full_s = {st["M"]: st["full_s"] for st in stages}
             resumed_from.write(checkpoint, records=N, valid=len(valid_idx), K=K, transform=chosen, relax=relax,
-                               smooth_of=smooth_of, full_s=full_s.get(best[2]), M=best[2], shifted=shifted)
+                               smooth_of=smooth_of, full_s=full_s.get(best[2]), M=best[2], shifted=shifted,
+                               tied=tied)
             with AtomicOutput(checkpoint, force=True) as f:
                 f.write(store(data[chosen][2], params, shape, qbits, layout, X[valid_idx], chosen,
                               states).to_bytes())
 
     sparse_start = None                 # a resumed sparse model's states
     shifted = bool(resumed and resumed[1]["shifted"])     # training on shifted copies too (step 3b)
+    tied = bool(resumed and resumed[1]["tied"])           # tied parameters (step 3a)
+    tie_valid = None                                      # step 3a's validation bits per value
     if shifted:
         data[reps[0]] = _shifted(array, train_idx, layout, shape, K, reps[0], data[reps[0]])
     if resumed is None:                 # steps 3 to 5
@@ -334,22 +307,34 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         if len(reps) > 1:
             say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
                 + " bits/value with smoothing (" + ", ".join(reps) + ")")
+        residuals = [t for t in first if t[4] != predict.NONE]
+        if residuals and ties:            # step 3a: residuals are alike everywhere: tie their parameters
+            name = min(residuals, key=lambda t: t[0])[4]
+            untied = min(t[0] for t in first)
+            trial, tied = _tie_trial(lambda: run(M, NO_SMOOTHING, name, subset=True, tie=True, epochs=FIRST_MINI,
+                                                 full_epochs=0), name, untied, say)
+            trials, tie_valid = [trial], trial[0]
+            chosen = name if tied else chosen
         known = {smooth_first: next(t[:4] for t in first if t[4] == chosen)}
-        if shifts and augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):
-            moved = _shift_trial(run, say, data, chosen, smooth_first, known[smooth_first][3],
-                                 lambda: _shifted(array, train_idx, layout, shape, K, chosen, data[chosen]),
-                                 M, K, D, max_latents, deadline, qbits)
-            if moved is not None:
-                shifted, data[chosen], known, n_train = True, moved, {}, len(moved[0])
-                if n_train > SELECT_RECORDS:
-                    pick = np.sort(np.random.default_rng(seed + 2).choice(n_train, SELECT_RECORDS, replace=False))
-                    n_pick = SELECT_RECORDS
-        trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI, full_epochs=0),
-                                   K, known)
-        _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
-        say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
-            + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
-            + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
+        if tied:                          # the tied model pools counts: it is neither shifted nor smoothed
+            _, smooth, params, epochs_log = trials[0]
+        else:
+            if shifts and augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):
+                moved = _shift_trial(run, say, data, chosen, smooth_first, known[smooth_first][3],
+                                     lambda: _shifted(array, train_idx, layout, shape, K, chosen, data[chosen]),
+                                     M, K, D, max_latents, deadline, qbits)
+                if moved is not None:
+                    shifted, data[chosen], known, n_train = True, moved, {}, len(moved[0])
+                    if n_train > SELECT_RECORDS:
+                        pick = np.sort(np.random.default_rng(seed + 2).choice(n_train, SELECT_RECORDS,
+                                                                              replace=False))
+                        n_pick = SELECT_RECORDS
+            trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI,
+                                                          full_epochs=0), K, known)
+            _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
+            say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
+                + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
+                + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
         parent = data[chosen][2]
         others = [t for t in first if t[4] != chosen]
         relax_trials = [(run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
@@ -366,16 +351,17 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
 
         save(params)
-        target, stop = _plan(stages, K, D, max_latents, deadline, qbits), None
+        target, stop = plan(stages, K, D, max_latents, deadline, qbits), None
         say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
         while M < target:
             if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
                 stop = f"the last doubling gained under {MIN_GAIN} bits/value"
                 break
             t0 = time.perf_counter()
-            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), 2 * M, seed)
             M *= 2
             smooth = smooth_of[M] = _wider(smooth)
+            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), M, seed)
+            start = project(start, image_ties(shape, parent)) if tied else start
             params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
                               init=start, relax=relax)
             stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
@@ -384,10 +370,10 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             if stages[-1]["valid_bpd"] < best[0]:
                 best = (stages[-1]["valid_bpd"], params, M)
                 save(params)
-            target = max(M, _plan(stages, K, D, max_latents, deadline, qbits))   # with this size's epoch times
+            target = max(M, plan(stages, K, D, max_latents, deadline, qbits))   # with this size's epoch times
         stop = stop or (f"the largest number of latents allowed ({max_latents})" if 2 * M > max_latents
-                        else "the model file's size limit" if _params_count(D, 2 * M, K) > MAX_VALUES
-                        else "the decoder's default memory limit" if not _decodes_by_default(D, 2 * M, K, qbits)
+                        else "the model file's size limit" if params_count(D, 2 * M, K) > MAX_VALUES
+                        else "the decoder's default memory limit" if not decodes_by_default(D, 2 * M, K, qbits)
                         else "the time budget")
     else:                               # go on from a checkpoint: steps 6 and 7
         start, settings = resumed
@@ -406,32 +392,34 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             + ("" if dense else f", {start.states.mean():.1f} states per variable"))
     parent = data[chosen][2]
     stage = stages[[s["M"] for s in stages].index(best[2])]
-    until = deadline - PRUNE_FULL * (stage["full_s"] or 0.0)     # step 7's epochs kept aside
-    if sparse_start is None and time.perf_counter() < until:           # full-batch EM until flat
+    # step 6: full-batch EM until flat, step 7's epochs kept aside; a tied model (no step 7)
+    # goes on while it improves at all
+    until = deadline if tied else deadline - PRUNE_FULL * (stage["full_s"] or 0.0)
+    if sparse_start is None and time.perf_counter() < until:
         t0 = time.perf_counter()
         params, log = run(best[2], smooth_of[best[2]], epochs=0, full_epochs=MAX_FULL, init=best[1],
                           relax=relax, checkpoint=save if checkpoint else None, until=until,
-                          min_gain=sparse.FLAT_GAIN)
+                          min_gain=0.0 if tied else sparse.FLAT_GAIN)
         stage["epochs"] += log
         if _best(log) < best[0]:
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
     states, cycles = sparse_start, []
-    if time.perf_counter() < deadline:                                  # step 7: sparse cycles
+    if time.perf_counter() < deadline and not tied:                     # step 7: sparse cycles
         def run_sparse(M, states, **options):
             return run(M, smooth_of[best[2]], states=states, **options)
 
         best, states, cycles = sparse.cycles(
-            best, run_sparse, parent, data[chosen][0], K, relax=relax, cap=_widest(D, best[2], K, qbits),
+            best, run_sparse, parent, data[chosen][0], K, relax=relax, cap=widest(D, best[2], K, qbits),
             deadline=deadline, epoch_s=stage["full_s"] or 0.0, save=save, say=say, seed=seed, states=sparse_start)
     best_params, best_M = best[1], best[2]
     model = store(parent, best_params, shape, qbits, layout, X[valid_idx], chosen, states)
     log = {"records": N, "train": len(train_idx), "valid": len(valid_idx), "K": K, "M": best_M,
            "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen,
-                      "shifted": shifted,
+                      "shifted": shifted, "tied": tied,
                       "states": None if states is None else float(np.mean(states))},
-           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
+           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {}, "tie_trial": tie_valid,
            "selection": {"records": n_pick, "smooth": list(trial_smooth)},
            "stopped_growing": stop, "cycles": cycles,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],

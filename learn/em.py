@@ -47,6 +47,7 @@ import jax.numpy as jnp
 from pcz.errors import ModelError
 from pcz.learn.partition import InMemory
 from pcz.learn.states import masks, within
+from pcz.learn.ties import pool, tied_init
 from pcz.learn.tree_layout import UNROLL, Layout
 
 LN2 = math.log(2.0)
@@ -180,17 +181,22 @@ class Trainer:
     """
 
     def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
-                 smoother=None, states=None):
+                 smoother=None, states=None, ties=None):
         self.layout = Layout(parent)
-        self.batch, self.alpha, self.dtype = batch, alpha, dtype
+        self.batch, self.alpha, self.dtype, self.ties = batch, alpha, dtype, ties
         self.loglik = make_loglik(self.layout)
         counts = make_counts(self.layout)
         smooth = (lambda c: c) if smoother is None else smoother
         keep = None if states is None else tuple(     # a pruned model: :mod:`pcz.learn.states`
             jnp.asarray(k, dtype) for k in masks(parent, states, int(np.max(states)), self.layout.perm))
+        if ties is not None:                          # tied parameters: :mod:`pcz.learn.ties`
+            n_emit, n_trans = ties.groups
+            emit_groups, trans_groups = (jnp.asarray(g[self.layout.perm]) for g in (ties.emit, ties.trans))
 
         def m_step(c):
             prior, trans, emit = c
+            if ties is not None:
+                trans, emit = pool(trans, trans_groups, n_trans), pool(emit, emit_groups, n_emit)
             return within((_normalise(prior, alpha), _normalise(trans, alpha), _normalise(smooth(emit), alpha)),
                           keep)
 
@@ -322,7 +328,7 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
         step_end: float = 0.05, alpha: float = 1.0, patience: int = 2, seed: int = 0,
         progress: bool = True, init=None, smoother=None, relax: float = 1.0,
         checkpoint=None, checkpoint_every: int = 5, deadline: float | None = None,
-        trainer: "Trainer | None" = None, states=None, min_gain: float = 0.0):
+        trainer: "Trainer | None" = None, states=None, min_gain: float = 0.0, ties=None):
     """EM on X_train (N, D) with early stopping on X_valid.
 
     X_train may also be an object with the interface of
@@ -345,14 +351,18 @@ def fit(X_train: np.ndarray, X_valid: np.ndarray, parent: np.ndarray, K: int, M:
     likelihoods stop training with a ModelError.  ``min_gain`` (bits per value): full-batch
     EM also stops once its last ``GAIN_EPOCHS`` epochs lowered the validation bits by less
     than that much per epoch (the model has flattened; :mod:`pcz.learn.sparse` then reshapes it).
+    ``ties`` (a :class:`pcz.learn.ties.Ties`): train a tied model, from a tied start unless ``init``.
     """
     rng = np.random.default_rng(seed)
     data = X_train if hasattr(X_train, "full_counts") else InMemory(X_train)
     X_valid = np.asarray(X_valid)
     n, D = data.n, data.D
     if trainer is None:
-        trainer = Trainer(parent, min(batch, max(1, n)), alpha, smoother=smoother, states=states)
-    params = trainer.to_device(*(_init(rng, data.histogram(K), M) if init is None else init))
+        trainer = Trainer(parent, min(batch, max(1, n)), alpha, smoother=smoother, states=states, ties=ties)
+    if init is None:
+        hist = data.histogram(K)
+        init = _init(rng, hist, M) if trainer.ties is None else tied_init(rng, hist, M, trainer.ties)
+    params = trainer.to_device(*init)
     best, best_bpd, bad, log, gamma = params, math.inf, 0, [], relax
     d_ln2 = D * LN2
     phases = [("mini-batch EM", e, epochs) for e in range(epochs)]

@@ -31,11 +31,11 @@ MAX_BYTES = 1 << 16
 
 
 def write(path: str, *, records: int, valid: int, K: int, transform: str, relax: float, smooth_of: dict,
-          full_s: float | None, M: int, shifted: bool = False) -> None:
+          full_s: float | None, M: int, shifted: bool = False, tied: bool = False) -> None:
     """Write the settings of a run whose checkpoint model is ``path`` (replaced atomically)."""
     state = {"kind": KIND, "version": VERSION, "records": records, "valid": valid, "K": K,
              "transform": transform, "relax": relax, "M": M, "full_s": full_s, "shifted": bool(shifted),
-             "smooth": {str(m): list(s) for m, s in smooth_of.items()}}
+             "tied": bool(tied), "smooth": {str(m): list(s) for m, s in smooth_of.items()}}
     with AtomicOutput(path + SUFFIX, force=True) as f:
         f.write(json.dumps(state).encode())
 
@@ -43,7 +43,8 @@ def write(path: str, *, records: int, valid: int, K: int, transform: str, relax:
 def settings(path: str, *, records: int, valid: int, K: int) -> dict:
     """The settings ``write`` stored next to ``path``, checked against the data: transform,
     relax, M, full_s, smooth_of ({M: (sigma, weight)}), shifted (whether the training records'
-    shifted copies were trained on too; False in files written before it was recorded)."""
+    shifted copies were trained on too), tied (whether its parameters are tied, :mod:`pcz.learn.ties`);
+    the last two False in files written before they were recorded."""
     where = path + SUFFIX
     try:
         with open(where, "rb") as f:
@@ -62,9 +63,10 @@ def settings(path: str, *, records: int, valid: int, K: int) -> dict:
                "full_s": None if state["full_s"] is None else _number(state["full_s"], 0.0, 1e9),
                "smooth_of": {int(m): (_number(s[0], 0.0, 1e6), _number(s[1], 0.0, 1e6))
                              for m, s in dict(state["smooth"]).items()}}
-        out["shifted"] = state.get("shifted", False)
-        if not isinstance(out["shifted"], bool):
-            raise ValueError("shifted must be true or false")
+        for flag in ("shifted", "tied"):
+            out[flag] = state.get(flag, False)
+            if not isinstance(out[flag], bool):
+                raise ValueError(f"{flag} must be true or false")
         found = {"records": int(state["records"]), "valid": int(state["valid"]), "K": int(state["K"])}
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise InputError(f"{where}: a field is missing or wrong ({e})") from None

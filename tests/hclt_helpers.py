@@ -60,3 +60,12 @@ def sample(rng, model: HcltModel, n: int) -> np.ndarray:
         e = model.emission[v][Z[:, v]]
         X[:, v] = (rng.random((n, 1)) > np.cumsum(e, axis=1)).sum(1).clip(0, model.K - 1)
     return X
+
+
+def smooth_images(n: int, size: int = 8, seed: int = 0) -> np.ndarray:
+    """Random gradients plus a little noise: residuals are small, levels spread widely."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    a, b = rng.uniform(-1, 1, (2, n, 1, 1))
+    img = rng.uniform(60, 190, (n, 1, 1)) + 60 * a * xx + 60 * b * yy + rng.normal(0, 1.5, (n, size, size))
+    return np.clip(np.round(img), 0, 255).astype(np.uint8)

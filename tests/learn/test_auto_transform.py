@@ -7,14 +7,7 @@ from pcz.errors import InputError
 from pcz.learn.auto import auto_train
 from pcz.learn.train import train
 
-
-def smooth_images(n: int, size: int = 8, seed: int = 0) -> np.ndarray:
-    """Random gradients plus a little noise: residuals are small, levels spread widely."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    a, b = rng.uniform(-1, 1, (2, n, 1, 1))
-    img = rng.uniform(60, 190, (n, 1, 1)) + 60 * a * xx + 60 * b * yy + rng.normal(0, 1.5, (n, size, size))
-    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+from hclt_helpers import smooth_images
 
 
 def sparse_noise(n: int, size: int = 8, seed: int = 0) -> np.ndarray:

@@ -66,6 +66,7 @@ def test_a_sparse_checkpoint_goes_on_cycling_from_its_states(checkpointed, tmp_p
     (lambda s: s.update(records=5), "written for other data"),
     (lambda s: s.update(smooth={"8": [1.0]}), "missing or wrong"),
     (lambda s: s.update(shifted=1), "missing or wrong"),
+    (lambda s: s.update(tied="yes"), "missing or wrong"),
 ])
 def test_bad_settings_are_refused_in_one_line(checkpointed, tmp_path, change, message):
     path, _, _ = checkpointed
@@ -78,15 +79,16 @@ def test_bad_settings_are_refused_in_one_line(checkpointed, tmp_path, change, me
         auto_train(data(), time_budget=5, progress=False, resume=bad)
 
 
-def test_settings_without_the_shift_field_are_read_as_unshifted(tmp_path):
+@pytest.mark.parametrize("flag", ["shifted", "tied"])
+def test_settings_without_a_later_flag_read_it_as_false(tmp_path, flag):
     path = str(tmp_path / "c.pczm")
     resume.write(path, records=10, valid=2, K=4, transform="none", relax=1.0, smooth_of={8: (0.0, 0.0)},
-                 full_s=None, M=8, shifted=True)
-    assert resume.settings(path, records=10, valid=2, K=4)["shifted"] is True
+                 full_s=None, M=8, **{flag: True})
+    assert resume.settings(path, records=10, valid=2, K=4)[flag] is True
     old = json.load(open(path + resume.SUFFIX))
-    del old["shifted"]                                 # as written before the field existed
+    del old[flag]                                      # as written before the field existed
     open(path + resume.SUFFIX, "w").write(json.dumps(old))
-    assert resume.settings(path, records=10, valid=2, K=4)["shifted"] is False
+    assert resume.settings(path, records=10, valid=2, K=4)[flag] is False
 
 
 def test_missing_or_garbage_settings_and_models_are_refused(checkpointed, tmp_path):

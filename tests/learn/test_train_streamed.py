@@ -80,6 +80,6 @@ def test_a_model_chosen_on_a_sample_is_widened_to_the_stores_values():
     model, log = auto_streamed(ArraySource(X), time_budget=8, max_latents=2, scheduler="synchronous",
                                progress=False)
     assert log["auto"]["K"] == 8 and model.K == 201
-    assert model.M <= 2 and set(log["chosen"]) == {"M", "smooth", "relax", "shifted", "states", "transform"}
+    assert model.M <= 2 and set(log["chosen"]) == {"M", "smooth", "relax", "shifted", "states", "tied", "transform"}
     assert log["chosen"]["transform"] == "none" == model.transform     # streamed EM learns values
     assert log["epochs"] and log["valid"] == 100
