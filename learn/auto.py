@@ -30,8 +30,9 @@ options"):
    transition per kind of edge, from a tied start, without smoothing.  If that validates
    at least ``TIE_MARGIN`` (2 %) lower than every untied run above (a tied model learns
    faster, an untied one gains more from growth and epochs: docs/HCLT.md), those
-   residuals, tied, are the representation from there on: the smoothing ladder and step 3b are not run (the model is not smoothed, not
-   trained on shifted copies), step 7 neither (it is not pruned), and it grows by
+   residuals, tied, are the representation from there on: the smoothing ladder and step
+   3b are not run (the model is not smoothed, not trained on shifted copies), step 7
+   neither (it is not pruned), and it grows by
    :func:`pcz.learn.ties.project` of the grown parameters (``log["chosen"]["tied"]``).
    **Shifted copies** (step 3b; untied images only, fewer than ``SELECT_RECORDS`` training records:
    :mod:`pcz.learn.augment`): the same 4 epochs on the training records and their 8 one-pixel

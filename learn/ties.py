@@ -95,10 +95,19 @@ def project(params: tuple, ties: Ties) -> tuple:
     return prior, _mean_rows(trans, ties.trans), _mean_rows(emit, ties.emit)
 
 
-def _mean_rows(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def group_sums(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The sum of the rows of ``a`` (D, ...) in each group (``groups`` (D,) numbered from 0).
+
+    >>> group_sums(np.array([[1, 2], [3, 4], [5, 6]]), np.array([0, 1, 0])).tolist()
+    [[6.0, 8.0], [3.0, 4.0]]
+    """
     sums = np.zeros((int(groups.max()) + 1,) + a.shape[1:])
     np.add.at(sums, groups, a)
-    out = sums[groups]
+    return sums
+
+
+def _mean_rows(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    out = group_sums(a, groups)[groups]
     return out / out.sum(-1, keepdims=True)
 
 
@@ -125,8 +134,7 @@ def tied_init(rng: np.random.Generator, hist: np.ndarray, M: int, ties: Ties):
     """
     G, T = ties.groups
     K = hist.shape[1]
-    group_hist = np.zeros((G, K))
-    np.add.at(group_hist, ties.emit, hist)
+    group_hist = group_sums(hist, ties.emit)
     marg = (group_hist + 1.0) / (group_hist + 1.0).sum(-1, keepdims=True)
     means = np.geomspace(1.0, max(1.0, K / 4), M)
     geometric = (means / (1.0 + means))[:, None] ** np.arange(K)[None, :]

@@ -28,10 +28,10 @@ SETTINGS = ("untied", "untied-off", "tied", "tied-random", "tied-emit")
 
 def _random_tied(rng, hist, M, ties):
     """The tied start before the activity ladder: rows drawn at random."""
+    from pcz.learn.ties import group_sums
     G, T = ties.groups
     K = hist.shape[1]
-    group_hist = np.zeros((G, K))
-    np.add.at(group_hist, ties.emit, hist)
+    group_hist = group_sums(hist, ties.emit)
     marg = (group_hist + 1.0) / (group_hist + 1.0).sum(-1, keepdims=True)
     emit = marg[:, None, :] * rng.lognormal(0.0, 1.0, size=(G, M, K))
     emit /= emit.sum(-1, keepdims=True)
@@ -68,11 +68,11 @@ def main(argv=None) -> list[dict]:
     parent = chow_liu_tree(Zt, K)
     ties = image_ties(shape, parent)
     emit_only = Ties(ties.emit, np.arange(len(parent)))
+    hist = np.stack([np.bincount(Zt[:, v], minlength=K) for v in range(Zt.shape[1])])
     rows = []
     for M in args.M:
         for name in args.settings:
             rng = np.random.default_rng(0)
-            hist = np.stack([np.bincount(Zt[:, v], minlength=K) for v in range(Zt.shape[1])])
             tie = None if name.startswith("untied") else emit_only if name == "tied-emit" else ties
             init = _random_tied(rng, hist, M, ties) if name == "tied-random" else None
             smoother = Smoother(K, 1.0, 1.0, find_atoms(Zt, K)) if name == "untied" else None
