@@ -32,8 +32,8 @@ options"):
    faster, an untied one gains more from growth and epochs: docs/HCLT.md), those
    residuals, tied, are the representation from there on: the smoothing ladder and step
    3b are not run (the model is not smoothed, not trained on shifted copies), step 7
-   neither (it is not pruned), and it grows by
-   :func:`pcz.learn.ties.project` of the grown parameters (``log["chosen"]["tied"]``).
+   neither (it is not pruned: step 6b instead), and its copies get noise per group
+   (:func:`pcz.learn.train.grow`; ``log["chosen"]["tied"]``).
    **Shifted copies** (step 3b; untied images only, fewer than ``SELECT_RECORDS`` training records:
    :mod:`pcz.learn.augment`): the same 4 epochs on the training records and their 8 one-pixel
    shifts against 36 epochs (the same work) on the records alone; if the shifts give the
@@ -61,6 +61,12 @@ options"):
    gain under 0.0003 bits per value an epoch over 3 epochs (flat), or the budget is
    spent: no epoch starts after it, and ``PRUNE_FULL`` (6) epochs' time is kept for step 7
    (a tied model has no step 7: its epochs go on until the budget is spent or patience ends).
+   **6b.** A tied model is then trained afresh from a tied start at the last size grown, as
+   step 5 trains its doublings and then as here; the one of the lower validation bits per
+   value is kept (``log["fresh_tied"]``: its validation).  Copies of a tied model's states
+   stay nearly alike, since EM pools their counts over whole groups: on photo patches the
+   grown model gained nothing from M = 8, a fresh M = 32 did; on other sets the grown one
+   went further (docs/HCLT.md).
 7. **Sparse cycles** (:mod:`pcz.learn.sparse`; untied models) for the rest of the budget: prune each
    variable to the states that carry 99.5 % of its posterior flow; if at least 10 epochs
    are left, widen each variable's states by up to 1.3 (copies of its most used ones),
@@ -93,7 +99,7 @@ from pcz.learn.plan import GROW_MINI, SHORT_FULL, can_double, decodes_by_default
 from pcz.learn import augment, resume as resumed_from, sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
-from pcz.learn.ties import image_ties, project
+from pcz.learn.ties import image_ties
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
 from pcz.runtime.fileio import AtomicOutput
 
@@ -361,8 +367,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             t0 = time.perf_counter()
             M *= 2
             smooth = smooth_of[M] = _wider(smooth)
-            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), M, seed)
-            start = project(start, image_ties(shape, parent)) if tied else start
+            ties = image_ties(shape, parent) if tied else None
+            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), M, seed, ties=ties)
             params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
                               init=start, relax=relax)
             stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
@@ -406,6 +412,17 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
+    fresh = None                        # step 6b (tied models): a fresh start at the last size
+    if tied and first and time.perf_counter() < deadline:
+        M_last = stages[-1]["M"]
+        params, log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2, step_end=0.05,
+                          relax=relax, min_gain=0.0)
+        fresh = _best(log)
+        say(f"a fresh tied start at M={M_last}: validation {fresh:.4f} bits/value "
+            f"({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)")
+        if fresh < best[0]:
+            best = (fresh, params, M_last)
+            save(params)
     states, cycles = sparse_start, []
     if time.perf_counter() < deadline and not tied:                     # step 7: sparse cycles
         def run_sparse(M, states, **options):
@@ -420,7 +437,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
            "chosen": {"M": best_M, "smooth": list(smooth_of[best_M]), "relax": relax, "transform": chosen,
                       "shifted": shifted, "tied": tied,
                       "states": None if states is None else float(np.mean(states))},
-           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {}, "tie_trial": tie_valid,
+           "transform_trials": {t[4]: t[0] for t in first} if len(reps) > 1 else {},
+           "tie_trial": tie_valid, "fresh_tied": fresh,
            "selection": {"records": n_pick, "smooth": list(trial_smooth)},
            "stopped_growing": stop, "cycles": cycles,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],

@@ -15,9 +15,10 @@ them where the residuals are alike, a translation-invariant model:
 The M step then pools the expected counts of each group (:func:`pool`) before it
 normalises them, so every member gets the group's parameters: EM for the tied model.  The
 model file does not change (each variable keeps its copy of its group's tables) nor does
-coding.  Tied models start tied (:func:`tied_init`, a ladder of activity), and stay tied when grown
-(:func:`project`).  The latent states of two variables of a group then mean the same, so a
-tied model is not pruned per variable (step 7 of :mod:`pcz.learn.auto` is skipped).
+coding.  Tied models start tied (:func:`tied_init`, a ladder of activity), and stay tied when
+grown (:func:`pcz.learn.train.grow` draws the copies' noise per group).  The latent states of
+two variables of a group then mean the same, so a tied model is not pruned per variable
+(step 7 of :mod:`pcz.learn.auto` is skipped).
 
 >>> ties = image_ties((2, 2), np.array([-1, 0, 0, 1]))
 >>> ties.emit.tolist(), ties.trans.tolist()
@@ -82,19 +83,6 @@ def pool(counts, groups, n: int):
     return jax.ops.segment_sum(counts, groups, num_segments=n)[groups]
 
 
-def project(params: tuple, ties: Ties) -> tuple:
-    """(prior, trans, emit) made tied: each variable's rows the mean of its group's, renormalised
-    (for a grown model, whose copies got noise variable by variable).
-
-    >>> ties = Ties(np.array([0, 0]), np.array([0, 1]))
-    >>> _, _, E = project((None, np.ones((2, 1, 1)), np.array([[[0.2, 0.8]], [[0.6, 0.4]]])), ties)
-    >>> E.round(3).tolist()
-    [[[0.4, 0.6]], [[0.4, 0.6]]]
-    """
-    prior, trans, emit = params
-    return prior, _mean_rows(trans, ties.trans), _mean_rows(emit, ties.emit)
-
-
 def group_sums(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The sum of the rows of ``a`` (D, ...) in each group (``groups`` (D,) numbered from 0).
 
@@ -104,11 +92,6 @@ def group_sums(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
     sums = np.zeros((int(groups.max()) + 1,) + a.shape[1:])
     np.add.at(sums, groups, a)
     return sums
-
-
-def _mean_rows(a: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    out = group_sums(a, groups)[groups]
-    return out / out.sum(-1, keepdims=True)
 
 
 def tied_init(rng: np.random.Generator, hist: np.ndarray, M: int, ties: Ties):

@@ -87,13 +87,16 @@ def split(N: int, validation: float, seed: int = 0) -> tuple[np.ndarray, np.ndar
     return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
 
-def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
+def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1, ties=None):
     """Float parameters with ``latents`` states per variable that define exactly the same
     distribution as ``model`` before a little noise breaks the symmetry.
 
     New state j copies old state j mod M; probability flowing into a copied state
     is shared among its copies.  With as many states as the model (nothing copied)
-    no noise is added: training continues exactly where the model stopped.
+    no noise is added: training continues exactly where the model stopped.  ``ties``
+    (:class:`pcz.learn.ties.Ties`): the noise is drawn per group, so a tied model stays
+    tied and its copies differ (noise drawn per variable and then averaged over a group
+    of hundreds would leave them nearly alike, and tied EM would keep them so).
 
     >>> m = HcltModel.from_float([-1, 0], [0.3, 0.7], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
     >>> prior, T, E = grow(m, 5, noise=0.0)
@@ -106,8 +109,9 @@ def grow(model: HcltModel, latents: int, seed: int = 0, noise: float = 0.1):
     copies = np.bincount(old, minlength=model.M)[old]
     prior = model.prior[old] / copies
     trans = model.transition[:, old][:, :, old] / copies
-    emit = model.emission[:, old] * rng.lognormal(0.0, noise, size=(model.D, latents, model.K))
-    trans = trans * rng.lognormal(0.0, noise, size=trans.shape)
+    emit_of, trans_of = (np.arange(model.D),) * 2 if ties is None else (ties.emit, ties.trans)
+    emit = model.emission[:, old] * rng.lognormal(0.0, noise, size=(emit_of.max() + 1, latents, model.K))[emit_of]
+    trans = trans * rng.lognormal(0.0, noise, size=(trans_of.max() + 1,) + trans.shape[1:])[trans_of]
     return (prior, trans / trans.sum(-1, keepdims=True), emit / emit.sum(-1, keepdims=True))
 
 

@@ -33,7 +33,7 @@ class Compressor:
 
     def compress(self, data) -> bytes:
         """Take data in; return the compressed bytes ready so far (often none: chunks are
-        coded whole, and contents up to 64 KiB are written only at the end)."""
+        coded whole, and contents up to 1 MiB are written only at the end)."""
         if self._writer.closed:
             raise ValueError("compressor already flushed")
         self._writer.write(data)

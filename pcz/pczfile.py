@@ -160,7 +160,7 @@ class CompressWriter(io.RawIOBase):
             raise ModelError("pcz.open writes byte streams; code record files with pcz.compress "
                              "or arrays with pcz.compress_array")
         self._model = None if self._plan.model is None else models.load(self._plan.model)
-        self._sink = Sink(self._fileobj, self._plan.model, self._embed_model)
+        self._sink = Sink(self._fileobj, self._plan.model, self._embed_model, chunk_size=self._chunk_size)
 
     def close(self) -> None:
         if self.closed:

@@ -6,7 +6,7 @@ come in two kinds: blind damage (truncations, bit flips: caught by CRCs) and
 *consistent* forgeries whose checksums are recomputed, so that the semantic
 checks behind the CRCs (reserved bits, size caps, table consistency, method
 ids, payload validation) are exercised too.  Base files come in both framings
-(compact for contents up to 64 KiB, header/records/footer above, and a
+(compact for contents up to 1 MiB, header/records/footer above, and a
 version-1 file); the forger parses and rebuilds either (:func:`parse`).
 
 Run ``python tests/badfiles.py OUTDIR`` to write the corpus to a folder (e.g.
@@ -189,7 +189,7 @@ def base_files() -> dict[str, tuple[bytes, dict]]:
     import badmodels
     import numpy as np
     text = b"the cat sat on the mat; the dog sat on the log. " * 20
-    # 70,000 bytes (over the compact limit) that order0 codes
+    # 70,000 bytes that order0 codes (the large- files frame them in the chunked framing)
     skewed = np.random.default_rng(0).choice(4, 70000, p=[0.7, 0.1, 0.1, 0.1]).astype(np.uint8) + 200
     fake_model = TEST_MODEL
     mid = model_id(fake_model)
@@ -204,7 +204,7 @@ def base_files() -> dict[str, tuple[bytes, dict]]:
         w.finish(content_digest(b"hello"), zlib.crc32(b"hello"))
         return buf.getvalue()
 
-    v1 = parse(pcz.compress(skewed.tobytes()))
+    v1 = parse(chunked(skewed.tobytes()))
     v1.version = 1
     return {
         "order0": (pcz.compress(skewed[:1000].tobytes()), {}),
@@ -215,12 +215,26 @@ def base_files() -> dict[str, tuple[bytes, dict]]:
         "embedded": (with_model(True), {}),
         "referenced": (with_model(False), {"model": TEST_MODEL}),
         "npy": (pcz.compress_array(records, hclt), {"model": hclt}),
-        "large-order0": (pcz.compress(skewed.tobytes()), {}),
+        "large-order0": (chunked(skewed.tobytes()), {}),
         "large-multi": (pcz.compress(skewed.tobytes() + bytes(range(256)), chunk_size=30000), {}),
         "large-embedded": (with_model(True, -1), {}),
         "large-referenced": (with_model(False, -1), {"model": TEST_MODEL}),
         "v1-order0": (v1.build(), {}),
     }
+
+
+def chunked(data: bytes, **options) -> bytes:
+    """``pcz.compress(data, **options)`` in the chunked framing, whatever its size (writers
+    frame contents up to ``COMPACT_LIMIT`` compactly; readers take either)."""
+    import io
+    compact = parse(pcz.compress(data, **options))
+    buf, at = io.BytesIO(), 0
+    w = container.Writer(buf, fields.Header(), -1)
+    for method, size, stored, payload in compact.records:
+        w.chunk(fields.Record(method, size, stored, zlib.crc32(data[at:at + size])), payload)
+        at += size
+    w.finish(content_digest(data), zlib.crc32(data))
+    return buf.getvalue()
 
 
 def _case(name: str, p):

@@ -30,7 +30,7 @@ def cases(tmp_path):
     """(name, input path, extra compress/decompress args, method expected in the output)."""
     import numpy as np
     binary = tmp_path / "mixed.bin"
-    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 30000)   # over 64 KiB: not compact
+    binary.write_bytes(bytes(range(256)) * 4 + os.urandom(5000) + b"\x00\x01" * 30000)
     prose = tmp_path / "prose.txt"
     prose.write_bytes(PROSE)
     from hclt_helpers import random_model

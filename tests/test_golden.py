@@ -10,6 +10,7 @@ import pytest
 
 import pcz
 from golden_helpers import load_streams
+from pcz.format.fields import COMPACT_LIMIT, DEFAULT_CHUNK, compact_limit
 
 HERE = os.path.join(os.path.dirname(__file__), "golden")
 GOLDEN = os.path.join(HERE, "core-v2.json")
@@ -22,6 +23,8 @@ GOLDEN_LONG_ID = os.path.join(HERE, "core-v2-long-id.json")  # compact files nam
 GOLDEN_FAST_ORDER0 = os.path.join(HERE, "core-v2-fast-order0.json")
 # made when lz-rans wrote every table exactly (mode byte 0 or 1, no compact tables): decode-only
 GOLDEN_LZ_EXACT = os.path.join(HERE, "core-v2-lz-exact.json")
+# made when the compact framing ended at 64 KiB (these contents were then chunked): decode-only
+GOLDEN_CHUNKED_64K = os.path.join(HERE, "core-v2-chunked-64k.json")
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 4
 
 
@@ -39,19 +42,21 @@ def _prose(n_words: int) -> bytes:
 
 
 PROSE = _prose(14_600)                       # just over 64 KiB: one lz-rans chunk
+OVER_COMPACT = bytes(range(256)) * 4200      # just over 1 MiB: the chunked framing
 CASES = {
     "empty": (b"", {}),
     "one-byte": (b"a", {}),
     "all-bytes": (bytes(range(256)), {}),
     "text": (TEXT, {}),
     "text-chunked": (TEXT, {"chunk_size": 64}),
-    "large": (bytes(70000), {}),                          # over the compact limit
+    "large": (bytes(70000), {}),
     "large-chunked": (bytes(70000), {"chunk_size": 30000}),
     "fast-small": (TEXT * 8, {"fast": True}),             # lz-rans in plain Python (chunks under 64 KiB)
     "fast-large-lz": (TEXT * 400, {"fast": True}),         # lz-rans (method 13), one literal table
     "fast-prose-lz": (PROSE, {"fast": True}),              # lz-rans, literal tables by class
     "text-level7": (TEXT, {"level": 7}),                    # the text mixture (hmm-mix)
     "text-level9": (TEXT * 3, {"level": 9}),
+    "over-compact": (OVER_COMPACT, {"fast": True}),       # over the compact limit
 }
 V1_CASES = ["empty", "one-byte", "all-bytes", "text", "text-chunked"]
 MIX0_CASES = V1_CASES + ["large", "large-chunked"]
@@ -65,7 +70,8 @@ def load(path=GOLDEN):
 def test_compressed_bytes_are_exactly_the_golden_ones(name):
     data, options = CASES[name]
     expected = load()[name]
-    assert expected[4] == 2 and bool(expected[5] & 4) == (len(data) <= 1 << 16)   # v2, compact when small
+    limit = compact_limit(options.get("chunk_size", DEFAULT_CHUNK))
+    assert expected[4] == 2 and bool(expected[5] & 4) == (len(data) <= limit)   # v2, compact when small
     assert pcz.compress(data, **options) == expected
     assert pcz.decompress(expected) == data
 
@@ -120,6 +126,14 @@ def test_files_made_before_compact_lz_tables_still_decode(name):
     blob = load(GOLDEN_LZ_EXACT)[name]
     assert _lz_modes(blob) and all(mode in (0, 1) for mode in _lz_modes(blob))
     assert pcz.decompress(blob) == CASES[name][0]
+
+
+@pytest.mark.parametrize("name", sorted(load(GOLDEN_CHUNKED_64K)))
+def test_files_made_when_the_compact_framing_ended_at_64_kib_still_decode(name):
+    blob = load(GOLDEN_CHUNKED_64K)[name]
+    assert not blob[5] & 4 and 1 << 16 < len(CASES[name][0]) <= COMPACT_LIMIT
+    assert pcz.decompress(blob) == CASES[name][0]
+    assert len(load()[name]) < len(blob)          # compact now
 
 
 def test_the_fast_cases_pin_compact_lz_tables():

@@ -194,7 +194,7 @@ def run(name: str, budget_s: float, transform: str = "auto") -> dict:
     result = {"dataset": name, "train": len(train), "test": len(test), "shape": list(test.shape[1:]),
               "dtype": str(test.dtype), "values": int(values), "budget_s": budget_s, "train_s": train_s,
               "chosen": log["chosen"], "transform_trials": log.get("transform_trials", {}),
-              "tie_trial": log.get("tie_trial"),
+              "tie_trial": log.get("tie_trial"), "fresh_tied": log.get("fresh_tied"),
               "stopped_growing": log["stopped_growing"], "selection": log.get("selection"),
               "cycles": log.get("cycles", []),
               "stages": [{k: s[k] for k in ("M", "smooth", "valid_bpd", "seconds", "full_epochs")}

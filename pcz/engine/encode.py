@@ -40,7 +40,7 @@ def compress(src: BinaryIO, dst: BinaryIO, *, chunk_size: int = DEFAULT_CHUNK, t
                                         chunk_size=chunk_size)
     segments = plan.segments(itertools.chain(first, chunks))
     window = long_range.window_log(size) if plan.long else 0
-    return compress_segments(segments, dst, plan.model, embed_model, threads, window)
+    return compress_segments(segments, dst, plan.model, embed_model, threads, window, chunk_size)
 
 
 def _remaining(src: BinaryIO) -> int | None:

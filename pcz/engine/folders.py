@@ -356,4 +356,4 @@ def compress_folder(path: str, dst: BinaryIO, plan, *, threads: int = 1, embed_m
     model = models.load(plan.model) if plan.records else None
     bytes_methods = (ORDER0,) if plan.records else plan.candidates
     segments = folder_segments(path, model, chunk_size, bytes_methods, plan.candidates)
-    return compress_segments(segments, dst, plan.model, embed_model, threads)
+    return compress_segments(segments, dst, plan.model, embed_model, threads, chunk_size=chunk_size)

@@ -24,7 +24,8 @@ from pcz import methods, models
 from pcz.engine import budget, long_range
 from pcz.format import container
 from pcz.format.container import Writer
-from pcz.format.fields import DEFAULT_CHUNK, DEFAULT_MEMORY, MAX_CHUNK, Header, Record, content_digest, model_id
+from pcz.format.fields import (DEFAULT_CHUNK, DEFAULT_MEMORY, MAX_CHUNK, Header, Record, compact_limit,
+                               content_digest, model_id)
 from pcz.errors import ChecksumError, LimitError, ModelError
 from pcz.methods import long
 from pcz.runtime.parallel import ordered_map
@@ -131,11 +132,11 @@ class Sink:
     """
 
     def __init__(self, dst: BinaryIO, model_bytes: bytes | None = None, embed_model: bool = False,
-                 window_log: int = 0):
+                 window_log: int = 0, chunk_size: int = DEFAULT_CHUNK):
         header = Header(model_id(model_bytes) if model_bytes else None,
                         model_bytes if embed_model else None, window_log)
         self.out = _CountingWriter(dst)
-        self.writer = Writer(self.out, header)
+        self.writer = Writer(self.out, header, compact_limit(chunk_size))
         self.digest = content_digest()
         self.crc = 0            # the content's CRC32, for the compact framing: kept while it may be used
         self.seen = 0
@@ -159,13 +160,16 @@ class Sink:
 
 
 def compress_segments(segments: Iterable[Segment], dst: BinaryIO, model: Any = None,
-                      embed_model: bool = False, threads: int = 1, window_log: int = 0) -> Stats:
+                      embed_model: bool = False, threads: int = 1, window_log: int = 0,
+                      chunk_size: int = DEFAULT_CHUNK) -> Stats:
     """Write a pcz stream of the given segments to dst; ``window_log``: match a byte stream's
-    chunks against up to 2**window_log bytes before them (:mod:`pcz.engine.long_range`; 0: no)."""
+    chunks against up to 2**window_log bytes before them (:mod:`pcz.engine.long_range`; 0: no);
+    ``chunk_size``: the size the segments were cut to (it decides the framing of small
+    contents: :func:`pcz.format.fields.compact_limit`)."""
     model_bytes = models.as_bytes(model)
     if window_log:
         window_log, segments = long_range.matched(segments, window_log)
-    sink = Sink(dst, model_bytes, embed_model, window_log)
+    sink = Sink(dst, model_bytes, embed_model, window_log, chunk_size)
     sink.stats.model = model_bytes
 
     def feed():
@@ -261,7 +265,7 @@ def iter_decompress(src: BinaryIO, *, model: Any = None, threads: int = 1,
 
     Every chunk is checked against its CRC32 before it is yielded, and the
     whole-content checksum of each stream before the next one is read; a compact
-    stream (at most 64 KiB, one CRC32 for its whole content) is decoded and
+    stream (at most 1 MiB, one CRC32 for its whole content) is decoded and
     checked whole before anything of it is yielded.  Bytes after a stream that
     are not another pcz stream are an error.  ``stats``, if given, is filled in
     as decoding goes (``digest``: of the whole output; ``members``: streams read).

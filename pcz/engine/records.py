@@ -86,4 +86,4 @@ def compress_records(src: BinaryIO, dst: BinaryIO, plan: Plan, *, threads: int =
     info, body = open_records(src)
     check_shape(info, loaded)
     segments = record_segments(info, body, loaded, chunk_size, plan.candidates)
-    return compress_segments(segments, dst, plan.model, embed_model, threads)
+    return compress_segments(segments, dst, plan.model, embed_model, threads, chunk_size=chunk_size)

@@ -1,4 +1,4 @@
-"""The compact framing (docs/FORMAT.md): pcz files of contents up to 64 KiB.
+"""The compact framing (docs/FORMAT.md): pcz files of contents up to 1 MiB.
 
 A compact file is the first bytes of every pcz file (magic, version 2, flags
 with ``COMPACT``) and the model fields, then per chunk its method byte, its

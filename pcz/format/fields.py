@@ -28,7 +28,8 @@ MAX_MODEL = 1 << 28      # largest embedded model (256 MiB)
 DEFAULT_CHUNK = 1 << 20  # chunk size written unless told otherwise (1 MiB)
 DEFAULT_MEMORY = 512 << 20   # decoding's default memory limit (pcz.engine.budget shares it out)
 MAX_WINDOW_LOG = 30      # largest long-range window a chunked header may state (1 GiB)
-COMPACT_LIMIT = 1 << 16  # contents of at most this many bytes use the compact framing
+COMPACT_LIMIT = 1 << 20  # contents of at most this many bytes may use the compact framing (1 MiB) ...
+SMALL_COMPACT = 1 << 16  # ... this many with chunks smaller than the default (compact_limit)
 MODEL_ID_SIZE = 32
 SHORT_ID_SIZE = 8        # the first bytes of the SHA-256, in compact files naming a model
 DIGEST_SIZE = 16
@@ -82,14 +83,28 @@ def _cached_id(model_bytes: bytes) -> bytes:
     return hashlib.sha256(model_bytes).digest()
 
 
+def compact_limit(chunk_size: int) -> int:
+    """The largest content a writer frames compactly when cutting it into ``chunk_size``
+    chunks: 1 MiB with chunks of the default size or more (so one chunk, or a record
+    file's header and records), 64 KiB with smaller ones (asked for to seek in the file
+    or to decode it in parallel, which the chunked framing's table allows).
+
+    >>> compact_limit(DEFAULT_CHUNK), compact_limit(1 << 16)
+    (1048576, 65536)
+    """
+    return COMPACT_LIMIT if chunk_size >= DEFAULT_CHUNK else SMALL_COMPACT
+
+
 def overhead_bound(size: int, chunk_size: int) -> int:
     """Most bytes a pcz file (without model) can exceed its input of ``size`` bytes by.
 
     >>> overhead_bound(0, 1 << 20), overhead_bound(1000, 1 << 20), overhead_bound(1 << 20, 1 << 20)
-    (15, 20, 83)
+    (15, 20, 22)
+    >>> overhead_bound((1 << 20) + 1, 1 << 20), overhead_bound(1 << 17, 1 << 16)
+    (113, 113)
     """
     chunks = -(-size // chunk_size)
-    if size <= COMPACT_LIMIT:
+    if size <= compact_limit(chunk_size):
         return START_SIZE + 9 + chunks * (1 + 2 * len(varint(min(size, chunk_size))))
     return HEADER_FIXED + FOOTER_FIXED + RECORD_OVERHEAD * chunks
 

@@ -98,7 +98,7 @@ def test_reading_is_capped_whatever_follows(fill):
 
 
 def test_reading_stops_at_the_cap_of_the_framing():
-    src = io.BytesIO(pcz.compress(b"")[:6] + _LONG_RECORD * 20000)
+    src = io.BytesIO(pcz.compress(b"")[:6] + _LONG_RECORD * (compact.MAX_BODY // len(_LONG_RECORD) + 2))
     with pytest.raises(FormatError, match="longer"):
         container.open_reader(src)
     assert src.tell() <= 6 + compact.MAX_BODY
@@ -126,3 +126,34 @@ def test_info_shows_the_compact_framing(run_cli, tmp_path):
     assert run_cli("compress", "-q", str(tmp_path / "a")).code == 0
     r = run_cli("info", "-v", str(tmp_path / "a.pcz"))
     assert r.code == 0 and b"pcz v2, compact" in r.out and b"crc32 " + f"{zlib.crc32(b'abc' * 10):08x}".encode() in r.out
+
+
+def test_one_default_chunk_is_framed_compactly_smaller_chunks_only_up_to_64_kib():
+    data = bytes(range(256)) * 1024                                  # 256 KiB
+    compact_of = lambda blob: bool(blob[5] & fields.FLAG_COMPACT)     # noqa: E731
+    cases = [(data, {}, True), (data, {"chunk_size": 1 << 16}, False),   # small chunks: seekable
+             (data[:1 << 16], {"chunk_size": 1 << 12}, True), (data * 4 + b"x", {}, False)]
+    for content, options, expected in cases:
+        blob = pcz.compress(content, fast=True, **options)
+        assert compact_of(blob) == expected and pcz.decompress(blob) == content
+    framed = {limit: len(make_chunks(data, limit)) for limit in (fields.COMPACT_LIMIT, -1)}
+    assert framed[-1] - framed[fields.COMPACT_LIMIT] > 60              # what the compact framing saves
+
+
+def test_a_record_file_of_one_default_chunk_is_compact():
+    import numpy as np
+    from hclt_helpers import random_model
+    model = random_model(0, np.arange(16) - 1, 4, 256, shape=(16,))
+    array = np.random.default_rng(0).integers(0, 256, (20_000, 16), dtype=np.uint8)   # 320 KB
+    blob = pcz.compress_array(array, model)
+    assert blob[5] & fields.FLAG_COMPACT and blob[5] & fields.FLAG_SHORT_ID
+    assert (pcz.decompress_array(blob, model) == array).all()
+
+
+def make_chunks(data: bytes, limit: int) -> bytes:
+    """data stored raw in 1 MiB chunks, in the framing ``limit`` calls for."""
+    out = io.BytesIO()
+    w = container.Writer(out, fields.Header(), limit)
+    w.chunk(fields.Record(0, len(data), len(data), zlib.crc32(data)), data)
+    w.finish(fields.content_digest(data), zlib.crc32(data))
+    return out.getvalue()

@@ -63,6 +63,25 @@ def test_tied_em_keeps_every_group_tied_and_improves():
     assert all(np.isfinite(full)) and full[-1] < full[0]
 
 
+def test_a_grown_tied_model_stays_tied_and_its_copies_differ():
+    """grow draws the copies' noise per group: noise drawn per variable and averaged over a
+    group would leave a state's two copies all but equal (and tied EM would keep them so)."""
+    from pcz.learn.train import grow
+    from pcz.models.hclt import HcltModel
+    h = w = 6
+    Z = predict.forward(smooth_images(200, size=h).reshape(200, -1), (h, w), 256)
+    parent = grid_tree(h, w)
+    ties = image_ties((h, w), parent)
+    params, _ = fit(Z, Z[:20], parent, 256, 4, epochs=1, full_epochs=1, progress=False, ties=ties)
+    _, trans, emit = grow(HcltModel.from_float(parent, *params), 8, ties=ties)
+    for rows, groups in ((emit, ties.emit), (trans, ties.trans)):
+        for g in range(groups.max() + 1):
+            np.testing.assert_array_equal(rows[groups == g], np.broadcast_to(rows[groups == g][0],
+                                                                             rows[groups == g].shape))
+    copies = np.abs(np.log(emit[:, 4:] / emit[:, :4]))            # state m + 4 copies state m
+    assert np.median(copies) > 0.03
+
+
 def test_tying_beats_untied_on_few_residual_records():
     """What step 3a measures: on few records of many pixels, one table per kind of pixel
     generalises better than one per pixel."""
@@ -83,6 +102,11 @@ def test_auto_train_ties_residual_images_and_codes_them(tmp_path):
     assert log["chosen"]["transform"] == "med" and log["chosen"]["tied"] is True
     assert log["chosen"]["states"] is None and log["cycles"] == []      # a tied model is not pruned
     assert log["chosen"]["smooth"] == [0.0, 0.0]
+    grown = min(e["valid_bpd"] for e in log["epochs"])                 # steps 5 and 6
+    assert np.isfinite(log["fresh_tied"])                                # step 6b ran; kept if lower
+    assert log["fresh_tied"] >= grown or log["M"] == log["stages"][-1]["M"]
+    # the model kept is the better one (here the fresh start: 3.619 against 3.650 grown)
+    assert abs(log["stored_valid_bpd"] - min(grown, log["fresh_tied"])) < 0.005
     np.testing.assert_array_equal(pcz.decompress_array(pcz.compress_array(a, model), model), a)
     with open(path + ".json") as f:
         assert json.load(f)["tied"] is True
@@ -97,6 +121,6 @@ def test_tying_is_declined_where_it_does_not_pay_and_not_tried_without_pixels():
     a = np.where(rng.random((200, 6, 6)) < 0.1, 200, 0).astype(np.uint8)
     _, log = auto_train(a, time_budget=5, max_latents=8, progress=False)
     assert log["chosen"]["transform"] == "none" and log["chosen"]["tied"] is False
-    assert log["tie_trial"] > min(log["transform_trials"].values())
+    assert log["tie_trial"] > min(log["transform_trials"].values()) and log["fresh_tied"] is None
     _, log = auto_train(a.reshape(200, -1), time_budget=5, max_latents=8, progress=False)
     assert log["tie_trial"] is None and log["chosen"]["tied"] is False
