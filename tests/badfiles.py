@@ -223,11 +223,11 @@ def base_files() -> dict[str, tuple[bytes, dict]]:
     }
 
 
-def chunked(data: bytes, **options) -> bytes:
-    """``pcz.compress(data, **options)`` in the chunked framing, whatever its size (writers
-    frame contents up to ``COMPACT_LIMIT`` compactly; readers take either)."""
+def chunked(data: bytes) -> bytes:
+    """``pcz.compress(data)`` in the chunked framing, whatever its size (writers frame a
+    content of one default chunk compactly; readers take either framing)."""
     import io
-    compact = parse(pcz.compress(data, **options))
+    compact = parse(pcz.compress(data))
     buf, at = io.BytesIO(), 0
     w = container.Writer(buf, fields.Header(), -1)
     for method, size, stored, payload in compact.records:
