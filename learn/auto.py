@@ -412,12 +412,12 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             best = (_best(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
-    fresh = None                        # step 6b (tied models): a fresh start at the last size
+    fresh, fresh_log = None, []         # step 6b (tied models): a fresh start at the last size
     if tied and first and time.perf_counter() < deadline:
         M_last = stages[-1]["M"]
         params, log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2, step_end=0.05,
                           relax=relax, min_gain=0.0)
-        fresh = _best(log)
+        fresh, fresh_log = _best(log), log
         say(f"a fresh tied start at M={M_last}: validation {fresh:.4f} bits/value "
             f"({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)")
         if fresh < best[0]:
@@ -442,7 +442,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
            "selection": {"records": n_pick, "smooth": list(trial_smooth)},
            "stopped_growing": stop, "cycles": cycles,
            "stages": [{k: v for k, v in s.items() if k != "epochs"} for s in stages],
-           "epochs": [e for s in stages for e in s["epochs"]], "structure_s": t_structure,
+           "epochs": [e for s in stages for e in s["epochs"]] + fresh_log, "valid_bpd": best[0],
+           "structure_s": t_structure,
            "seconds": time.perf_counter() - t_start, "time_budget": time_budget, "qbits": qbits,
            "stored_valid_bpd": None if model.validation is None else model.validation[1]}
     say(f"chose M={best_M}; stopped growing at {stop}")

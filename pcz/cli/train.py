@@ -242,12 +242,12 @@ def train(data, output, time_budget, max_latents, latents, epochs, full_epochs, 
     blob = model.to_bytes()
     with fileio.AtomicOutput(output, force) as f:
         f.write(blob)
-    best = min(log["epochs"], key=lambda e: e["valid_bpd"]) if log["epochs"] else None
+    best = log.get("valid_bpd", min((e["valid_bpd"] for e in log["epochs"]), default=None))
     stored = log["stored_valid_bpd"]
     say({"verbosity": 1 - quiet}, 1,
         f"{output}: HCLT M={model.M}" + (f" (pruned: {model.states.mean():.1f} on average)" if model.pruned else "")
         + f" over {model.D} values (K={model.K}), {len(blob)} bytes, "
         f"id {short_id(model_id(blob))}; {log['train']} training / {log['valid']} validation records"
-        + (f", best validation {best['valid_bpd']:.4f} bits/dim" if best else "")
+        + (f", best validation {best:.4f} bits/dim" if best is not None else "")
         + (f" ({stored:.4f} as stored)" if stored is not None else "") + how)
     return 0
