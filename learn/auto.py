@@ -360,6 +360,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         save(params)
         target, stop = plan(stages, K, D, max_latents, deadline, qbits), None
         say(f"M={M}: validation {best[0]:.4f} bits/value; aiming at M={target} within the time budget")
+        groups = image_ties(shape, parent) if tied else None      # a grown tied model's noise per group
         while M < target:
             if len(stages) > 1 and stages[-2]["valid_bpd"] - stages[-1]["valid_bpd"] < MIN_GAIN:
                 stop = f"the last doubling gained under {MIN_GAIN} bits/value"
@@ -367,8 +368,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             t0 = time.perf_counter()
             M *= 2
             smooth = smooth_of[M] = _wider(smooth)
-            ties = image_ties(shape, parent) if tied else None
-            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), M, seed, ties=ties)
+            start = grow(HcltModel.from_float(parent, *best[1], shape, qbits, layout, chosen), M, seed, ties=groups)
             params, log = run(M, smooth, epochs=GROW_MINI, full_epochs=SHORT_FULL, step=0.2, step_end=0.05,
                               init=start, relax=relax)
             stages.append(_stage(M, smooth, log, time.perf_counter() - t0, log, runs=1))
