@@ -142,9 +142,10 @@ def node_observe(v, d, node_at, top, E, eidx, beta, x):
 
 class TreeWalk:
     """Lockstep pre-order walk over a batch of samples; call probs(i) then observe(i, x)
-    for i = 0..D-1 (i indexes the pre-order, not the node id)."""
+    for i = 0..D-1 (i indexes the pre-order, not the node id).  ``Tt``: the transposed
+    transitions when the caller has them (else computed from T)."""
 
-    def __init__(self, parent, prior, T, E, batch, tidx=None, eidx=None, order=None, depth=None):
+    def __init__(self, parent, prior, T, E, batch, tidx=None, eidx=None, order=None, depth=None, Tt=None):
         parent = np.asarray(parent)
         if order is None or depth is None:
             order, depth = preorder(parent)
@@ -152,7 +153,7 @@ class TreeWalk:
         n = len(parent)
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
         self.T = np.ascontiguousarray(T, dtype=np.float64)
-        self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
+        self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2) if Tt is None else Tt, dtype=np.float64)
         E = np.asarray(E)      # float32 stays float32 (each value widens exactly in the products)
         self.E = np.ascontiguousarray(E, dtype=np.float32 if E.dtype == np.float32 else np.float64)
         self.tidx = np.arange(n, dtype=np.int32) if tidx is None else np.asarray(tidx, dtype=np.int32)

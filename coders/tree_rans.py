@@ -23,12 +23,13 @@ whose every element is computed as the one-record product computes it, so batchi
 leaves the bits unchanged).
 
 A pruned model (``states``) gives each node v its own number of latent states
-m_v = states[v] <= M, its first m_v: the walk reads only the m_p x m_v block of v's
-transition (p its parent), the first m_v columns of C_v and the first m_v entries of
-the M-wide messages, so an edge costs m_p m_v products and a CDF m_v.  The lengths
-are passed to the kernels, the arrays are not sliced (they keep their C layout, so the
-loops stay vectorised), and with every m_v = M the operations, and the words, are those
-of the dense walk.  Records can also be coded one rANS stream each
+m_v = states[v] <= M, its first m_v: the coder keeps only the m_p x m_v block of v's
+transition (p its parent), its transpose and the m_v columns of C_v, packed node after
+node (:mod:`pcz.coders.tree_tables`; each block a C-contiguous span, viewed as a matrix),
+and the walk reads the first m_v entries of the M-wide messages, so an edge costs m_p m_v
+products and a CDF m_v.  The message lengths are passed to the kernels, the messages are
+not sliced (they keep their C layout, so the loops stay vectorised), and with every
+m_v = M the operations, and the words, are those of the dense walk.  Records can also be coded one rANS stream each
 (:meth:`TreeCoder.encode_each`), for random access to single records.
 
 Determinism (:mod:`pcz.coders.tree_ops`): float64, fastmath off, fixed loop order, dot
@@ -52,7 +53,7 @@ import numpy as np
 
 from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
-from pcz.coders.tree_tables import check_states, cumulative
+from pcz.coders.tree_tables import check_states, cumulative, transitions
 
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
@@ -63,22 +64,23 @@ _NONE = np.zeros(0, dtype=np.uint32)
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(encoding, tile, X, order, depth, parent, states, prior, T, Tt, C, down, beta, starts, widths,
-          words, state, pos, end):
+def _walk(encoding, tile, X, order, depth, parent, states, prior, Tp, Ttp, ts, Cp, cs, K, down, beta, starts,
+          widths, words, state, pos, end):
     """Code the (B, D) records X (one lockstep group) in pre-order, node-major.
 
     Encoding: fill starts/widths from X, symbol i of record b at pos[0] + i * B + b
     (pos[0] is advanced).  Decoding: fill X from rANS streams of words, each with its
     state, position and end: one stream for all records (arrays of length 1) or one per
     record (length B).  tile: records per pass over a transition (:func:`_matmul`).
-    Node v uses its first states[v] latent states: of the M-wide messages, tables and
-    matrices only those prefixes and blocks are read.
+    Node v uses its first states[v] latent states: of the M-wide messages only those
+    prefixes are read; its transition (rows: the parent's states) and its transpose are
+    the spans ts[v]:ts[v + 1] of Tp and Ttp, its cumulative emissions (K + 1 rows) the
+    span cs[v]:cs[v + 1] of Cp (:mod:`pcz.coders.tree_tables`).
     Returns OK or ERR_TRUNCATED (a stream ended too early); the caller checks the ends.
     """
     B = X.shape[0]
     D = order.shape[0]
     M = prior.shape[0]
-    K = C.shape[1] - 1
     tmp = np.empty((B, M))
     node_at = np.zeros(down.shape[0], dtype=np.int64)
     top = -1
@@ -92,12 +94,13 @@ def _walk(encoding, tile, X, order, depth, parent, states, prior, T, Tt, C, down
             if j >= 1:
                 u = node_at[j]
                 mu, mp = states[u], states[node_at[j - 1]]
-                _matmul(beta[j], Tt[u], tmp, tile, mu, mp)   # Tt[u][m_child, m_parent]
+                Ttu = Ttp[ts[u]:ts[u + 1]].reshape((mu, mp))   # [m_child, m_parent]
+                _matmul(beta[j], Ttu, tmp, tile, mu, mp)
                 for b in range(B):
                     for m in range(mp):
                         beta[j - 1, b, m] *= tmp[b, m]
                     _normalise(beta[j - 1, b, :mp])
-        Cv = C[v]
+        Cv = Cp[cs[v]:cs[v + 1]].reshape((K + 1, mv))
         if d == 0:
             for b in range(B):
                 for m in range(mv):
@@ -107,7 +110,7 @@ def _walk(encoding, tile, X, order, depth, parent, states, prior, T, Tt, C, down
             for b in range(B):
                 for m in range(mp):
                     tmp[b, m] = down[d - 1, b, m] * beta[d - 1, b, m]
-            _matmul(tmp, T[v], down[d], tile, mp, mv)
+            _matmul(tmp, Tp[ts[v]:ts[v + 1]].reshape((mp, mv)), down[d], tile, mp, mv)
         for b in range(B):
             dv = down[d, b, :mv]
             if d > 0:
@@ -223,11 +226,13 @@ class TreeCoder:
     batching: the same bits, slower).
 
     ``states`` (D,) ints in 1..M, for a pruned model: node v uses only its first
-    ``states[v]`` latent states (None: all M, the same words as without it).  The arrays
-    stay M wide; only ``prior[:states[root]]`` (summing to one),
-    ``T[v, :states[parent[v]], :states[v]]`` (rows summing to one) and
-    ``E[v, :states[v]]`` are read, anything else in them is ignored, and each transition
-    costs states[parent] x states[v] products.
+    ``states[v]`` latent states (None: all M, the same words as without it).  Only
+    ``prior[:states[root]]`` (summing to one), ``T[v, :states[parent[v]], :states[v]]``
+    (rows summing to one) and ``E[v, :states[v]]`` are read, anything else in them is
+    ignored; the coder keeps only those blocks (:mod:`pcz.coders.tree_tables`), so its
+    tables take memory in proportion to the used parameters, and each transition costs
+    states[parent] x states[v] products.  T and E may hold quantised integer rows, with
+    ``t_scale`` and ``scale`` 2^-qbits (exact: the same tables as the dequantised floats).
 
     >>> T = np.full((2, 3, 3), np.nan)
     >>> T[1, :2, :1] = 1.0                                    # node 1 keeps one state
@@ -238,7 +243,7 @@ class TreeCoder:
 
     tile = TILE
 
-    def __init__(self, parent, prior, T, E, order=None, depth=None, scale=1.0, states=None):
+    def __init__(self, parent, prior, T, E, order=None, depth=None, scale=1.0, states=None, t_scale=1.0):
         parent = np.asarray(parent)
         if order is None or depth is None:
             order, depth = preorder(parent)
@@ -248,9 +253,9 @@ class TreeCoder:
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
         M = self.prior.shape[0]
         self.states = check_states(states, len(self.parent), M)
-        self.T = np.ascontiguousarray(T, dtype=np.float64)
-        self.Tt = np.ascontiguousarray(np.swapaxes(self.T, 1, 2))
-        self.C = cumulative(E, scale, None if states is None else self.states)
+        self.Tp, self.Ttp, self.ts = transitions(self.parent, self.states, T, t_scale)
+        self.Cp, self.cs = cumulative(E, scale, self.states)
+        self.K = np.shape(E)[2]
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, M)
 
@@ -274,7 +279,8 @@ class TreeCoder:
             streams = slice(g, g + len(part)) if each else slice(None)
             s, p = state[streams], pos[streams]        # views: the walk advances them in place
             if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.states, self.prior,
-                     self.T, self.Tt, self.C, down, beta, starts, widths, words, s, p, end[streams]) != OK:
+                     self.Tp, self.Ttp, self.ts, self.Cp, self.cs, self.K, down, beta, starts, widths, words,
+                     s, p, end[streams]) != OK:
                 raise ValueError("coded records are truncated")
 
     def encode(self, X: np.ndarray) -> np.ndarray:

@@ -1,52 +1,90 @@
-"""The tables of the HCLT coder (:mod:`pcz.coders.tree_rans`): the cumulative emissions
-and the number of latent states each node uses.
+"""The tables of the HCLT coder (:mod:`pcz.coders.tree_rans`): the transitions and the
+cumulative emissions, and the number of latent states each node uses.
 
-A pruned model's node v uses only its first ``states[v]`` latent states; its arrays stay
-M wide and everything outside the used blocks is left unread (here: the rows
-``E[v, states[v]:]``; the table's columns past ``states[v]`` are zero).
+A pruned model's node v uses only its first ``states[v]`` latent states.  The tables hold
+only the blocks the walk reads, packed node after node (a node's block is a contiguous
+span, at an offset), so they take memory in proportion to the used parameters, not to
+D M^2 and D M K; the model's own arrays, M wide, are read block by block and left as
+they are (nothing outside the used blocks is read).
 """
 import numpy as np
 
 
-def cumulative(E, scale=1.0, states=None) -> np.ndarray:
-    """The coder's table C (D, K + 1, M), float32: ``C[v, k, m] = scale * sum_{j<k} E[v, m, j]``
-    and ``C[v, K] = 1``, built one node at a time (no float64 copy of all the emissions).
-    E may hold a quantised model's integer rows with ``scale = 2^-qbits``: every partial sum
-    is then a multiple of 2^-qbits in [0, 1], exact in float64 and in float32 (qbits <= 24),
-    so the table is the same whichever form E comes in; for any other input the float32
-    rounding is monotone, so each CDF stays valid.  With ``states`` (D,) only the rows
-    ``E[v, :states[v]]`` are read and the other columns of ``C[v]`` are zero.
+def offsets(sizes) -> np.ndarray:
+    """Where each node's block starts in a packed table (D + 1 entries, the last the total).
+
+    >>> offsets([0, 6, 4]).tolist()
+    [0, 0, 6, 10]
+    """
+    out = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(sizes, dtype=np.int64), out=out[1:])
+    return out
+
+
+def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The used blocks of the transitions, packed node after node: (Tp, Ttp, start), float64.
+    Node v's block ``T[v, :m_p, :m_v]`` (m = states, p its parent; none for the root) is
+    ``Tp[start[v]:start[v + 1]]`` row after row, its transpose the same span of Ttp.  T may
+    hold quantised integer rows with ``scale = 2^-qbits`` (each entry then scaled exactly).
+
+    >>> T = np.arange(18.0).reshape(2, 3, 3)
+    >>> Tp, Ttp, start = transitions([-1, 0], [2, 1], T)
+    >>> Tp.tolist(), Ttp.tolist(), start.tolist()
+    ([9.0, 12.0], [9.0, 12.0], [0, 0, 2])
+    """
+    parent = np.asarray(parent)
+    states = np.asarray(states, dtype=np.int64)
+    rows = np.where(parent >= 0, states[np.maximum(parent, 0)], 0)
+    start = offsets(rows * states)
+    Tp = np.empty(int(start[-1]), dtype=np.float64)
+    Ttp = np.empty_like(Tp)
+    for v in np.flatnonzero(parent >= 0):
+        block = np.multiply(T[v, :rows[v], :states[v]], float(scale), dtype=np.float64)
+        Tp[start[v]:start[v + 1]] = block.ravel()
+        Ttp[start[v]:start[v + 1]] = block.T.ravel()
+    return Tp, Ttp, start
+
+
+def cumulative(E, scale=1.0, states=None) -> tuple[np.ndarray, np.ndarray]:
+    """The coder's cumulative emissions, packed node after node: (Cp, start), float32.
+    Node v's table, ``Cp[start[v]:start[v + 1]]`` as (K + 1, m_v) (m_v = states[v], all M
+    when None), is ``C[k, m] = scale * sum_{j<k} E[v, m, j]`` with ``C[K] = 1``; only the
+    rows ``E[v, :m_v]`` are read.  E may hold a quantised model's integer rows with
+    ``scale = 2^-qbits``: every partial sum is then a multiple of 2^-qbits in [0, 1], exact
+    in float64 and in float32 (qbits <= 24), so the table is the same whichever form E comes
+    in; for any other input the float32 rounding is monotone, so each CDF stays valid.
 
     int32 rows whose sums int32 holds are summed as int32 (exact, and what the float64 sums
     give), then scaled in float64 and rounded to float32 as the float path does: the same
     table, built in about two thirds of the time.
 
-    >>> cumulative(np.array([[[1, 2, 1]]]), 0.25)[0].ravel().tolist()
-    [0.0, 0.25, 0.75, 1.0]
+    >>> Cp, start = cumulative(np.array([[[1, 2, 1]]]), 0.25)
+    >>> Cp.tolist(), start.tolist()
+    ([0.0, 0.25, 0.75, 1.0], [0, 4])
     >>> E = np.array([[[3, 1, 4, 8], [1, 5, 9, 1]]], np.int32)
-    >>> bool(np.all(cumulative(E, 0.1) == cumulative(E.astype(np.float64), 0.1)))
+    >>> bool(np.all(cumulative(E, 0.1)[0] == cumulative(E.astype(np.float64), 0.1)[0]))
     True
-    >>> cumulative(np.array([[[1, 3], [-9, 99]]]), 0.25, states=[1])[0].tolist()
-    [[0.0, 0.0], [0.25, 0.0], [1.0, 0.0]]
+    >>> Cp, start = cumulative(np.array([[[1, 3], [-9, 99]]]), 0.25, states=[1])
+    >>> Cp.reshape(3, 1).tolist()
+    [[0.0], [0.25], [1.0]]
     """
     E = np.asarray(E)
     D, M, K = E.shape
-    C = np.empty((D, K + 1, M), dtype=np.float32)
+    states = np.full(D, M, dtype=np.int64) if states is None else np.asarray(states, dtype=np.int64)
+    start = offsets((K + 1) * states)
+    Cp = np.empty(int(start[-1]), dtype=np.float32)
     sums = np.empty((K, M), dtype=np.int32)
     for v in range(D):
-        m = M if states is None else int(states[v])
-        Ev, Cv = E[v, :m], C[v, :, :m]
+        m = int(states[v])
+        Ev, Cv = E[v, :m], Cp[start[v]:start[v + 1]].reshape(K + 1, m)
         if _sums_fit_int32(Ev):
             np.cumsum(Ev.T, axis=0, out=sums[:, :m])
             np.multiply(sums[:, :m], float(scale), out=Cv[1:])     # in float64, rounded once to float32
         else:
             Cv[1:] = np.cumsum(np.asarray(Ev, dtype=np.float64).T, axis=0) * scale
-    C[:, 0] = 0.0
-    C[:, K] = 1.0                      # exact: a row of quantised emissions sums to one
-    if states is not None:
-        for v in range(D):
-            C[v, :, int(states[v]):] = 0.0
-    return C
+        Cv[0] = 0.0
+        Cv[K] = 1.0                    # exact: a row of quantised emissions sums to one
+    return Cp, start
 
 
 def _sums_fit_int32(E: np.ndarray) -> bool:

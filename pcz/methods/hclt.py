@@ -44,6 +44,7 @@ import numpy as np
 from pcz import methods
 from pcz.coders.errors import CodingError
 from pcz.coders.range_coder import Decoder, Encoder, least_bits
+from pcz.coders.tree_pc import TreeWalk
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
 from pcz.models import values
@@ -134,13 +135,26 @@ def _groups(model, B: int):
     return [(g, min(B, g + size)) for g in range(0, B, size)]
 
 
+def _walk(model, batch: int) -> TreeWalk:
+    """Method 2's walk of ``batch`` records, on the transitions of the model's rANS coder
+    (shared: the same floats as the dequantised model's, no second copy).  Method 2 codes
+    dense models only: no writer ever gave it a pruned one (version 3 models came after
+    method 5 became the only one written), and the walk runs over all M states."""
+    if model.pruned:
+        raise ModelError("hclt (method 2) chunks need a model without pruned latent states")
+    coder, M = _coder(model), model.M
+    slot = np.maximum(np.cumsum(model.parent >= 0) - 1, 0)     # v's block among the non-root nodes
+    return TreeWalk(model.parent, model.prior, coder.Tp.reshape(-1, M, M), model.emission32, batch, tidx=slot,
+                    order=model.order, depth=model.depth, Tt=coder.Ttp.reshape(-1, M, M))
+
+
 def encode(data: bytes, model) -> bytes:
     """Code whole records (bytes, B * D values) under the model."""
     _require_bytes(model)
     X = coded_symbols(data, model)
     enc = Encoder()
     for start, stop in _groups(model, len(X)):
-        walk = model.walk(stop - start)
+        walk = _walk(model, stop - start)
         for i, v in enumerate(model.order):
             x = X[start:stop, v]
             enc.encode(x, walk.probs(i))
@@ -162,7 +176,7 @@ def decode(payload: bytes, size: int, model) -> bytes:
 
 def _decode(dec: Decoder, X: np.ndarray, model) -> bytes:
     for start, stop in _groups(model, len(X)):
-        walk = model.walk(stop - start)
+        walk = _walk(model, stop - start)
         for i, v in enumerate(model.order):
             x = dec.decode(walk.probs(i))
             walk.observe(i, x)
@@ -177,10 +191,10 @@ _CODERS: "weakref.WeakKeyDictionary[HcltModel, TreeCoder]" = weakref.WeakKeyDict
 def _coder(model) -> TreeCoder:
     coder = _CODERS.get(model)
     if coder is None:
-        # from the integer emissions, node by node: the coder keeps only its own CDF table
-        coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.transition,
-                                           model.emit_q, model.order, model.depth, 1.0 / model.one,
-                                           states=model.states)
+        # from the integer parameters, block by block: the coder keeps only its own tables
+        coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.trans_q, model.emit_q,
+                                           model.order, model.depth, 1.0 / model.one,
+                                           states=model.states, t_scale=1.0 / model.one)
     return coder
 
 

@@ -296,11 +296,12 @@ def _head(data: bytes) -> tuple[int, int, int, int, int, int, int]:
 
 
 def footprint(data: bytes) -> int:
-    """The most bytes loading this model and coding with it take, from the header's D, K,
-    M and qbits alone (nothing is inflated): the file, the inflated parameters, the
-    quantised and dequantised arrays, the coders' tables (:class:`pcz.coders.tree_rans.TreeCoder`
-    and the reference walk's transposed transitions), the messages of a lockstep group, and
-    the tree's order.  ModelError when the header is invalid.
+    """The most bytes loading this model and coding with it take, from its header (and a
+    pruned model's states, stored raw after the tree; nothing is inflated): the file, the
+    inflated parameters, the quantised arrays, the coders' tables
+    (:class:`pcz.coders.tree_rans.TreeCoder`'s blocks, which method 2's walk shares, and
+    its float32 emissions), the messages of a lockstep group, and the tree's order.
+    ModelError when the header is invalid.
 
     >>> from pcz.models.hclt import HcltModel
     >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
@@ -309,21 +310,42 @@ def footprint(data: bytes) -> int:
     """
     version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
     transform = predict.WORK_BYTES if flags & FLAG_TRANSFORM else 0     # restoring a block of records
-    return len(data) + working_bytes(D, K, M, qbits, version) + transform
+    used = _used_blocks(data, flags, D, M, ndim) if version == PRUNED else None
+    return len(data) + working_bytes(D, K, M, qbits, version, used) + transform
 
 
-def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2) -> int:
+def _used_blocks(data: bytes, flags: int, D: int, M: int, ndim: int) -> tuple[int, int] | None:
+    """(entries of the used transition blocks, used emission rows) of a pruned model, from
+    the tree and the states as the file gives them: exact for a valid file; for any other
+    a bound (:func:`read` refuses it before a coder is built); None when they are cut off."""
+    pos = _HEAD.size + 4 * ndim + (_DTYPE.size if flags & FLAG_DTYPE else 0) + (1 if flags & FLAG_TRANSFORM else 0)
+    if len(data) < pos + 6 * D:
+        return None
+    parent = np.frombuffer(data, "<i4", D, pos).astype(np.int64)
+    states = np.frombuffer(data, "<u2", D, pos + 4 * D).astype(np.int64).clip(1, M)
+    valid = (parent >= 0) & (parent < D)
+    rows = np.where(valid, states[np.where(valid, parent, 0)], np.where(parent == -1, 0, M))
+    return int((rows * states).sum()), int(states.sum())
+
+
+def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2, used: tuple[int, int] | None = None) -> int:
     """:func:`footprint` without the file itself: what coding with a model of this shape
     takes (also what :mod:`pcz.learn.auto` keeps under the decoder's default memory limit).
+    ``used``: a pruned model's (entries of the used transition blocks, used emission rows),
+    the coder's tables hold only those (default: all, (D - 1) M^2 and D M).
 
     >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 128, 20) >> 20
-    (277, 719)
+    (253, 620)
+    >>> working_bytes(784, 256, 96, 20, PRUNED, used=(3_800_000, 54_500)) >> 20     # 69.5 states on average
+    272
     """
     n = M + (D - 1) * M * M + D * M * K
-    trans, emit, cdf = D * M * M, D * M * K, D * (K + 1) * M
+    trans, emit = D * M * M, D * M * K
+    blocks, rows = ((D - 1) * M * M, D * M) if used is None else used
     body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
-    kept = 4 * n + 4 * trans + 8 * trans + 4 * emit + 200 * D           # quantised, dequantised, order
-    coders = 8 * trans + 4 * cdf + 8 * trans                            # TreeCoder's Tt and CDFs, TreeWalk's Tt
+    kept = 4 * n + 4 * trans + 200 * D                                  # quantised (M wide), order
+    coder = 16 * blocks + 4 * (K + 1) * rows                            # TreeCoder: T and its transpose, CDFs
+    walk = 0 if version == PRUNED else 4 * emit                         # method 2: float32 emissions
     building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
     messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
-    return kept + max(body, coders + building + messages)
+    return kept + max(body, coder + walk + building + messages)

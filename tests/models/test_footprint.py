@@ -66,6 +66,31 @@ def test_hclt_footprint_covers_loading_coding_tables_and_messages(D, M, K, qbits
     assert peak <= models.footprint(data) + buffers
 
 
+@pytest.mark.parametrize("transform", ["none", "med"])
+def test_a_pruned_models_footprint_counts_only_its_used_blocks(transform):
+    rng = np.random.default_rng(5)
+    D, M, K = 64, 24, 256
+    parent = np.concatenate([[-1], rng.integers(0, np.arange(1, D))])
+    states = rng.integers(2, M // 2, D)
+    states[7] = M
+    dense = random_model(0, parent, M, K, shape=(8, 8), transform=transform)
+    pruned = hclt.HcltModel.from_float(parent, dense.prior, dense.transition, dense.emission, shape=(8, 8),
+                                       states=states, transform=transform)
+    data = pruned.to_bytes()
+    coder = hclt_method._coder(pruned)                 # the coder keeps exactly the used blocks
+    blocks, rows = hclt.hclt_file._used_blocks(data, 4 if transform == "med" else 0, D, M, 2)
+    assert coder.Tp.size == coder.Ttp.size == blocks == sum(states[parent[1:]] * states[1:])
+    assert coder.Cp.size == (K + 1) * rows and rows == states.sum()
+    assert models.footprint(data) < models.footprint(dense.to_bytes()) - 16 * (D - 1) * M * M // 2
+    records = np.random.default_rng(1).integers(0, K, (3000, D)).astype(np.uint8).tobytes()
+    rans = methods.get(methods.HCLT_RANS)
+    payload = rans.encode(records, pruned)
+
+    def load_and_decode():
+        assert rans.decode(payload, len(records), hclt.HcltModel.from_bytes(data)) == records
+    assert _traced_peak(load_and_decode) <= models.footprint(data) + rans.memory(len(records), len(payload))
+
+
 def test_footprint_reads_the_header_only():
     bomb = hclt_bomb_model()
     assert hclt.footprint(bomb) > 2 << 30                    # 2**27 parameters of 24 bits, and their tables

@@ -5,6 +5,7 @@ import pytest
 
 from hclt_helpers import TREES, brute_joint, random_params, sample
 from pcz import methods
+from pcz.errors import ModelError
 from pcz.models import hclt_file
 from pcz.models.hclt import HcltModel, log2_likelihood
 
@@ -57,17 +58,26 @@ def test_pruned_states_are_never_reached_by_sampling_or_coding():
                            brute_joint(model.parent, model.prior, model.transition, model.emission, 4))
 
 
-@pytest.mark.parametrize("method_id", [methods.HCLT, methods.HCLT_RANS])
 @pytest.mark.parametrize("parent,M,K", [([-1, 0, 1, 0, 3, 3], 5, 4), ([2, 2, -1, 1, 1, 0], 7, 256)])
-def test_methods_code_pruned_models_at_their_rate(method_id, parent, M, K):
+def test_pruned_models_code_at_their_rate(parent, M, K):
     model = pruned_model(7, parent, M, K)
     assert model.pruned
     X = sample(np.random.default_rng(2), model, 500)
-    method = methods.get(method_id)
+    method = methods.get(methods.HCLT_RANS)
     payload = method.encode(X.tobytes(), model)
     assert method.decode(payload, X.size, model) == X.tobytes()
     ideal = -log2_likelihood(model, X).sum()
     assert ideal <= 8 * len(payload) <= ideal * 1.002 + 128
+
+
+def test_method_2_refuses_pruned_models():
+    # no writer ever coded a pruned model with method 2 (its walk runs over all M states)
+    model = pruned_model(7, [-1, 0, 1], 5, 4)
+    legacy = methods.get(methods.HCLT)
+    with pytest.raises(ModelError, match="without pruned latent states"):
+        legacy.encode(bytes(3), model)
+    with pytest.raises(ModelError, match="without pruned latent states"):
+        legacy.decode(bytes(16), 3, model)
 
 
 def test_bad_states_are_refused():
