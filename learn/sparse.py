@@ -7,7 +7,8 @@ an epoch) or only the reserved end of the budget is left, each cycle
    of its posterior flow (:func:`pcz.learn.prune.prune`);
 2. **widens** (if the budget leaves room for ``WIDEN_EPOCHS`` epochs): each variable's
    states times the largest factor up to ``WIDEN`` (1.3) that keeps the model's
-   parameters, hence its size and its coding work, within the dense model's (variables
+   parameters (its size) and its transition products (its coding work: an edge costs
+   m_parent m_v products each way, :func:`products`) within the dense model's (variables
    with much flow get most of the new states), copying the most used ones with noise
    (:func:`pcz.learn.prune.widen`), at most ``cap`` states per variable;
 3. **trains** that model by full-batch EM until it too flattens or the budget ends.
@@ -18,6 +19,8 @@ cycle does not improve or less than ``MIN_EPOCHS`` epochs' time is left.
 
 >>> values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3), widened_states(np.array([4, 2, 1]), 1.3, 4).tolist()
 (37, [4, 3, 2])
+>>> products(np.array([-1, 0, 0]), np.array([4, 2, 1]))
+12
 """
 import time
 
@@ -41,16 +44,27 @@ def widened_states(states: np.ndarray, factor: float, cap: int) -> np.ndarray:
     return np.minimum(np.maximum(states, np.ceil(states * factor).astype(np.int64)), cap)
 
 
-def widen_factor(parent: np.ndarray, states: np.ndarray, K: int, budget: int, cap: int) -> float:
+def products(parent: np.ndarray, states: np.ndarray) -> int:
+    """The transition products of one record's walk, each way: m_parent m_v per edge."""
+    child = parent >= 0
+    return int((states[parent[child]] * states[child]).sum())
+
+
+def widen_factor(parent: np.ndarray, states: np.ndarray, K: int, budget: int, cap: int,
+                 work: int | None = None) -> float:
     """The largest factor in [1, WIDEN] (in steps of 0.01) whose widened states keep the
-    parameters within ``budget``; 1.0 if none does.
+    parameters within ``budget`` and the transition products within ``work`` (None: any);
+    1.0 if none does.
 
     >>> parent = np.array([-1, 0, 0])
     >>> widen_factor(parent, np.array([4, 2, 1]), 3, 10**6, 8), widen_factor(parent, np.array([4, 2, 1]), 3, 37, 8)
     (1.3, 1.0)
+    >>> widen_factor(parent, np.array([4, 2, 1]), 3, 10**6, 8, work=25)     # [5, 3, 2]: 5 x 3 + 5 x 2
+    1.25
     """
     for factor in np.round(np.arange(WIDEN, 1.0, -0.01), 2):
-        if values(parent, widened_states(states, factor, cap), K) <= budget:
+        wide = widened_states(states, factor, cap)
+        if values(parent, wide, K) <= budget and (work is None or products(parent, wide) <= work):
             return float(factor)
     return 1.0
 
@@ -66,13 +80,14 @@ def cycles(best: tuple, run, parent, Xt: np.ndarray, K: int, *, relax: float, ca
     run goes on cycling from it)."""
     parent = np.asarray(parent)
     M = len(best[1][0])
-    budget = values(parent, np.full(len(parent), best[2]), K)      # the dense model's parameters
+    dense = np.full(len(parent), best[2])
+    budget, work = values(parent, dense, K), products(parent, dense)     # the dense model's size and work
     current, best_states, done = best[1], states, []
     while deadline - time.perf_counter() > MIN_EPOCHS * epoch_s:      # else one could not pay off
         start, kept = prune(parent, current, Xt, KEEP, states)
         pruned, factor = float(kept.mean()), 1.0
         if deadline - time.perf_counter() > WIDEN_EPOCHS * epoch_s:
-            factor = widen_factor(parent, kept, K, budget, cap)
+            factor = widen_factor(parent, kept, K, budget, cap, work)
         if factor > 1.0:
             start, kept = widen(parent, start, kept, factor, cap, seed + len(done))
         elif np.array_equal(kept, np.full(len(parent), M) if states is None else states):

@@ -1,17 +1,18 @@
 """What an HCLT model costs in memory to decode with: its footprint (what the decoder's memory
 limit is charged, from the header and a pruned model's states) beside the peak resident memory
-of loading it and decoding test records with method 5, and the decode rate, one process per
-model (so each starts from the same state), e.g.::
+of loading it and decoding test records with method 5, and the decode rate beside the transition
+products of one record's walk (sum of m_parent m_v), one process per model (so each starts from
+the same state), e.g.::
 
     python -m pcz.bench.experiments.hclt_memory m64.pczm w96.pczm --records 2000
 
 Records: the first ``--records`` Fashion-MNIST test images (the models must be trained on the
 train split only).
 
->>> row = {"model": "a.pczm", "M": 8, "states": 6.5, "footprint_mib": 30.0, "peak_mib": 12.0,
+>>> row = {"model": "a.pczm", "M": 8, "states": 6.5, "products": 1200, "footprint_mib": 30.0, "peak_mib": 12.0,
 ...        "decode_img_s": 100.0, "bpd": 4.1}
 >>> markdown([row]).splitlines()[2]
-'| a.pczm | 8 | 6.5 | 30 | 12 | 100 | 4.1000 |'
+'| a.pczm | 8 | 6.5 | 1,200 | 30 | 12 | 100 | 4.1000 |'
 """
 import argparse
 import gzip
@@ -43,18 +44,20 @@ def measure(path: str, records: int) -> dict:
         t0 = time.perf_counter()
         rans.decode(payload, len(X), model)
         best = min(best, time.perf_counter() - t0)
+    child = model.parent >= 0
     return {"model": path, "M": model.M, "states": round(float(model.states.mean()), 1),
+            "products": int((model.states[model.parent[child]] * model.states[child]).sum()),
             "footprint_mib": models.footprint(data) / 2 ** 20,
             "peak_mib": None if mem.extra is None else mem.extra / 2 ** 20,
             "decode_img_s": records / best, "bpd": 8 * len(payload) / len(X)}
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | M | states (mean) | footprint MiB | peak RSS MiB (load + decode) | decode img/s | bpd |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | M | states (mean) | transition products | footprint MiB | peak RSS MiB (load + decode) "
+             "| decode img/s | bpd |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         peak = "n/a" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"
-        lines.append(f"| {r['model']} | {r['M']} | {r['states']} | {r['footprint_mib']:.0f} | {peak} | "
+        lines.append(f"| {r['model']} | {r['M']} | {r['states']} | {r['products']:,} | {r['footprint_mib']:.0f} | {peak} | "
                      f"{r['decode_img_s']:.0f} | {r['bpd']:.4f} |")
     return "\n".join(lines)
 

@@ -51,13 +51,26 @@ def test_a_pruned_model_is_kept_only_if_validation_allows(found, kept):
 
 def test_cycles_widen_within_the_dense_parameters_and_go_on_while_they_improve():
     parent, calls, saved, best, states, log = cycle([2.49, 2.495], epoch_s=0.0)
-    budget = sparse.values(parent, np.full(4, 6), 4)
+    budget, work = sparse.values(parent, np.full(4, 6), 4), sparse.products(parent, np.full(4, 6))
     assert len(calls) == 2 and [c["kept"] for c in log] == [True, False]
     for entry, (M, s, options) in zip(log, calls):
         assert entry["widen"] > 1.0 and entry["states"] > entry["pruned"]
-        assert sparse.values(parent, s, 4) <= budget and M == s.max() <= 8
+        assert sparse.values(parent, s, 4) <= budget and sparse.products(parent, s) <= work and M == s.max() <= 8
         assert options["min_gain"] == sparse.FLAT_GAIN and options["until"] > time.perf_counter()
     assert best[0] == 2.49 and np.array_equal(states, calls[0][1])
+
+
+def test_widening_keeps_the_transition_products_of_the_dense_model():
+    # a hub whose five children all grow with it: the parameters would allow widening by 1.3,
+    # the products (the coding work) only by 1.2
+    parent = np.array([-1, 0, 1, 1, 1, 1, 1])
+    states = np.array([2, 5, 3, 4, 3, 4, 2])
+    dense = np.full(7, 5)
+    budget, work = sparse.values(parent, dense, 16), sparse.products(parent, dense)
+    factor = sparse.widen_factor(parent, states, 16, budget, 10, work)
+    wide = sparse.widened_states(states, factor, 10)
+    assert sparse.products(parent, wide) <= work < sparse.products(parent, sparse.widened_states(states, factor + 0.01, 10))
+    assert sparse.widen_factor(parent, states, 16, budget, 10) == sparse.WIDEN > factor == 1.2
 
 
 def test_widening_stops_at_the_cap_and_never_shrinks():
