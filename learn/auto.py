@@ -63,7 +63,7 @@ options"):
    (a tied model has no step 7: its epochs go on until the budget is spent or patience ends).
    **6b.** A tied model is then trained afresh from a tied start at the last size grown, as
    step 5 trains its doublings and then as here; the one of the lower validation bits per
-   value is kept (``log["fresh_tied"]``: its validation).  Copies of a tied model's states
+   value is kept (``log["fresh_tied"]``: its validation; None if it had no epoch).  Copies of a tied model's states
    stay nearly alike, since EM pools their counts over whole groups: on photo patches the
    grown model gained nothing from M = 8, a fresh M = 32 did; on other sets the grown one
    went further (docs/HCLT.md).
@@ -417,12 +417,16 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         M_last = stages[-1]["M"]
         params, log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2, step_end=0.05,
                           relax=relax, min_gain=0.0)
-        fresh, fresh_log = _best(log), log
-        say(f"a fresh tied start at M={M_last}: validation {fresh:.4f} bits/value "
-            f"({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)")
-        if fresh < best[0]:
-            best = (fresh, params, M_last)
-            save(params)
+        fresh_log = log
+        if not log:                                  # the budget ended before its first epoch
+            say(f"no time left for a fresh tied start at M={M_last}")
+        else:
+            fresh = _best(log)
+            say(f"a fresh tied start at M={M_last}: validation {fresh:.4f} bits/value "
+                f"({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)")
+            if fresh < best[0]:
+                best = (fresh, params, M_last)
+                save(params)
     states, cycles = sparse_start, []
     if time.perf_counter() < deadline and not tied:                     # step 7: sparse cycles
         def run_sparse(M, states, **options):
