@@ -98,7 +98,7 @@ def test_tying_beats_untied_on_few_residual_records():
 def test_auto_train_ties_residual_images_and_codes_them(tmp_path):
     a = smooth_images(200, size=8)
     path = str(tmp_path / "ck.pczm")
-    model, log = auto_train(a, time_budget=20, max_latents=16, progress=False, checkpoint=path)
+    model, log = auto_train(a, time_budget=30, max_latents=16, progress=False, checkpoint=path)
     assert log["chosen"]["transform"] == "med" and log["chosen"]["tied"] is True
     assert log["chosen"]["states"] is None and log["cycles"] == []      # a tied model is not pruned
     assert log["chosen"]["smooth"] == [0.0, 0.0]
