@@ -232,7 +232,8 @@ class TreeCoder:
     ignored; the coder keeps only those blocks (:mod:`pcz.coders.tree_tables`), so its
     tables take memory in proportion to the used parameters, and each transition costs
     states[parent] x states[v] products.  T and E may hold quantised integer rows, with
-    ``t_scale`` and ``scale`` 2^-qbits (exact: the same tables as the dequantised floats).
+    ``t_scale`` and ``scale`` 2^-qbits (exact: the same tables as the dequantised floats),
+    and may be sequences of each node's block and rows (a model's stored parameters).
 
     >>> T = np.full((2, 3, 3), np.nan)
     >>> T[1, :2, :1] = 1.0                                    # node 1 keeps one state
@@ -255,7 +256,7 @@ class TreeCoder:
         self.states = check_states(states, len(self.parent), M)
         self.Tp, self.Ttp, self.ts = transitions(self.parent, self.states, T, t_scale)
         self.Cp, self.cs = cumulative(E, scale, self.states)
-        self.K = np.shape(E)[2]
+        self.K = np.shape(E[0])[-1]
         self.levels = int(self.depth.max()) + 1
         self.group = lockstep_group(self.levels, M)
 

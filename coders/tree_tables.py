@@ -23,9 +23,11 @@ def offsets(sizes) -> np.ndarray:
 
 def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The used blocks of the transitions, packed node after node: (Tp, Ttp, start), float64.
-    Node v's block ``T[v, :m_p, :m_v]`` (m = states, p its parent; none for the root) is
-    ``Tp[start[v]:start[v + 1]]`` row after row, its transpose the same span of Ttp.  T may
-    hold quantised integer rows with ``scale = 2^-qbits`` (each entry then scaled exactly).
+    Node v's block ``T[v][:m_p, :m_v]`` (m = states, p its parent; none for the root) is
+    ``Tp[start[v]:start[v + 1]]`` row after row, its transpose the same span of Ttp.  T: an
+    array (D, M, M) or a sequence of each node's block (at least m_p x m_v; the root's is
+    not read); it may hold quantised integer rows with ``scale = 2^-qbits`` (each entry then
+    scaled exactly).
 
     >>> T = np.arange(18.0).reshape(2, 3, 3)
     >>> Tp, Ttp, start = transitions([-1, 0], [2, 1], T)
@@ -39,7 +41,7 @@ def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, n
     Tp = np.empty(int(start[-1]), dtype=np.float64)
     Ttp = np.empty_like(Tp)
     for v in np.flatnonzero(parent >= 0):
-        block = np.multiply(T[v, :rows[v], :states[v]], float(scale), dtype=np.float64)
+        block = np.multiply(T[v][:rows[v], :states[v]], float(scale), dtype=np.float64)
         Tp[start[v]:start[v + 1]] = block.ravel()
         Ttp[start[v]:start[v + 1]] = block.T.ravel()
     return Tp, Ttp, start
@@ -48,8 +50,8 @@ def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, n
 def cumulative(E, scale=1.0, states=None) -> tuple[np.ndarray, np.ndarray]:
     """The coder's cumulative emissions, packed node after node: (Cp, start), float32.
     Node v's table, ``Cp[start[v]:start[v + 1]]`` as (K + 1, m_v) (m_v = states[v], all M
-    when None), is ``C[k, m] = scale * sum_{j<k} E[v, m, j]`` with ``C[K] = 1``; only the
-    rows ``E[v, :m_v]`` are read.  E may hold a quantised model's integer rows with
+    when None), is ``C[k, m] = scale * sum_{j<k} E[v][m, j]`` with ``C[K] = 1``; only the
+    rows ``E[v][:m_v]`` are read (E: an array (D, M, K) or a sequence of each node's rows).  E may hold a quantised model's integer rows with
     ``scale = 2^-qbits``: every partial sum is then a multiple of 2^-qbits in [0, 1], exact
     in float64 and in float32 (qbits <= 24), so the table is the same whichever form E comes
     in; for any other input the float32 rounding is monotone, so each CDF stays valid.
@@ -68,15 +70,14 @@ def cumulative(E, scale=1.0, states=None) -> tuple[np.ndarray, np.ndarray]:
     >>> Cp.reshape(3, 1).tolist()
     [[0.0], [0.25], [1.0]]
     """
-    E = np.asarray(E)
-    D, M, K = E.shape
-    states = np.full(D, M, dtype=np.int64) if states is None else np.asarray(states, dtype=np.int64)
+    D, K = len(E), np.shape(E[0])[-1]
+    states = np.full(D, len(E[0]), dtype=np.int64) if states is None else np.asarray(states, dtype=np.int64)
     start = offsets((K + 1) * states)
     Cp = np.empty(int(start[-1]), dtype=np.float32)
-    sums = np.empty((K, M), dtype=np.int32)
+    sums = np.empty((K, int(states.max())), dtype=np.int32)
     for v in range(D):
         m = int(states[v])
-        Ev, Cv = E[v, :m], Cp[start[v]:start[v + 1]].reshape(K + 1, m)
+        Ev, Cv = np.asarray(E[v][:m]), Cp[start[v]:start[v + 1]].reshape(K + 1, m)
         if _sums_fit_int32(Ev):
             np.cumsum(Ev.T, axis=0, out=sums[:, :m])
             np.multiply(sums[:, :m], float(scale), out=Cv[1:])     # in float64, rounded once to float32

@@ -415,18 +415,14 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
     fresh, fresh_log = None, []         # step 6b (tied models): a fresh start at the last size
     if tied and first and time.perf_counter() < deadline:
         M_last = stages[-1]["M"]
-        params, log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2, step_end=0.05,
-                          relax=relax, min_gain=0.0)
-        fresh_log = log
-        if not log:                                  # the budget ended before its first epoch
-            say(f"no time left for a fresh tied start at M={M_last}")
-        else:
-            fresh = _best(log)
-            say(f"a fresh tied start at M={M_last}: validation {fresh:.4f} bits/value "
-                f"({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)")
-            if fresh < best[0]:
-                best = (fresh, params, M_last)
-                save(params)
+        params, fresh_log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2,
+                                step_end=0.05, relax=relax, min_gain=0.0)
+        fresh = _best(fresh_log) if fresh_log else None        # None: the budget ended before an epoch
+        say(f"a fresh tied start at M={M_last}: " + ("no time left" if fresh is None else
+            f"validation {fresh:.4f} bits/value ({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)"))
+        if fresh is not None and fresh < best[0]:
+            best = (fresh, params, M_last)
+            save(params)
     states, cycles = sparse_start, []
     if time.perf_counter() < deadline and not tied:                     # step 7: sparse cycles
         def run_sparse(M, states, **options):

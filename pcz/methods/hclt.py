@@ -47,7 +47,7 @@ from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.coders.tree_pc import TreeWalk
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
 from pcz.errors import FormatError, InputError, ModelError
-from pcz.models import values
+from pcz.models import hclt_file, values
 from pcz.models.hclt import HcltModel
 
 ORDERS = "<>"       # the first byte of an hclt-typed payload: index of the elements' byte order
@@ -192,9 +192,9 @@ def _coder(model) -> TreeCoder:
     coder = _CODERS.get(model)
     if coder is None:
         # from the integer parameters, block by block: the coder keeps only its own tables
-        coder = _CODERS[model] = TreeCoder(model.parent, model.prior, model.trans_q, model.emit_q,
-                                           model.order, model.depth, 1.0 / model.one,
-                                           states=model.states, t_scale=1.0 / model.one)
+        _, T, E = hclt_file.split(model.values, model.parent, model.states, model.K)
+        coder = _CODERS[model] = TreeCoder(model.parent, model.prior, T, E, model.order, model.depth,
+                                           1.0 / model.one, states=model.states, t_scale=1.0 / model.one)
     return coder
 
 

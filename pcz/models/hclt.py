@@ -42,20 +42,19 @@ from pcz.models.values import Layout
 class HcltModel:
     MAGIC = MAGIC
     parent: np.ndarray       # (D,) int64, root -1
-    prior_q: np.ndarray      # (M,) int32, sums to 2**16
-    trans_q: np.ndarray      # (D, M, M) int32; the root's slot is unused (uniform)
-    emit_q: np.ndarray       # (D, M, K) int32
+    values: np.ndarray       # the stored parameters, int32 rows summing to 2**qbits, in the file's order
+    K: int                   # values per variable
+    states: np.ndarray       # (D,) latent states each variable uses, its first ones (M = the most)
     shape: tuple[int, ...]   # shape of one record in elements (product x planes = D)
     qbits: int = QBITS       # rows sum to 2**qbits
     validation: tuple[int, float] | None = None   # (held-out records, bits per value) if trained
     layout: Layout = Layout()  # element type and value range (pcz.models.values): planes per element
     transform: str = predict.NONE  # what the coded symbols are (pcz.models.predict): none, med, med-rgb
-    states: np.ndarray | None = None  # (D,) latent states each variable uses, its first ones (None: all M)
     _bytes: bytes | None = field(default=None, repr=False)
-
-    def __post_init__(self):
-        if self.states is None:
-            self.states = np.full(len(self.parent), len(self.prior_q), dtype=np.int64)
+    # The model keeps its parameters as the file stores them: the root's prior, each non-root
+    # variable's used transition block (m_parent x m_v), each variable's used emission rows
+    # (hclt_file.split gives them by variable), so it takes memory in proportion to the used
+    # parameters; prior_q, trans_q and emit_q are the M-wide arrays, built when asked for.
 
     @property
     def pruned(self) -> bool:
@@ -69,11 +68,32 @@ class HcltModel:
 
     @property
     def M(self) -> int:
-        return len(self.prior_q)
+        return int(self.states.max())
 
-    @property
-    def K(self) -> int:
-        return self.emit_q.shape[2]
+    @cached_property
+    def prior_q(self) -> np.ndarray:
+        """The root's prior (M,), int32, 0 at the states it does not use."""
+        m = int(self.states[self.root])                   # the file stores the root's used prior first
+        return np.concatenate([self.values[:m], np.zeros(self.M - m, np.int32)])
+
+    @cached_property
+    def trans_q(self) -> np.ndarray:
+        """The transitions (D, M, M), int32, rows indexed by the parent's state; outside the
+        used blocks 0 in used rows, uniform over the used states in the others; the root's
+        slot uniform (unused)."""
+        return self._dense[1]
+
+    @cached_property
+    def emit_q(self) -> np.ndarray:
+        """The emissions (D, M, K), int32; a variable's unused states uniform (a dense model's:
+        a view of the stored parameters)."""
+        if not self.pruned:                                 # the file stores them last, all M rows each
+            return self.values[len(self.values) - self.D * self.M * self.K:].reshape(self.D, self.M, self.K)
+        return self._dense[2]
+
+    @cached_property
+    def _dense(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return hclt_file.dense(self.values, self.parent, self.states, self.K, self.qbits)
 
     @property
     def elements(self) -> int:
@@ -173,12 +193,10 @@ class HcltModel:
                 raise ValueError("states must give 1 to M latent states for every variable")
             M = int(states.max())                       # states no variable uses are dropped
             params = (np.asarray(prior)[:M], transition[:, :M, :M], np.asarray(emission)[:, :M])
-        if states is None or np.all(states == M):
-            quantised = [quantise_rows(p, qbits).astype(np.int32) for p in params]
-            states = None
-        else:
-            quantised = _quantise_used(parent, states, params, qbits)
-        model = cls(parent, *quantised, shape, qbits, layout=layout, transform=transform, states=states)
+        if states is None:
+            states = np.full(len(parent), M, dtype=np.int64)
+        model = cls(parent, _quantised_values(parent, states, params, qbits), np.shape(emission)[-1], states, shape,
+                    qbits, layout=layout, transform=transform)
         return cls.from_bytes(model.to_bytes())   # one validation path for every model
 
     def with_validation(self, records: int, bits: float) -> "HcltModel":
@@ -243,20 +261,20 @@ class HcltModel:
                f"; {self.validation[1] * self.layout.planes:.4f} bits per element")]))
 
 
-def _quantise_used(parent, states, params, qbits: int) -> list[np.ndarray]:
-    """The quantised (prior, transitions, emissions) of a pruned model: each used block's
-    rows quantised, every other entry 0 (the root's transition slot: uniform, unused)."""
+def _quantised_values(parent, states, params, qbits: int) -> np.ndarray:
+    """The quantised parameters a model stores, in the file's order (:func:`hclt_file.split`):
+    the root's used prior entries, each non-root variable's used transition block, each
+    variable's used emission rows, every row quantised on its own."""
     prior, trans, emit = params
-    M = len(prior)
-    root = int(np.flatnonzero(parent < 0)[0])
-    out = [np.zeros(np.shape(p), dtype=np.int32) for p in (prior, trans, emit)]
-    out[0][:states[root]] = quantise_rows(np.asarray(prior)[:states[root]], qbits)
-    out[1][root] = quantise_rows(np.ones(M), qbits)
-    for v, p in enumerate(parent):
-        if p >= 0:
-            out[1][v, :states[p], :states[v]] = quantise_rows(trans[v, :states[p], :states[v]], qbits)
-        out[2][v, :states[v]] = quantise_rows(np.asarray(emit[v])[:states[v]], qbits)
-    return out
+    child = parent >= 0
+    if np.all(states == len(prior)):                      # dense: whole arrays at once
+        parts = [quantise_rows(prior, qbits), quantise_rows(trans[child], qbits), quantise_rows(emit, qbits)]
+    else:
+        root = int(np.flatnonzero(~child)[0])
+        parts = [quantise_rows(np.asarray(prior)[:states[root]], qbits)]
+        parts += [quantise_rows(trans[v, :states[p], :states[v]], qbits) for v, p in enumerate(parent) if p >= 0]
+        parts += [quantise_rows(np.asarray(emit[v])[:states[v]], qbits) for v in range(len(parent))]
+    return np.concatenate([np.ravel(q) for q in parts]).astype(np.int32)
 
 
 def load(data: bytes) -> HcltModel:

@@ -12,13 +12,14 @@ A model file is untrusted input: :func:`read` validates the magic, version, rese
 sizes against the caps (:mod:`pcz.models.hclt_caps`, before allocating), the tree, every
 row's sum, and a CRC32; it never unpickles.  The parameters are inflated to exactly the
 size the header states, never more.  :class:`pcz.models.hclt.HcltModel` is built from what
-:func:`read` returns and written by :func:`write`.
+:func:`read` returns and written by :func:`write`; it keeps the parameters as they are
+stored, the used blocks only (:func:`split` gives them by variable, :func:`dense` M wide).
 
 >>> from pcz.models.hclt import HcltModel
 >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
 >>> fields = read(write(m))
->>> fields["shape"], fields["qbits"], fields["emit_q"].sum(-1).tolist()
-((2,), 16, [[65536, 65536], [65536, 65536]])
+>>> fields["shape"], fields["qbits"], split(fields["values"], m.parent, m.states, 3)[2][1].sum(-1).tolist()
+((2,), 16, [65536, 65536])
 """
 import math
 import struct
@@ -86,7 +87,7 @@ def write(model) -> bytes:
     """The file bytes of ``model`` (an :class:`pcz.models.hclt.HcltModel`); deterministic:
     equal models give equal bytes."""
     pruned = bool(np.any(model.states < model.M))
-    values = _used(model.parent, model.states, model.prior_q, model.trans_q, model.emit_q) - 1
+    values = model.values - 1
     # high bytes first, low bytes last: zlib packs planes 16 % smaller than interleaved
     planes = [((values >> (8 * i)) & 0xFF).astype(np.uint8).tobytes() for i in reversed(range(_planes(model.qbits)))]
     packed = zlib.compress(b"".join(planes), 9)
@@ -181,14 +182,15 @@ def read(data: bytes) -> dict:
         raise ModelError("HCLT model parameters have the wrong size")
     values = _values(body, n_values, version)
     del body
-    prior_q, trans_q, emit_q = _blocks(values, parent, states, K, qbits)
-    trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
-    for name, q in (("prior", prior_q), ("transition", trans_q), ("emission", emit_q)):
-        if np.any(q.sum(-1, dtype=np.int64) != 1 << qbits):
+    at = 0
+    for name, lengths in zip(("prior", "transition", "emission"), _row_lengths(parent, states, K)):
+        end = at + int(lengths.sum())
+        if end > at and np.any(np.add.reduceat(values[at:end], _offsets(0, lengths)[:-1], dtype=np.int64) != 1 << qbits):
             raise ModelError(f"HCLT model {name} rows do not sum to one")
-    return {"parent": parent, "prior_q": prior_q, "trans_q": trans_q, "emit_q": emit_q, "shape": tuple(shape),
-            "qbits": qbits, "validation": validation, "layout": layout, "transform": transform,
-            "states": states, "_bytes": data if version in (VERSION, PRUNED) else None}
+        at = end
+    return {"parent": parent, "values": values, "K": K,
+            "states": states, "shape": tuple(shape), "qbits": qbits, "validation": validation, "layout": layout,
+            "transform": transform, "_bytes": data if version in (VERSION, PRUNED) else None}
 
 
 def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
@@ -203,14 +205,36 @@ def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
     return int(states[parent < 0].sum() + (states[parent[child]] * states[child]).sum() + K * states.sum())
 
 
-def _used(parent, states, prior_q, trans_q, emit_q) -> np.ndarray:
-    """The stored parameters in file order: the root's prior, the transition blocks of the
-    non-root variables in variable order, then the emission rows of every variable."""
-    M = len(prior_q)
-    if np.all(states == M):
-        return np.concatenate([prior_q, trans_q[parent >= 0].ravel(), emit_q.ravel()])
-    prior, trans, emit = _masks(parent, states)
-    return np.concatenate([prior_q[prior], trans_q[trans], emit_q[emit].ravel()])
+def _row_lengths(parent, states, K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lengths of the stored rows, in the file's order: the root's prior (one row), the
+    transition blocks (m_parent rows of m_v, variable by variable), the emissions (m_v rows of K)."""
+    child = parent >= 0
+    return states[~child], np.repeat(states[child], states[parent[child]]), np.full(int(states.sum()), K)
+
+
+def split(values, parent, states, K) -> tuple[np.ndarray, list, list]:
+    """The stored parameters by variable, as views of ``values`` (the file's order): the
+    root's prior (m_root,), each variable's transition block (m_parent, m_v) (None for the
+    root), each variable's emission rows (m_v, K).
+
+    >>> prior, T, E = split(np.arange(1, 14), np.array([-1, 0]), np.array([2, 1]), 3)
+    >>> prior.tolist(), T[0], T[1].tolist(), E[0].tolist(), E[1].tolist()
+    ([1, 2], None, [[3], [4]], [[5, 6, 7], [8, 9, 10]], [[11, 12, 13]])
+    """
+    child = parent >= 0
+    m_root = int(states[~child][0])
+    block = np.where(child, states[np.where(child, parent, 0)], 0) * states
+    at = _offsets(m_root, block)
+    T = [None if not child[v] else values[at[v]:at[v + 1]].reshape(states[parent[v]], states[v])
+         for v in range(len(parent))]
+    rows = _offsets(int(at[-1]), states * K)
+    E = [values[rows[v]:rows[v + 1]].reshape(states[v], K) for v in range(len(parent))]
+    return values[:m_root], T, E
+
+
+def _offsets(first: int, sizes: np.ndarray) -> np.ndarray:
+    """Where each of consecutive spans of ``sizes`` starts, from ``first``; the end last."""
+    return first + np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
 def _masks(parent, states):
@@ -226,15 +250,17 @@ def _masks(parent, states):
     return used[parent < 0][0], rows[:, :, None] & used[:, None, :], used
 
 
-def _blocks(values, parent, states, K, qbits):
-    """:func:`_used` undone: (prior, transitions, emissions) M wide.  Every row is a
-    distribution: the prior and the transitions are 0 at the states a variable does not use;
-    the rows that are never reached (the emissions of those states, the transitions from
-    the parent's) are uniform; the root's transition slot is left for the caller."""
+def dense(values, parent, states, K, qbits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored parameters M wide: (prior, transitions, emissions), int32 (for a dense
+    model the prior and emissions are views of ``values``).  Every row is a distribution:
+    the prior and the transitions are 0 at the states a variable does not use; the rows that
+    are never reached (the emissions of those states, the transitions from the parent's) are
+    uniform; so is the root's transition slot (unused)."""
     D, M = len(parent), int(states.max())
     if np.all(states == M):
         trans_q = np.zeros((D, M, M), dtype=np.int32)
         trans_q[parent >= 0] = values[M:M + (D - 1) * M * M].reshape(D - 1, M, M)
+        trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
         return values[:M], trans_q, values[M + (D - 1) * M * M:].reshape(D, M, K)
     prior, trans, emit = _masks(parent, states)
     n_prior, n_trans = int(prior.sum()), int(trans.sum())
@@ -246,6 +272,7 @@ def _blocks(values, parent, states, K, qbits):
     reached = trans.any(-1)                                     # (D, M): rows of used parent states
     trans_q = np.where(reached[:, :, None], 0, uniform[states][:, None, :]).astype(np.int32)
     trans_q[trans] = values[n_prior:n_prior + n_trans]
+    trans_q[parent < 0] = quantise_rows(np.ones(M), qbits)
     emit_q = np.empty((D, M, K), dtype=np.int32)
     emit_q[~emit] = quantise_rows(np.ones(K), qbits)              # unused states: uniform
     emit_q[emit] = values[n_prior + n_trans:].reshape(-1, K)
@@ -314,10 +341,11 @@ def footprint(data: bytes) -> int:
     return len(data) + working_bytes(D, K, M, qbits, version, used) + transform
 
 
-def _used_blocks(data: bytes, flags: int, D: int, M: int, ndim: int) -> tuple[int, int] | None:
-    """(entries of the used transition blocks, used emission rows) of a pruned model, from
-    the tree and the states as the file gives them: exact for a valid file; for any other
-    a bound (:func:`read` refuses it before a coder is built); None when they are cut off."""
+def _used_blocks(data: bytes, flags: int, D: int, M: int, ndim: int) -> tuple[int, int, int] | None:
+    """(the root's used prior entries, entries of the used transition blocks, used emission
+    rows) of a pruned model, from the tree and the states as the file gives them: exact for a
+    valid file; for any other a bound (:func:`read` refuses it before a coder is built); None
+    when they are cut off."""
     pos = _HEAD.size + 4 * ndim + (_DTYPE.size if flags & FLAG_DTYPE else 0) + (1 if flags & FLAG_TRANSFORM else 0)
     if len(data) < pos + 6 * D:
         return None
@@ -325,27 +353,30 @@ def _used_blocks(data: bytes, flags: int, D: int, M: int, ndim: int) -> tuple[in
     states = np.frombuffer(data, "<u2", D, pos + 4 * D).astype(np.int64).clip(1, M)
     valid = (parent >= 0) & (parent < D)
     rows = np.where(valid, states[np.where(valid, parent, 0)], np.where(parent == -1, 0, M))
-    return int((rows * states).sum()), int(states.sum())
+    roots = np.flatnonzero(parent == -1)
+    return (int(states[roots[0]]) if len(roots) == 1 else M), int((rows * states).sum()), int(states.sum())
 
 
-def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2, used: tuple[int, int] | None = None) -> int:
+def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2,
+                  used: tuple[int, int, int] | None = None) -> int:
     """:func:`footprint` without the file itself: what coding with a model of this shape
     takes (also what :mod:`pcz.learn.auto` keeps under the decoder's default memory limit).
-    ``used``: a pruned model's (entries of the used transition blocks, used emission rows),
-    the coder's tables hold only those (default: all, (D - 1) M^2 and D M).
+    ``used``: a pruned model's (used prior entries, entries of the used transition blocks,
+    used emission rows); the model and the coder's tables hold only those (default: all,
+    M, (D - 1) M^2 and D M).
 
     >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 128, 20) >> 20
-    (253, 620)
-    >>> working_bytes(784, 256, 96, 20, PRUNED, used=(3_800_000, 54_500)) >> 20     # 69.5 states on average
-    272
+    (240, 571)
+    >>> working_bytes(784, 256, 96, 20, PRUNED, used=(96, 3_800_000, 54_500)) >> 20     # 69.5 states on average
+    211
     """
-    n = M + (D - 1) * M * M + D * M * K
-    trans, emit = D * M * M, D * M * K
-    blocks, rows = ((D - 1) * M * M, D * M) if used is None else used
+    prior, blocks, rows = (M, (D - 1) * M * M, D * M) if used is None else used
+    n = prior + blocks + K * rows                                       # the stored parameters
     body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
-    kept = 4 * n + 4 * trans + 200 * D                                  # quantised (M wide), order
+    kept = 4 * n + 200 * D                                              # the model's values (int32), order
+    checking = 48 * D * M                                               # the row sums, their starts
     coder = 16 * blocks + 4 * (K + 1) * rows                            # TreeCoder: T and its transpose, CDFs
-    walk = 0 if version == PRUNED else 4 * emit                         # method 2: float32 emissions
+    walk = 0 if version == PRUNED else 4 * D * M * K                    # method 2: float32 emissions
     building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
     messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
-    return kept + max(body, coder + walk + building + messages)
+    return kept + max(body, checking, coder + walk + building + messages)

@@ -78,7 +78,7 @@ def test_a_pruned_models_footprint_counts_only_its_used_blocks(transform):
                                        states=states, transform=transform)
     data = pruned.to_bytes()
     coder = hclt_method._coder(pruned)                 # the coder keeps exactly the used blocks
-    blocks, rows = hclt.hclt_file._used_blocks(data, 4 if transform == "med" else 0, D, M, 2)
+    _, blocks, rows = hclt.hclt_file._used_blocks(data, 4 if transform == "med" else 0, D, M, 2)
     assert coder.Tp.size == coder.Ttp.size == blocks == sum(states[parent[1:]] * states[1:])
     assert coder.Cp.size == (K + 1) * rows and rows == states.sum()
     assert models.footprint(data) < models.footprint(dense.to_bytes()) - 16 * (D - 1) * M * M // 2
