@@ -29,8 +29,9 @@ node (:mod:`pcz.coders.tree_tables`; each block a C-contiguous span, viewed as a
 and the walk reads the first m_v entries of the M-wide messages, so an edge costs m_p m_v
 products and a CDF m_v.  The message lengths are passed to the kernels, the messages are
 not sliced (they keep their C layout, so the loops stay vectorised), and with every
-m_v = M the operations, and the words, are those of the dense walk.  Records can also be coded one rANS stream each
-(:meth:`TreeCoder.encode_each`), for random access to single records.
+m_v = M the operations, and the words, are those of the dense walk.  Records can also be
+coded one rANS stream each (:meth:`TreeCoder.encode_each`), for random access to single
+records.
 
 Determinism (:mod:`pcz.coders.tree_ops`): float64, fastmath off, fixed loop order, dot
 products with four explicitly ordered partial sums, no exp/log, no BLAS.

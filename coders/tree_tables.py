@@ -51,10 +51,11 @@ def cumulative(E, scale=1.0, states=None) -> tuple[np.ndarray, np.ndarray]:
     """The coder's cumulative emissions, packed node after node: (Cp, start), float32.
     Node v's table, ``Cp[start[v]:start[v + 1]]`` as (K + 1, m_v) (m_v = states[v], all M
     when None), is ``C[k, m] = scale * sum_{j<k} E[v][m, j]`` with ``C[K] = 1``; only the
-    rows ``E[v][:m_v]`` are read (E: an array (D, M, K) or a sequence of each node's rows).  E may hold a quantised model's integer rows with
-    ``scale = 2^-qbits``: every partial sum is then a multiple of 2^-qbits in [0, 1], exact
-    in float64 and in float32 (qbits <= 24), so the table is the same whichever form E comes
-    in; for any other input the float32 rounding is monotone, so each CDF stays valid.
+    rows ``E[v][:m_v]`` are read (E: an array (D, M, K) or a sequence of each node's rows).
+    E may hold a quantised model's integer rows with ``scale = 2^-qbits``: every partial sum
+    is then a multiple of 2^-qbits in [0, 1], exact in float64 and in float32 (qbits <= 24),
+    so the table is the same whichever form E comes in; for any other input the float32
+    rounding is monotone, so each CDF stays valid.
 
     int32 rows whose sums int32 holds are summed as int32 (exact, and what the float64 sums
     give), then scaled in float64 and rounded to float32 as the float path does: the same

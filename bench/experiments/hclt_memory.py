@@ -57,8 +57,8 @@ def markdown(rows: list[dict]) -> str:
              "| decode img/s | bpd |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         peak = "n/a" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"
-        lines.append(f"| {r['model']} | {r['M']} | {r['states']} | {r['products']:,} | {r['footprint_mib']:.0f} | {peak} | "
-                     f"{r['decode_img_s']:.0f} | {r['bpd']:.4f} |")
+        lines.append(f"| {r['model']} | {r['M']} | {r['states']} | {r['products']:,} | {r['footprint_mib']:.0f} "
+                     f"| {peak} | {r['decode_img_s']:.0f} | {r['bpd']:.4f} |")
     return "\n".join(lines)
 
 

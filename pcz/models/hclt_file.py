@@ -185,7 +185,8 @@ def read(data: bytes) -> dict:
     at = 0
     for name, lengths in zip(("prior", "transition", "emission"), _row_lengths(parent, states, K)):
         end = at + int(lengths.sum())
-        if end > at and np.any(np.add.reduceat(values[at:end], _offsets(0, lengths)[:-1], dtype=np.int64) != 1 << qbits):
+        rows = _offsets(0, lengths)[:-1]                     # where each stored row starts
+        if end > at and np.any(np.add.reduceat(values[at:end], rows, dtype=np.int64) != 1 << qbits):
             raise ModelError(f"HCLT model {name} rows do not sum to one")
         at = end
     return {"parent": parent, "values": values, "K": K,

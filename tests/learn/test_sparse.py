@@ -69,7 +69,8 @@ def test_widening_keeps_the_transition_products_of_the_dense_model():
     budget, work = sparse.values(parent, dense, 16), sparse.products(parent, dense)
     factor = sparse.widen_factor(parent, states, 16, budget, 10, work)
     wide = sparse.widened_states(states, factor, 10)
-    assert sparse.products(parent, wide) <= work < sparse.products(parent, sparse.widened_states(states, factor + 0.01, 10))
+    wider = sparse.widened_states(states, factor + 0.01, 10)
+    assert sparse.products(parent, wide) <= work < sparse.products(parent, wider)
     assert sparse.widen_factor(parent, states, 16, budget, 10) == sparse.WIDEN > factor == 1.2
 
 
