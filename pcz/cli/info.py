@@ -86,7 +86,9 @@ def describe_model(data: bytes, name: str) -> str:
     default memory limit of decoding: a model file is untrusted input too)."""
     model = models.load(data, budget=DEFAULT_MEMORY)
     lines = [name, f"  {models.kind_of(data).summary}", f"  model id:    {model_id(data).hex()}",
-             f"  size:        {len(data)} bytes"]
+             f"  size:        {len(data)} bytes",
+             f"  memory:      {-(-models.footprint(data) >> 20)} MiB at most to load it and code with it "
+             f"(counted against --memory, {DEFAULT_MEMORY >> 20} MiB by default)"]
     return "\n".join(lines + [model.describe()])
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import run_pcz
 from hclt_helpers import random_model, sample
+from pcz import models
 from pcz.models.hclt import HcltModel
 from record_helpers import idx_bytes
 
@@ -31,6 +32,8 @@ def test_train_then_compress_then_decompress(run_cli, files):
     assert r.code == 0 and b"latents:     2" in r.out and b"2x3 = 6 variables" in r.out
     assert b"20-bit quantised" in r.out                        # the training default
     assert b"on 20 held-out records (measured when trained)" in r.out
+    need = -(-models.footprint((folder / "t.pczm").read_bytes()) >> 20)      # what --memory is charged
+    assert f"memory:      {need} MiB at most".encode() in r.out and b"512 MiB by default" in r.out
     r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "t.pczm"))
     assert r.code == 1 and "already exists" in r.err
     model = str(folder / "t.pczm")
