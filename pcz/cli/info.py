@@ -20,6 +20,7 @@ from pcz.format import container, fields
 from pcz.format.fields import DEFAULT_MEMORY, model_id
 from pcz.models import short_id
 from pcz.runtime import fileio
+from pcz.cli.options import Size
 from pcz.cli.transfer import run_each
 
 
@@ -81,10 +82,10 @@ def describe_stream(src: BinaryIO, name: str, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def describe_model(data: bytes, name: str) -> str:
+def describe_model(data: bytes, name: str, memory: int = DEFAULT_MEMORY) -> str:
     """A human-readable description of a model file (validated by loading it, within the
-    default memory limit of decoding: a model file is untrusted input too)."""
-    model = models.load(data, budget=DEFAULT_MEMORY)
+    memory limit, as decoding would: a model file is untrusted input too)."""
+    model = models.load(data, budget=memory)
     lines = [name, f"  {models.kind_of(data).summary}", f"  model id:    {model_id(data).hex()}",
              f"  size:        {len(data)} bytes",
              f"  memory:      {-(-models.footprint(data) >> 20)} MiB at most to load it and code with it "
@@ -92,12 +93,12 @@ def describe_model(data: bytes, name: str) -> str:
     return "\n".join(lines + [model.describe()])
 
 
-def describe(path: str, verbose: bool = False) -> str:
+def describe(path: str, verbose: bool = False, memory: int = DEFAULT_MEMORY) -> str:
     """Describe the pcz file or model file at path."""
     with fileio.open_source(path)[0] as f:
         if models.is_model(f.read(models.MAGIC_SIZE)):
             f.seek(0)
-            return describe_model(f.read(fields.MAX_MODEL + 1), path)
+            return describe_model(f.read(fields.MAX_MODEL + 1), path, memory)
         f.seek(0)
         return describe_stream(f, path, verbose)
 
@@ -105,10 +106,12 @@ def describe(path: str, verbose: bool = False) -> str:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("-v", "--verbose", count=True, help="List every chunk.")
-def info(files, verbose):
+@click.option("--memory", type=Size(), default=DEFAULT_MEMORY, show_default=True,
+              help="Refuse model files whose loading needs more memory than this.")
+def info(files, verbose, memory):
     """Show sizes, ratio, model and chunks of pcz FILES, or describe model files."""
     opts = {"files": list(files)}
 
     def job(source, opts):
-        click.echo(describe(source, verbose=verbose > 0))
+        click.echo(describe(source, verbose=verbose > 0, memory=memory))
     return run_each(opts, job)

@@ -19,7 +19,7 @@ True
 >>> load(shipped("text-en.pczm"), budget=16 << 20)
 Traceback (most recent call last):
 ...
-pcz.errors.LimitError: the model needs 48 MiB of memory to load and code with, more than the 16 MiB the memory limit leaves
+pcz.errors.LimitError: the model needs 48 MiB of memory to load and code with, more than the 16 MiB the memory limit (--memory, memory_limit=) leaves
 """
 import importlib
 from collections import OrderedDict
@@ -112,7 +112,7 @@ def load(model_bytes: bytes, budget: int | None = None) -> Any:
     cost = _CACHE[key][1] if key in _CACHE else kind.cost(model_bytes)
     if budget is not None and cost > budget:
         raise LimitError(f"the model needs {_mib(cost)} of memory to load and code with, "
-                         f"more than the {_mib(budget)} the memory limit leaves")
+                         f"more than the {_mib(budget)} the memory limit (--memory, memory_limit=) leaves")
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key][0]

@@ -34,6 +34,8 @@ def test_train_then_compress_then_decompress(run_cli, files):
     assert b"on 20 held-out records (measured when trained)" in r.out
     need = -(-models.footprint((folder / "t.pczm").read_bytes()) >> 20)      # what --memory is charged
     assert f"memory:      {need} MiB at most".encode() in r.out and b"512 MiB by default" in r.out
+    r = run_cli("info", "--memory", f"{need - 1}M", str(folder / "t.pczm"))        # as decoding would refuse it
+    assert r.code == 1 and f"needs {need} MiB".encode() in r.err.encode() and "--memory" in r.err
     r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "t.pczm"))
     assert r.code == 1 and "already exists" in r.err
     model = str(folder / "t.pczm")
