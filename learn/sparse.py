@@ -8,8 +8,9 @@ an epoch) or only the reserved end of the budget is left, each cycle
 2. **widens** (if the budget leaves room for ``WIDEN_EPOCHS`` epochs): each variable's
    states times the largest factor up to ``WIDEN`` (1.3) that keeps the model's
    parameters (its size) and its transition products (its coding work: an edge costs
-   m_parent m_v products each way, :func:`products`) within the dense model's (variables
-   with much flow get most of the new states), copying the most used ones with noise
+   m_parent m_v products each way, :func:`pcz.models.hclt_file.transition_entries`) within
+   the dense model's (variables with much flow get most of the new states), copying the
+   most used ones with noise
    (:func:`pcz.learn.prune.widen`), at most ``cap`` states per variable;
 3. **trains** that model by full-batch EM until it too flattens or the budget ends.
 
@@ -19,15 +20,13 @@ cycle does not improve or less than ``MIN_EPOCHS`` epochs' time is left.
 
 >>> values(np.array([-1, 0, 0]), np.array([4, 2, 1]), 3), widened_states(np.array([4, 2, 1]), 1.3, 4).tolist()
 (37, [4, 3, 2])
->>> products(np.array([-1, 0, 0]), np.array([4, 2, 1]))
-12
 """
 import time
 
 import numpy as np
 
 from pcz.learn.prune import prune, widen
-from pcz.models.hclt_file import used_values as values
+from pcz.models.hclt_file import transition_entries as products, used_values as values
 
 KEEP = 0.995            # the share of each variable's state flow pruning keeps
 WIDEN = 1.3             # the largest factor a cycle multiplies each variable's states by
@@ -42,12 +41,6 @@ def widened_states(states: np.ndarray, factor: float, cap: int) -> np.ndarray:
     """Each variable's states times ``factor`` (rounded up, at least as many, at most ``cap``),
     as :func:`pcz.learn.prune.widen` makes them."""
     return np.minimum(np.maximum(states, np.ceil(states * factor).astype(np.int64)), cap)
-
-
-def products(parent: np.ndarray, states: np.ndarray) -> int:
-    """The transition products of one record's walk, each way: m_parent m_v per edge."""
-    child = parent >= 0
-    return int((states[parent[child]] * states[child]).sum())
 
 
 def widen_factor(parent: np.ndarray, states: np.ndarray, K: int, budget: int, cap: int,

@@ -31,6 +31,7 @@ def measure(path: str, records: int) -> dict:
     from pcz import methods, models
     from pcz.bench.memory import PeakMemory
     from pcz.models.hclt import HcltModel
+    from pcz.models.hclt_file import transition_entries
     data = open(path, "rb").read()
     raw = gzip.open(TEST).read()
     X = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 784)[:records].tobytes()
@@ -44,9 +45,8 @@ def measure(path: str, records: int) -> dict:
         t0 = time.perf_counter()
         rans.decode(payload, len(X), model)
         best = min(best, time.perf_counter() - t0)
-    child = model.parent >= 0
     return {"model": path, "M": model.M, "states": round(float(model.states.mean()), 1),
-            "products": int((model.states[model.parent[child]] * model.states[child]).sum()),
+            "products": transition_entries(model.parent, model.states),
             "footprint_mib": models.footprint(data) / 2 ** 20,
             "peak_mib": None if mem.extra is None else mem.extra / 2 ** 20,
             "decode_img_s": records / best, "bpd": 8 * len(payload) / len(X)}

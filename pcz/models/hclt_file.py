@@ -27,6 +27,7 @@ import zlib
 
 import numpy as np
 
+from pcz.coders.tree_tables import offsets
 from pcz.errors import ModelError
 from pcz.models import predict
 from pcz.models.hclt_caps import MAX_D, MAX_K, MAX_M, MAX_QBITS, MAX_VALUES, MIN_QBITS, QBITS
@@ -185,7 +186,7 @@ def read(data: bytes) -> dict:
     at = 0
     for name, lengths in zip(("prior", "transition", "emission"), _row_lengths(parent, states, K)):
         end = at + int(lengths.sum())
-        rows = _offsets(0, lengths)[:-1]                     # where each stored row starts
+        rows = offsets(lengths)[:-1]                         # where each stored row starts
         if end > at and np.any(np.add.reduceat(values[at:end], rows, dtype=np.int64) != 1 << qbits):
             raise ModelError(f"HCLT model {name} rows do not sum to one")
         at = end
@@ -202,8 +203,18 @@ def used_values(parent: np.ndarray, states: np.ndarray, K: int) -> int:
     >>> used_values(parent, np.array([4, 4, 4]), 3), used_values(parent, np.array([4, 2, 1]), 3)
     (72, 37)
     """
+    return int(states[parent < 0].sum() + transition_entries(parent, states) + K * states.sum())
+
+
+def transition_entries(parent: np.ndarray, states: np.ndarray) -> int:
+    """The entries of the used transition blocks, m_parent x m_v per edge: also the products
+    one record's walk costs each way (what decoding time follows).
+
+    >>> transition_entries(np.array([-1, 0, 0]), np.array([4, 2, 1]))
+    12
+    """
     child = parent >= 0
-    return int(states[parent < 0].sum() + (states[parent[child]] * states[child]).sum() + K * states.sum())
+    return int((states[parent[child]] * states[child]).sum())
 
 
 def _row_lengths(parent, states, K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -225,17 +236,12 @@ def split(values, parent, states, K) -> tuple[np.ndarray, list, list]:
     child = parent >= 0
     m_root = int(states[~child][0])
     block = np.where(child, states[np.where(child, parent, 0)], 0) * states
-    at = _offsets(m_root, block)
+    at = m_root + offsets(block)
     T = [None if not child[v] else values[at[v]:at[v + 1]].reshape(states[parent[v]], states[v])
          for v in range(len(parent))]
-    rows = _offsets(int(at[-1]), states * K)
+    rows = at[-1] + offsets(states * K)
     E = [values[rows[v]:rows[v + 1]].reshape(states[v], K) for v in range(len(parent))]
     return values[:m_root], T, E
-
-
-def _offsets(first: int, sizes: np.ndarray) -> np.ndarray:
-    """Where each of consecutive spans of ``sizes`` starts, from ``first``; the end last."""
-    return first + np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
 def _masks(parent, states):
