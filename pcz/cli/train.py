@@ -16,6 +16,7 @@ options"); any tuning option (``-M``, ``--epochs``, ``--smooth``...) trains exac
 0
 """
 import os
+import re
 
 import click
 
@@ -30,21 +31,25 @@ from pcz.models import short_id
 
 
 def parse_duration(text: str) -> float:
-    """``--time-budget``: seconds, or a number with s, m or h.
+    """``--time-budget``: seconds, or numbers with h, m and s in that order.
 
-    >>> parse_duration("15m"), parse_duration("90"), parse_duration("1.5h")
-    (900.0, 90.0, 5400.0)
+    >>> parse_duration("15m"), parse_duration("90"), parse_duration("1.5h"), parse_duration("2h15m")
+    (900.0, 90.0, 5400.0, 8100.0)
     """
     text = text.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
-    try:
-        value = float(text[:-1] if scale else text) * (scale or 1)
-    except ValueError:
-        value = -1.0
+    match = _DURATION.fullmatch(text)
+    if match and not any(match.groups()):
+        match = None
+    value = -1.0
+    if match:
+        value = sum(float(part or 0) * scale for part, scale in zip(match.groups(), (1, 3600, 60, 1)))
     if not (value > 0 and value < float("inf")):
-        raise click.BadParameter(f"{text!r}: expected a duration such as 15m, 90s or 1h",
+        raise click.BadParameter(f"{text!r}: expected a duration such as 15m, 90s, 1h or 2h30m",
                                  param_hint="--time-budget")
     return value
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?)|(?:(\d+(?:\.\d*)?)h)?(?:(\d+(?:\.\d*)?)m)?(?:(\d+(?:\.\d*)?)s)?")
 
 
 def parse_atoms(text: str) -> list[int] | None:
@@ -100,8 +105,8 @@ def _cluster(func):
 @click.argument("data")
 @click.option("-o", "--output", required=True, type=click.Path(), help="Model file to write.")
 @click.option("--time-budget", default="15m", show_default=True,
-              help="With no tuning options: the time training may take; the largest model that "
-                   "fits (and still gains on validation) is kept.")
+              help="With no tuning options: the time training may take (90s, 15m, 8h, 2h30m); the "
+                   "largest model that fits (and still gains on validation) is kept.")
 @click.option("--max-latents", type=click.IntRange(1, MAX_M), default=64, show_default=True,
               help="With no tuning options: the largest number of latents tried (sparse "
                    "cycles then give busy variables up to twice as many, in as many parameters).")

@@ -178,7 +178,7 @@ def test_train_with_no_tuning_options_chooses_on_validation(run_cli, files):
     assert "chosen on validation: smoothing" in r.err and "auto: M=8" in r.err
     r = run_cli("info", str(folder / "auto.pczm"))
     assert b"latents:     8" in r.out
-    for bad in ("soon", "0", "-5m", "infm"):
+    for bad in ("soon", "0", "-5m", "infm", "15m2h", "h"):
         r = run_cli("train", str(folder / "a.npy"), "-o", str(folder / "x.pczm"), "--time-budget", bad)
         assert r.code == 2 and "--time-budget" in r.err
 
