@@ -95,55 +95,26 @@ from pcz.models import predict
 from pcz.models.hclt import MAX_K, MAX_VALUES, HcltModel
 from pcz.models.values import array_symbols
 from pcz.learn.em import Trainer, fit
-from pcz.learn.plan import GROW_MINI, SHORT_FULL, can_double, decodes_by_default, params_count, plan, widest
+from pcz.learn.plan import GROW_MINI, SHORT_FULL, decodes_by_default, params_count, plan, widest
 from pcz.learn import augment, resume as resumed_from, sparse
 from pcz.learn.smoothing import Smoother, find_atoms
 from pcz.learn.structure import chow_liu_tree
 from pcz.learn.ties import image_ties
 from pcz.learn.train import checked_transform, grow, split, store, validation_fraction
+from pcz.learn.trials import (FIRST_MINI, NO_SMOOTHING, SIGMAS, best_bits, epoch_seconds, shift_trial,
+                               smoothing_trials, tie_trial)
 from pcz.runtime.fileio import AtomicOutput
 
 START_M = 8
-SIGMAS = (1.0, 2.0, 4.0)   # smoothing kernel widths tried at START_M (weight 1), narrowest first
-NO_SMOOTHING = (0.0, 0.0)
 SIGMA_EXPONENT = 0.4      # the best width went as (records per emission row)^-0.4 ...
 SIGMA_GROWTH = 2 ** SIGMA_EXPONENT   # ... so it grows by this factor each time M doubles
 SET_EXPONENT = 0.6        # and as (training records)^-0.6 from 5 000 to 57 000 records (docs/HCLT.md)
 RELAX = 1.7
-FIRST_MINI, RELAX_TRIAL, MAX_FULL = 4, 3, 200
+RELAX_TRIAL, MAX_FULL = 3, 200
 MIN_GAIN = 0.001          # bits per value a doubling of M must gain on validation to go on
 DEFAULT_BUDGET = 15 * 60.0
 SELECT_RECORDS = 10_000   # training records the START_M trials see (a random subset of larger sets)
 PRUNE_FULL = 6            # full-batch epochs of the budget kept for step 7 (sparse cycles)
-TIE_MARGIN = 0.02         # step 3a keeps tied parameters if they validate this much (relatively) lower
-SHIFT_SHARE = 1 / 3       # step 3b's trial is run when it takes at most this share of the time left
-
-
-def _best(log: list[dict]) -> float:
-    return min(e["valid_bpd"] for e in log) if log else math.inf
-
-
-def _seconds(log: list[dict], phase: str) -> float | None:
-    times = [e["seconds"] for e in log if e["phase"] == phase]
-    return float(np.median(times)) if times else None
-
-
-def _smoothing_trials(run, K: int, known: dict | None = None) -> list[tuple]:
-    """(validation bits, (sigma, weight), params, log) of the first model trained without
-    smoothing and with each width of ``SIGMAS`` (values with K > 2 only), stopping at the
-    first width that does worse than the one before it; ``known`` maps a smoothing already
-    run to its trial."""
-    trials = []
-    for sigma in (0.0,) + (SIGMAS if K > 2 else ()):
-        smooth = (sigma, 1.0 if sigma else 0.0)
-        if known and smooth in known:
-            trials.append(known[smooth])
-            continue
-        params, log = run(smooth)
-        trials.append((_best(log), smooth, params, log))
-        if sigma > SIGMAS[0] and trials[-1][0] >= trials[-2][0]:
-            break
-    return trials
 
 
 def _wider(smooth: tuple, counts: float = 0.5, exponent: float = SIGMA_EXPONENT) -> tuple:
@@ -162,49 +133,11 @@ def _stage(M: int, smooth: tuple, log: list[dict], seconds: float, timed: list[d
            scale: float = 1.0) -> dict:
     """A size tried: its smoothing, validation bits per value, epochs, and what its epochs cost
     (``scale``: the training records over those the timed epochs saw)."""
-    mini, full = _seconds(timed, "mini-batch EM"), _seconds(timed, "full-batch EM")
-    return {"M": M, "smooth": list(smooth), "valid_bpd": _best(log), "seconds": seconds, "epochs": log,
+    mini, full = epoch_seconds(timed, "mini-batch EM"), epoch_seconds(timed, "full-batch EM")
+    return {"M": M, "smooth": list(smooth), "valid_bpd": best_bits(log), "seconds": seconds, "epochs": log,
             "mini_s": mini and mini * scale, "full_s": full and full * scale,
             "full_epochs": sum(e["phase"] == "full-batch EM" for e in log),
             "overhead_s": max(0.0, (seconds - sum(e["seconds"] for e in timed)) / runs)}
-
-
-def _tie_trial(run, name: str, untied: float, say) -> tuple[tuple, bool]:
-    """Step 3a: the first model trained tied on the residuals ``name`` (:mod:`pcz.learn.ties`,
-    without smoothing: each emission row pools the counts of a whole group), as a trial
-    (validation bits, smoothing, params, log), and whether it is kept: when it validates
-    ``TIE_MARGIN`` lower than the best untied run (``untied``)."""
-    params, log = run()
-    kept = _best(log) < (1 - TIE_MARGIN) * untied
-    say(f"tied parameters ({name}) {'kept' if kept else 'not kept'}: validation "
-        f"{_best(log):.4f} against {untied:.4f} bits/value untied")
-    return (_best(log), NO_SMOOTHING, params, log), kept
-
-
-def _shift_trial(run, say, data: dict, chosen: str, smooth: tuple, first_log: list, make, M: int, K: int, D: int,
-                 max_latents: int, deadline: float, qbits: int) -> tuple | None:
-    """Step 3b: the training entry with the shifted copies (``make()``) if they validate better than
-    the records alone in the same work and leave time to double M; else None."""
-    trial_s = 2 * augment.COPIES * FIRST_MINI * (_seconds(first_log, "mini-batch EM") or 0.0)
-    left = deadline - time.perf_counter()
-    if trial_s > SHIFT_SHARE * left:
-        say(f"shifted copies not tried: their trial would take about {trial_s:.0f} s of the {left:.0f} s left")
-        return None
-    data["shifted"] = make()
-    try:
-        plain = run(M, smooth, epochs=augment.COPIES * FIRST_MINI, full_epochs=0)
-        moved = run(M, smooth, "shifted", epochs=FIRST_MINI, full_epochs=0)
-    finally:
-        entry = data.pop("shifted")
-    kept = _best(moved[1]) < _best(plain[1])
-    say(f"shifted copies {'kept' if kept else 'not kept'}: validation {_best(moved[1]):.4f} "
-        f"against {_best(plain[1]):.4f} bits/value in the same work")
-    t_epoch = _seconds(moved[1], "mini-batch EM") or 0.0       # a full-batch epoch takes about as long
-    if kept and plan([{"M": M, "mini_s": t_epoch, "full_s": t_epoch, "overhead_s": 0.0}], K, D, max_latents,
-                      deadline, qbits) == M and can_double(D, M, K, max_latents, qbits):
-        say("shifted copies not kept after all: with them the budget leaves no time to double M")
-        return None
-    return entry if kept else None
 
 
 def _shifted(array, train_idx, layout, shape, K: int, name: str, entry: tuple) -> tuple:
@@ -288,6 +221,9 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         return fit(Xt, Xv, parent, K, M, batch=batch, seed=seed, progress=progress,
                    deadline=deadline if until is None else until, trainer=trainers[key], **options)
 
+    def late():                         # past the budget: no optional trial starts
+        return time.perf_counter() > deadline
+
     def save(params, states=None):
         if checkpoint:
             full_s = {st["M"]: st["full_s"] for st in stages}
@@ -308,17 +244,17 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         M = min(START_M, max_latents)
         t0 = time.perf_counter()
         smooth_first = (SIGMAS[0], 1.0) if K > 2 else (0.0, 0.0)
-        first = [(_best(log), smooth_first, params, log, name) for name in reps
+        first = [(best_bits(log), smooth_first, params, log, name) for name in reps
                  for params, log in [run(M, smooth_first, name, True, epochs=FIRST_MINI, full_epochs=0)]]
         chosen = min(first, key=lambda t: t[0])[4]
         if len(reps) > 1:
             say(f"transform {chosen}: validation " + ", ".join(f"{t[0]:.4f}" for t in first)
                 + " bits/value with smoothing (" + ", ".join(reps) + ")")
         residuals = [t for t in first if t[4] != predict.NONE]
-        if residuals and ties:            # step 3a: residuals are alike everywhere: tie their parameters
+        if residuals and ties and not late():   # step 3a: residuals are alike everywhere: tie their parameters
             name = min(residuals, key=lambda t: t[0])[4]
             untied = min(t[0] for t in first)
-            trial, tied = _tie_trial(lambda: run(M, NO_SMOOTHING, name, subset=True, tie=True, epochs=FIRST_MINI,
+            trial, tied = tie_trial(lambda: run(M, NO_SMOOTHING, name, subset=True, tie=True, epochs=FIRST_MINI,
                                                  full_epochs=0), name, untied, say)
             trials, tie_valid = [trial], trial[0]
             chosen = name if tied else chosen
@@ -327,7 +263,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
             _, smooth, params, epochs_log = trials[0]
         else:
             if shifts and augment.applies(shape) and n_train < SELECT_RECORDS and augment.affordable(n_train, D):
-                moved = _shift_trial(run, say, data, chosen, smooth_first, known[smooth_first][3],
+                moved = shift_trial(run, say, data, chosen, smooth_first, known[smooth_first][3],
                                      lambda: _shifted(array, train_idx, layout, shape, K, chosen, data[chosen]),
                                      M, K, D, max_latents, deadline, qbits)
                 if moved is not None:
@@ -336,25 +272,30 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                         pick = np.sort(np.random.default_rng(seed + 2).choice(n_train, SELECT_RECORDS,
                                                                               replace=False))
                         n_pick = SELECT_RECORDS
-            trials = _smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI,
-                                                          full_epochs=0), K, known)
+            trials = smoothing_trials(lambda smooth: run(M, smooth, subset=True, epochs=FIRST_MINI,
+                                                          full_epochs=0), K, known, late)
             _, smooth, params, epochs_log = min(trials, key=lambda t: t[0])
             say(f"smoothing {f'sigma {smooth[0]:g}' if smooth[1] else 'off'}: validation "
                 + ", ".join(f"{t[0]:.4f}" for t in trials) + " bits/value ("
                 + ", ".join(f"sigma {t[1][0]:g}" if t[1][1] else "off" for t in trials) + ")")
         parent = data[chosen][2]
         others = [t for t in first if t[4] != chosen]
-        relax_trials = [(run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
-                        for g in (1.0, RELAX)]
-        (params, log), relax = min(relax_trials, key=lambda t: _best(t[0][1]))
-        say(f"over-relaxation {relax}: validation " + ", ".join(f"{_best(t[0][1]):.4f}" for t in relax_trials)
-            + " bits/value (1, 1.7)")
+        relax_trials = [] if late() else [
+            (run(M, smooth, subset=True, epochs=0, full_epochs=RELAX_TRIAL, init=params, relax=g), g)
+            for g in (1.0, RELAX)]
+        if relax_trials:
+            (params, log), relax = min(relax_trials, key=lambda t: best_bits(t[0][1]))
+            say(f"over-relaxation {relax}: validation " + ", ".join(f"{best_bits(t[0][1]):.4f}" for t in relax_trials)
+                + " bits/value (1, 1.7)")
+        else:
+            log, relax = [], RELAX
+            say(f"over-relaxation {relax}, not tried: the time budget has run out")
         every = [e for t in trials + others for e in t[3]] + [e for t in relax_trials for e in t[0][1]]
         trial_smooth, smooth = smooth, _wider(smooth, n_train / n_pick, SET_EXPONENT)   # for all records
         if pick is not None:
             say(f"those trials saw {n_pick} of the {n_train} training records: sigma {smooth[0]:g} for all of them")
         stages = [_stage(M, smooth, epochs_log + log, time.perf_counter() - t0, every,
-                         runs=len(trials) + len(others) + 2, scale=n_train / n_pick)]
+                         runs=len(trials) + len(others) + len(relax_trials), scale=n_train / n_pick)]
         best, smooth_of = (stages[0]["valid_bpd"], params, M), {M: smooth}
 
         save(params)
@@ -408,8 +349,8 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
                           relax=relax, checkpoint=save if checkpoint else None, until=until,
                           min_gain=0.0 if tied else sparse.FLAT_GAIN)
         stage["epochs"] += log
-        if _best(log) < best[0]:
-            best = (_best(log), params, best[2])
+        if best_bits(log) < best[0]:
+            best = (best_bits(log), params, best[2])
         say(f"M={best[2]}: validation {best[0]:.4f} bits/value after {len(log)} more full-batch epochs "
             f"({time.perf_counter() - t0:.0f} s)")
     fresh, fresh_log = None, []         # step 6b (tied models): a fresh start at the last size
@@ -417,7 +358,7 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         M_last = stages[-1]["M"]
         params, fresh_log = run(M_last, NO_SMOOTHING, epochs=GROW_MINI, full_epochs=MAX_FULL, step=0.2,
                                 step_end=0.05, relax=relax, min_gain=0.0)
-        fresh = _best(fresh_log) if fresh_log else None        # None: the budget ended before an epoch
+        fresh = best_bits(fresh_log) if fresh_log else None        # None: the budget ended before an epoch
         say(f"a fresh tied start at M={M_last}: " + ("no time left" if fresh is None else
             f"validation {fresh:.4f} bits/value ({'kept' if fresh < best[0] else 'not kept'}; {best[0]:.4f} grown)"))
         if fresh is not None and fresh < best[0]:

@@ -171,6 +171,34 @@ def _init(rng: np.random.Generator, hist: np.ndarray, M: int):
     return prior, trans, emit
 
 
+_E_STEPS: dict = {}          # tree -> its jitted E steps, shared by the trainers of that tree
+E_STEPS_KEPT = 4
+
+
+def _e_steps(parent: np.ndarray):
+    """(layout, loglik, counts, stacked_counts) of the tree ``parent``: the jitted upward and
+    downward passes depend on the tree and the shapes alone, so every :class:`Trainer` of a
+    tree (one per smoothing, tied or not, pruned states) shares them and XLA compiles them
+    once per shape, not once per trainer (each compile took 10-40 s on the CPU and about as
+    long on a GPU, where it dwarfed the epochs).  The last ``E_STEPS_KEPT`` trees are kept."""
+    key = np.asarray(parent, dtype=np.int64).tobytes()
+    if key not in _E_STEPS:
+        while len(_E_STEPS) >= E_STEPS_KEPT:
+            _E_STEPS.pop(next(iter(_E_STEPS)))
+        layout = Layout(parent)
+        counts = make_counts(layout)
+
+        def stacked_counts(params, xts, ws):
+            def add(acc, batch):
+                c, batch_ll = counts(params, *batch)
+                return tuple(a + b for a, b in zip(acc, c)), batch_ll
+
+            return jax.lax.scan(add, tuple(jnp.zeros_like(p) for p in params), (xts, ws))
+
+        _E_STEPS[key] = (layout, make_loglik(layout), counts, jax.jit(stacked_counts))
+    return _E_STEPS[key]
+
+
 class Trainer:
     """The jitted E and M steps for one tree and batch size (``states``: the latent states each
     variable uses, for a pruned model; :mod:`pcz.learn.states`).
@@ -182,10 +210,8 @@ class Trainer:
 
     def __init__(self, parent: np.ndarray, batch: int, alpha: float, dtype=jnp.float32,
                  smoother=None, states=None, ties=None):
-        self.layout = Layout(parent)
+        self.layout, self.loglik, counts, self.stacked_counts = _e_steps(parent)
         self.batch, self.alpha, self.dtype, self.ties = batch, alpha, dtype, ties
-        self.loglik = make_loglik(self.layout)
-        counts = make_counts(self.layout)
         smooth = (lambda c: c) if smoother is None else smoother
         keep = None if states is None else tuple(     # a pruned model: :mod:`pcz.learn.states`
             jnp.asarray(k, dtype) for k in masks(parent, states, int(np.max(states)), self.layout.perm))
@@ -219,16 +245,8 @@ class Trainer:
                 out.append(p / p.sum(-1, keepdims=True))
             return within(tuple(out), keep)
 
-        def stacked_counts(params, xts, ws):
-            def add(acc, batch):
-                c, batch_ll = counts(params, *batch)
-                return tuple(a + b for a, b in zip(acc, c)), batch_ll
-
-            return jax.lax.scan(add, tuple(jnp.zeros_like(p) for p in params), (xts, ws))
-
         self.m_step = jax.jit(m_step)
         self.relaxed = jax.jit(relaxed)
-        self.stacked_counts = jax.jit(stacked_counts)
 
     def to_device(self, prior, trans, emit):
         perm = self.layout.perm

@@ -125,3 +125,22 @@ def test_one_call_over_many_batches_sums_the_batches_in_order():
     assert len(step_lls) == 5
     for a, b in zip(stacked, one):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
+
+
+def test_trainers_of_one_tree_share_its_compiled_e_steps():
+    """Trainers that differ in smoothing or pruned states share the tree's jitted E steps (XLA
+    compiles them once per shape, not once per trainer), and each still gives its own M step."""
+    from pcz.learn.smoothing import Smoother
+    parent = np.array([-1, 0, 0, 1])
+    plain = Trainer(parent, 8, alpha=1.0)
+    smooth = Trainer(parent.copy(), 8, alpha=1.0, smoother=Smoother(5, 1.0, 1.0), states=np.array([2, 1, 2, 2]))
+    other = Trainer(np.array([-1, 0, 1, 2]), 8, alpha=1.0)
+    assert plain.stacked_counts is smooth.stacked_counts and plain.loglik is smooth.loglik
+    assert plain.stacked_counts is not other.stacked_counts
+    model = random_model(1, parent, 2, 5)
+    X = sample(np.random.default_rng(0), model, 20)
+    params = plain.to_device(model.prior, model.transition, model.emission)
+    counts, _ = plain.sum_counts(params, X)
+    a, b = plain.m_step(counts), smooth.m_step(counts)
+    assert not np.allclose(np.asarray(a[2]), np.asarray(b[2]))       # the smoothed emissions differ
+    assert float(np.asarray(b[1])[plain.layout.perm.tolist().index(1), :, 1].max()) == 0.0  # node 1 keeps 1 state
