@@ -214,6 +214,9 @@ def auto_train(array: np.ndarray, *, time_budget: float = DEFAULT_BUDGET, max_la
         Xt, Xv, parent, atoms = data[name]
         Xt = Xt[pick] if subset and pick is not None else Xt
         key = (name, tuple(smooth), None if states is None else states.tobytes(), tie)
+        if key not in trainers and states is not None:     # a new cycle's states: the last cycle's
+            for old in [k for k in trainers if k[2] is not None]:   # trainer is done with (its compiled
+                del trainers[old]                                   # steps had piled up to LLVM's ENOMEM)
         if key not in trainers:           # one jitted trainer per smoothing (shapes retrace, not rebuild)
             trainers[key] = Trainer(parent, min(batch, max(1, len(Xt))), 1.0,
                                     smoother=Smoother(K, smooth[0], smooth[1], atoms), states=states,

@@ -100,5 +100,6 @@ def cycles(best: tuple, run, parent, Xt: np.ndarray, K: int, *, relax: float, ca
         if not better:
             break
         best, best_states = (bits, params, best[2]), kept          # best[2]: the dense size it came from
+        save(params, kept)                  # fit checkpoints every few epochs: a short cycle may end first
         current, states = params, kept
     return best, best_states, done

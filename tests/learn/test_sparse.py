@@ -19,13 +19,14 @@ def skewed(seed=0):
     return model.parent, params, sample(np.random.default_rng(seed), model, 500).astype(np.int64)
 
 
-def cycle(found, epoch_s, cap=8):
+def cycle(found, epoch_s, cap=8, fit_checkpoints=True):
     parent, params, X = skewed()
     calls, saved = [], []
 
     def run(M, states, **options):
         calls.append((M, states.copy(), options))
-        options["checkpoint"](options["init"])
+        if fit_checkpoints:                 # fit checkpoints every 5 epochs: not in a shorter cycle
+            options["checkpoint"](options["init"])
         return options["init"], [{"valid_bpd": found[len(calls) - 1]}]
 
     best, states, log = sparse.cycles((2.5, params, 6), run, parent, X, 4, relax=1.7, cap=cap,
@@ -78,3 +79,11 @@ def test_widening_stops_at_the_cap_and_never_shrinks():
     s = np.array([1, 5, 7, 8])
     assert sparse.widened_states(s, 1.3, 8).tolist() == [2, 7, 8, 8]
     assert sparse.widen_factor(np.array([-1, 0, 0, 1]), s, 4, sparse.values(np.array([-1, 0, 0, 1]), s, 4), 8) == 1.0
+
+
+def test_a_kept_cycle_is_checkpointed_however_few_its_epochs():
+    """A run of 24 cycles of 4 epochs each (fit checkpoints every 5) once left a checkpoint 13
+    cycles old when it died at its end: each kept cycle now writes one."""
+    parent, calls, saved, best, states, log = cycle([2.49, 2.495], epoch_s=0.0, fit_checkpoints=False)
+    assert [c["kept"] for c in log] == [True, False]
+    assert len(saved) == 1 and np.array_equal(saved[0], calls[0][1])
