@@ -30,6 +30,9 @@ from pcz.models.hclt_caps import MAX_K, MAX_M, MAX_QBITS, MIN_QBITS
 from pcz.models import short_id
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d*)?)|(?:(\d+(?:\.\d*)?)h)?(?:(\d+(?:\.\d*)?)m)?(?:(\d+(?:\.\d*)?)s)?")
+
+
 def parse_duration(text: str) -> float:
     """``--time-budget``: seconds, or numbers with h, m and s in that order.
 
@@ -38,18 +41,12 @@ def parse_duration(text: str) -> float:
     """
     text = text.strip().lower()
     match = _DURATION.fullmatch(text)
-    if match and not any(match.groups()):
-        match = None
-    value = -1.0
-    if match:
-        value = sum(float(part or 0) * scale for part, scale in zip(match.groups(), (1, 3600, 60, 1)))
+    parts = match.groups() if match else ()          # (seconds alone, hours, minutes, seconds)
+    value = sum(float(p or 0) * scale for p, scale in zip(parts, (1, 3600, 60, 1))) if any(parts) else -1.0
     if not (value > 0 and value < float("inf")):
         raise click.BadParameter(f"{text!r}: expected a duration such as 15m, 90s, 1h or 2h30m",
                                  param_hint="--time-budget")
     return value
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d*)?)|(?:(\d+(?:\.\d*)?)h)?(?:(\d+(?:\.\d*)?)m)?(?:(\d+(?:\.\d*)?)s)?")
 
 
 def parse_atoms(text: str) -> list[int] | None:

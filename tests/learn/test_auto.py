@@ -52,8 +52,7 @@ def test_the_time_budget_is_kept_and_small_budgets_stay_small():
     late = [e for e in log["epochs"] if e["started"] > deadline]
     assert all(e["epoch"] == 1 for e in late)
     phases = [e["phase"] for e in log["epochs"]]
-    assert phases == sorted(phases, reverse=True)         # one stage, no growth (and past the budget no
-    # relax trial: test_a_budget_spent_in_the_first_trials_skips_the_optional_ones)
+    assert phases == sorted(phases, reverse=True)         # one stage, no growth
 
 
 def test_types_and_tiny_inputs():
