@@ -54,7 +54,7 @@ import numpy as np
 
 from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
-from pcz.coders.tree_tables import check_states, cumulative, transitions
+from pcz.coders.tree_tables import check_states, cumulative, padded, transitions
 
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
@@ -65,8 +65,8 @@ _NONE = np.zeros(0, dtype=np.uint32)
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(encoding, tile, X, order, depth, parent, states, prior, Tp, Ttp, ts, Cp, cs, K, down, beta, starts,
-          widths, words, state, pos, end):
+def _walk(encoding, tile, X, order, depth, parent, states, stride, prior, Tp, Ttp, ts, tts, Cp, cs, K, down, beta,
+          starts, widths, words, state, pos, end):
     """Code the (B, D) records X (one lockstep group) in pre-order, node-major.
 
     Encoding: fill starts/widths from X, symbol i of record b at pos[0] + i * B + b
@@ -75,14 +75,14 @@ def _walk(encoding, tile, X, order, depth, parent, states, prior, Tp, Ttp, ts, C
     record (length B).  tile: records per pass over a transition (:func:`_matmul`).
     Node v uses its first states[v] latent states: of the M-wide messages only those
     prefixes are read; its transition (rows: the parent's states) and its transpose are
-    the spans ts[v]:ts[v + 1] of Tp and Ttp, its cumulative emissions (K + 1 rows) the
-    span cs[v]:cs[v + 1] of Cp (:mod:`pcz.coders.tree_tables`).
+    the spans ts[v]:ts[v + 1] of Tp and tts[v]:tts[v + 1] of Ttp, a row with node u's states
+    padded with zeros to stride[u] (so are the products: their padding comes out 0), its
+    cumulative emissions (K + 1 rows) the span cs[v]:cs[v + 1] of Cp (:mod:`pcz.coders.tree_tables`).
     Returns OK or ERR_TRUNCATED (a stream ended too early); the caller checks the ends.
     """
     B = X.shape[0]
     D = order.shape[0]
-    M = prior.shape[0]
-    tmp = np.empty((B, M))
+    tmp = np.empty((B, down.shape[2]))
     node_at = np.zeros(down.shape[0], dtype=np.int64)
     top = -1
     n = pos[0]
@@ -95,8 +95,9 @@ def _walk(encoding, tile, X, order, depth, parent, states, prior, Tp, Ttp, ts, C
             if j >= 1:
                 u = node_at[j]
                 mu, mp = states[u], states[node_at[j - 1]]
-                Ttu = Ttp[ts[u]:ts[u + 1]].reshape((mu, mp))   # [m_child, m_parent]
-                _matmul(beta[j], Ttu, tmp, tile, mu, mp)
+                wp = stride[node_at[j - 1]]
+                Ttu = Ttp[tts[u]:tts[u + 1]].reshape((mu, wp))   # [m_child, m_parent]
+                _matmul(beta[j], Ttu, tmp, tile, mu, wp)
                 for b in range(B):
                     for m in range(mp):
                         beta[j - 1, b, m] *= tmp[b, m]
@@ -111,7 +112,8 @@ def _walk(encoding, tile, X, order, depth, parent, states, prior, Tp, Ttp, ts, C
             for b in range(B):
                 for m in range(mp):
                     tmp[b, m] = down[d - 1, b, m] * beta[d - 1, b, m]
-            _matmul(tmp, Tp[ts[v]:ts[v + 1]].reshape((mp, mv)), down[d], tile, mp, mv)
+            wv = stride[v]
+            _matmul(tmp, Tp[ts[v]:ts[v + 1]].reshape((mp, wv)), down[d], tile, mp, wv)
         for b in range(B):
             dv = down[d, b, :mv]
             if d > 0:
@@ -255,7 +257,8 @@ class TreeCoder:
         self.prior = np.ascontiguousarray(prior, dtype=np.float64)
         M = self.prior.shape[0]
         self.states = check_states(states, len(self.parent), M)
-        self.Tp, self.Ttp, self.ts = transitions(self.parent, self.states, T, t_scale)
+        self.stride = padded(self.states)
+        self.Tp, self.Ttp, self.ts, self.tts = transitions(self.parent, self.states, T, t_scale)
         self.Cp, self.cs = cumulative(E, scale, self.states)
         self.K = np.shape(E[0])[-1]
         self.levels = int(self.depth.max()) + 1
@@ -276,13 +279,13 @@ class TreeCoder:
             part = X[g:g + self.group]
             if down.shape[1:2] != (len(part),):          # C-contiguous message arrays
                 down = beta = np.zeros(0)                  # one group's messages at a time
-                down = np.zeros((self.levels, len(part), M))
+                down = np.zeros((self.levels, len(part), padded(M)))
                 beta = np.zeros_like(down)
             streams = slice(g, g + len(part)) if each else slice(None)
             s, p = state[streams], pos[streams]        # views: the walk advances them in place
-            if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.states, self.prior,
-                     self.Tp, self.Ttp, self.ts, self.Cp, self.cs, self.K, down, beta, starts, widths, words,
-                     s, p, end[streams]) != OK:
+            if _walk(encoding, self.tile, part, self.order, self.depth, self.parent, self.states, self.stride,
+                     self.prior, self.Tp, self.Ttp, self.ts, self.tts, self.Cp, self.cs, self.K, down, beta,
+                     starts, widths, words, s, p, end[streams]) != OK:
                 raise ValueError("coded records are truncated")
 
     def encode(self, X: np.ndarray) -> np.ndarray:

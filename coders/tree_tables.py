@@ -21,30 +21,48 @@ def offsets(sizes) -> np.ndarray:
     return out
 
 
-def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The used blocks of the transitions, packed node after node: (Tp, Ttp, start), float64.
-    Node v's block ``T[v][:m_p, :m_v]`` (m = states, p its parent; none for the root) is
-    ``Tp[start[v]:start[v + 1]]`` row after row, its transpose the same span of Ttp.  T: an
-    array (D, M, M) or a sequence of each node's block (at least m_p x m_v; the root's is
-    not read); it may hold quantised integer rows with ``scale = 2^-qbits`` (each entry then
-    scaled exactly).
+LANES = 8           # a transition block's rows are padded with zeros to a multiple of this
+
+
+def padded(m):
+    """A row's stored length for m used states: m rounded up to a multiple of :data:`LANES`.
+
+    >>> padded(1), padded(8), padded(61)
+    (8, 8, 64)
+    """
+    return (m + LANES - 1) // LANES * LANES
+
+
+def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The used blocks of the transitions, packed node after node: (Tp, Ttp, start, tstart),
+    float64.  Node v's block ``T[v][:m_p, :m_v]`` (m = states, p its parent; none for the root)
+    is ``Tp[start[v]:start[v + 1]]`` as (m_p, padded(m_v)), its transpose
+    ``Ttp[tstart[v]:tstart[v + 1]]`` as (m_v, padded(m_p)): each row padded with zeros to a
+    multiple of :data:`LANES`, so the walk's products run over whole SIMD vectors (the padding
+    only adds zero columns to a product: the used columns' floats, so the bits, are those of
+    the unpadded block).  T: an array (D, M, M) or a sequence of each node's block (at least
+    m_p x m_v; the root's is not read); it may hold quantised integer rows with
+    ``scale = 2^-qbits`` (each entry then scaled exactly).
 
     >>> T = np.arange(18.0).reshape(2, 3, 3)
-    >>> Tp, Ttp, start = transitions([-1, 0], [2, 1], T)
-    >>> Tp.tolist(), Ttp.tolist(), start.tolist()
-    ([9.0, 12.0], [9.0, 12.0], [0, 0, 2])
+    >>> Tp, Ttp, start, tstart = transitions([-1, 0], [2, 1], T)
+    >>> Tp.reshape(2, 8)[:, :1].tolist(), Ttp.reshape(1, 8)[:, :2].tolist(), start.tolist(), tstart.tolist()
+    ([[9.0], [12.0]], [[9.0, 12.0]], [0, 0, 16], [0, 0, 8])
+    >>> float(Tp.reshape(2, 8)[:, 1:].sum()), float(Ttp.reshape(1, 8)[:, 2:].sum())
+    (0.0, 0.0)
     """
     parent = np.asarray(parent)
     states = np.asarray(states, dtype=np.int64)
     rows = np.where(parent >= 0, states[np.maximum(parent, 0)], 0)
-    start = offsets(rows * states)
-    Tp = np.empty(int(start[-1]), dtype=np.float64)
-    Ttp = np.empty_like(Tp)
+    start = offsets(rows * padded(states))
+    tstart = offsets(np.where(parent >= 0, states * padded(rows), 0))
+    Tp = np.zeros(int(start[-1]), dtype=np.float64)
+    Ttp = np.zeros(int(tstart[-1]), dtype=np.float64)
     for v in np.flatnonzero(parent >= 0):
         block = np.multiply(T[v][:rows[v], :states[v]], float(scale), dtype=np.float64)
-        Tp[start[v]:start[v + 1]] = block.ravel()
-        Ttp[start[v]:start[v + 1]] = block.T.ravel()
-    return Tp, Ttp, start
+        Tp[start[v]:start[v + 1]].reshape(rows[v], -1)[:, :states[v]] = block
+        Ttp[tstart[v]:tstart[v + 1]].reshape(states[v], -1)[:, :rows[v]] = block.T
+    return Tp, Ttp, start, tstart
 
 
 def cumulative(E, scale=1.0, states=None) -> tuple[np.ndarray, np.ndarray]:

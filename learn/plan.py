@@ -36,7 +36,7 @@ def widest(D: int, M: int, K: int, qbits: int) -> int:
     wide stays within the file's size limit and decodes within the default memory limit.
 
     >>> widest(784, 64, 256, 20), widest(64, 8, 17, 20)
-    (98, 16)
+    (96, 16)
     """
     return max([M] + [m for m in range(M + 1, 2 * M + 1) if may_grow(D, m, K, qbits)])
 

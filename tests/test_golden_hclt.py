@@ -67,3 +67,27 @@ def test_compact_arrays_with_a_32_byte_model_id_still_decode(name):
     blob = bytes.fromhex(old[name])
     assert blob[5] == 0x05 and len(blob) == len(bytes.fromhex(load()[name])) + 24
     np.testing.assert_array_equal(pcz.decompress_array(blob, MODEL), DATA)
+
+
+# a pruned model (version 3 file): nodes with 1 to 11 latent states, so its transition blocks
+# have every remainder modulo 4 and 8 in their rows and columns (the walk pads them)
+GOLDEN_PRUNED = os.path.join(os.path.dirname(__file__), "golden", "hclt-pruned.json")
+_w, _i, _j = np.ogrid[:6, :11, :11]
+PRUNED = HcltModel.from_float([3, 0, 0, -1, 3, 4], 1.0 + np.arange(11) % 4,
+                              1.0 + 3.0 * (_i == _j) + (_w + _i * _j) % 5,
+                              1.0 + ((np.ogrid[:6, :11, :10][0] + 2 * np.ogrid[:6, :11, :10][1]
+                                      + np.ogrid[:6, :11, :10][2]) % 10) ** 2,
+                              shape=(2, 3), states=[10, 6, 7, 11, 9, 1])
+
+
+def produce_pruned():
+    return {"model-sha256": hashlib.sha256(PRUNED.to_bytes()).hexdigest(),
+            "hclt-rans": pcz.compress_array(DATA, PRUNED, candidates=(methods.HCLT_RANS,)).hex()}
+
+
+def test_a_pruned_models_bytes_are_exactly_the_golden_ones():
+    golden = load_fixture(GOLDEN_PRUNED, produce_pruned)
+    assert PRUNED.pruned and hashlib.sha256(PRUNED.to_bytes()).hexdigest() == golden["model-sha256"]
+    expected = bytes.fromhex(golden["hclt-rans"])
+    assert pcz.compress_array(DATA, PRUNED, candidates=(methods.HCLT_RANS,)) == expected
+    np.testing.assert_array_equal(pcz.decompress_array(expected, PRUNED), DATA)

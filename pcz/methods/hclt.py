@@ -46,6 +46,7 @@ from pcz.coders.errors import CodingError
 from pcz.coders.range_coder import Decoder, Encoder, least_bits
 from pcz.coders.tree_pc import TreeWalk
 from pcz.coders.tree_rans import GROUP_RECORDS, TreeCoder, lockstep_group
+from pcz.coders.tree_tables import padded
 from pcz.errors import FormatError, InputError, ModelError
 from pcz.models import hclt_file, values
 from pcz.models.hclt import HcltModel
@@ -144,8 +145,9 @@ def _walk(model, batch: int) -> TreeWalk:
         raise ModelError("hclt (method 2) chunks need a model without pruned latent states")
     coder, M = _coder(model), model.M
     slot = np.maximum(np.cumsum(model.parent >= 0) - 1, 0)     # v's block among the non-root nodes
-    return TreeWalk(model.parent, model.prior, coder.Tp.reshape(-1, M, M), model.emission32, batch, tidx=slot,
-                    order=model.order, depth=model.depth, Tt=coder.Ttp.reshape(-1, M, M))
+    T, Tt = (t.reshape(-1, M, padded(M))[:, :, :M] for t in (coder.Tp, coder.Ttp))   # copies if rows are padded
+    return TreeWalk(model.parent, model.prior, T, model.emission32, batch, tidx=slot,
+                    order=model.order, depth=model.depth, Tt=Tt)
 
 
 def encode(data: bytes, model) -> bytes:

@@ -27,7 +27,7 @@ import zlib
 
 import numpy as np
 
-from pcz.coders.tree_tables import offsets
+from pcz.coders.tree_tables import LANES, offsets, padded
 from pcz.errors import ModelError
 from pcz.models import predict
 from pcz.models.hclt_caps import MAX_D, MAX_K, MAX_M, MAX_QBITS, MAX_VALUES, MIN_QBITS, QBITS
@@ -37,6 +37,7 @@ MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
 PRUNED = 3              # 3: version 2 with a number of latent states per variable (pruned models)
 GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
+GROUP_RECORDS = 4096     # and records
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
 FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
@@ -340,7 +341,7 @@ def footprint(data: bytes) -> int:
     >>> from pcz.models.hclt import HcltModel
     >>> m = HcltModel.from_float([-1, 0], [0.5, 0.5], np.full((2, 2, 2), 0.5), np.full((2, 2, 3), 1 / 3))
     >>> footprint(m.to_bytes()) >> 20
-    32
+    1
     """
     version, flags, D, K, M, qbits, ndim = _head(bytes(data[:_HEAD.size + 8]))
     transform = predict.WORK_BYTES if flags & FLAG_TRANSFORM else 0     # restoring a block of records
@@ -375,15 +376,20 @@ def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2,
     >>> working_bytes(784, 256, 64, 20) >> 20, working_bytes(784, 256, 128, 20) >> 20
     (240, 571)
     >>> working_bytes(784, 256, 96, 20, PRUNED, used=(96, 3_800_000, 54_500)) >> 20     # 69.5 states on average
-    211
+    218
     """
     prior, blocks, rows = (M, (D - 1) * M * M, D * M) if used is None else used
     n = prior + blocks + K * rows                                       # the stored parameters
     body = (2 if version == 1 else _planes(qbits)) * n                  # inflated, freed once parsed
     kept = 4 * n + 200 * D                                              # the model's values (int32), order
     checking = 48 * D * M                                               # the row sums, their starts
-    coder = 16 * blocks + 4 * (K + 1) * rows                            # TreeCoder: T and its transpose, CDFs
+    # the coder pads each row of a transition block and of its transpose to whole vectors: exact for a
+    # dense model; a pruned one's block rows (its parents' states, at most M a node) and its transposes'
+    # (its own states) get at most LANES - 1 entries each
+    pad = 16 * (D - 1) * M * (padded(M) - M) if used is None else 8 * (LANES - 1) * (D * M + rows)
+    coder = 16 * blocks + pad + 4 * (K + 1) * rows                      # TreeCoder: T and its transpose, CDFs
     walk = 0 if version == PRUNED else 4 * D * M * K                    # method 2: float32 emissions
     building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
-    messages = 2 * 8 * max(GROUP_VALUES, D * M)                         # down and beta of a lockstep group
+    group_levels = min(max(GROUP_VALUES, D * M) // M, GROUP_RECORDS * D)      # records x levels at once
+    messages = 2 * 8 * group_levels * padded(M)                                  # down and beta, rows padded
     return kept + max(body, checking, coder + walk + building + messages)
