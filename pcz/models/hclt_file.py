@@ -388,7 +388,8 @@ def working_bytes(D: int, K: int, M: int, qbits: int, version: int = 2,
     # (its own states) get at most LANES - 1 entries each
     pad = 16 * (D - 1) * M * (padded(M) - M) if used is None else 8 * (LANES - 1) * (D * M + rows)
     coder = 16 * blocks + pad + 4 * (K + 1) * rows                      # TreeCoder: T and its transpose, CDFs
-    walk = 0 if version == PRUNED else 4 * D * M * K                    # method 2: float32 emissions
+    walk = 0 if version == PRUNED else 4 * D * M * K                    # method 2: float32 emissions,
+    walk += 0 if version == PRUNED or padded(M) == M else 16 * (D - 1) * M * M   # unpadded T copies
     building = 24 * (K + 1) * M                                         # TreeCoder: one node's cumulative sums
     group_levels = min(max(GROUP_VALUES, D * M) // M, GROUP_RECORDS * D)      # records x levels at once
     messages = 2 * 8 * group_levels * padded(M)                                  # down and beta, rows padded

@@ -48,7 +48,7 @@ def test_text_model_footprint_covers_loading_and_its_tables():
     assert peak <= foot and held + tree <= foot <= 1.25 * (held + tree), (peak, held, foot)
 
 
-@pytest.mark.parametrize("D, M, K, qbits", [(40, 16, 32, 16), (10, 64, 256, 24), (300, 4, 2, 20)])
+@pytest.mark.parametrize("D, M, K, qbits", [(40, 16, 32, 16), (10, 64, 256, 24), (300, 4, 2, 20), (60, 13, 64, 20)])
 def test_hclt_footprint_covers_loading_coding_tables_and_messages(D, M, K, qbits):
     parent = np.concatenate([[-1], np.arange(D - 1)])
     model = random_model(0, parent, M, K)
