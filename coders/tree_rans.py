@@ -54,13 +54,11 @@ import numpy as np
 
 from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
-from pcz.coders.tree_tables import check_states, cumulative, padded, transitions
+from pcz.coders.tree_tables import GROUP_RECORDS, GROUP_VALUES, check_states, cumulative, padded, transitions
 
 RANS_L = 1 << 31
 WORD = 0xFFFFFFFF
 OK, ERR_TRUNCATED = 0, 1
-GROUP_VALUES = 1 << 21      # float64 values in each message array (down, beta) of a group
-GROUP_RECORDS = 4096
 _NONE = np.zeros(0, dtype=np.uint32)
 
 

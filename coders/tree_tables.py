@@ -22,6 +22,8 @@ def offsets(sizes) -> np.ndarray:
 
 
 LANES = 8           # a transition block's rows are padded with zeros to a multiple of this
+GROUP_VALUES = 1 << 21      # float64 values in each message array (down, beta) of a lockstep group
+GROUP_RECORDS = 4096        # and records (pcz.coders.tree_rans.lockstep_group)
 
 
 def padded(m):
@@ -54,8 +56,8 @@ def transitions(parent, states, T, scale=1.0) -> tuple[np.ndarray, np.ndarray, n
     parent = np.asarray(parent)
     states = np.asarray(states, dtype=np.int64)
     rows = np.where(parent >= 0, states[np.maximum(parent, 0)], 0)
-    start = offsets(rows * padded(states))
-    tstart = offsets(np.where(parent >= 0, states * padded(rows), 0))
+    start = offsets(rows * padded(states))           # the root's rows are 0: no block
+    tstart = offsets(states * padded(rows))
     Tp = np.zeros(int(start[-1]), dtype=np.float64)
     Ttp = np.zeros(int(tstart[-1]), dtype=np.float64)
     for v in np.flatnonzero(parent >= 0):

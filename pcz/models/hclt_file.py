@@ -27,7 +27,7 @@ import zlib
 
 import numpy as np
 
-from pcz.coders.tree_tables import LANES, offsets, padded
+from pcz.coders.tree_tables import GROUP_RECORDS, GROUP_VALUES, LANES, offsets, padded
 from pcz.errors import ModelError
 from pcz.models import predict
 from pcz.models.hclt_caps import MAX_D, MAX_K, MAX_M, MAX_QBITS, MAX_VALUES, MIN_QBITS, QBITS
@@ -36,8 +36,6 @@ from pcz.models.values import CODES, Layout
 MAGIC = b"\x89PCZhclt"
 VERSION = 2             # 2: parameters as byte planes; 1 (read only): interleaved uint16
 PRUNED = 3              # 3: version 2 with a number of latent states per variable (pruned models)
-GROUP_VALUES = 1 << 21   # float64 values of one message array in a lockstep group (pcz.coders.tree_rans)
-GROUP_RECORDS = 4096     # and records
 _HEAD = struct.Struct("<8sHHIIIBB")   # magic, version, flags, D, K, M, qbits, ndim
 FLAG_VALIDATION = 1      # a validation record follows the parameters
 FLAG_DTYPE = 2           # the records' element layout follows the shape (absent: uint8)
