@@ -173,16 +173,36 @@ def _matmul(W, A, out, tile, R, M):
                 out[b + 2, m] += (r0 * a0 + r1 * a1) + (r2 * a2 + r3 * a3)
                 out[b + 3, m] += (s0 * a0 + s1 * a1) + (s2 * a2 + s3 * a3)
             k += 4
-        while k < R:
-            Ak = A[k]
+        if R - k == 1:              # the last rows, added one after another, in one pass over out
+            A0 = A[k]
             p0, q0, r0, s0 = W[b, k], W[b + 1, k], W[b + 2, k], W[b + 3, k]
             for m in range(M):
-                a0 = Ak[m]
+                a0 = A0[m]
                 out[b, m] += p0 * a0
                 out[b + 1, m] += q0 * a0
                 out[b + 2, m] += r0 * a0
                 out[b + 3, m] += s0 * a0
-            k += 1
+        elif R - k == 2:
+            A0, A1 = A[k], A[k + 1]
+            p0, q0, r0, s0 = W[b, k], W[b + 1, k], W[b + 2, k], W[b + 3, k]
+            p1, q1, r1, s1 = W[b, k + 1], W[b + 1, k + 1], W[b + 2, k + 1], W[b + 3, k + 1]
+            for m in range(M):
+                a0, a1 = A0[m], A1[m]
+                out[b, m] = (out[b, m] + p0 * a0) + p1 * a1
+                out[b + 1, m] = (out[b + 1, m] + q0 * a0) + q1 * a1
+                out[b + 2, m] = (out[b + 2, m] + r0 * a0) + r1 * a1
+                out[b + 3, m] = (out[b + 3, m] + s0 * a0) + s1 * a1
+        elif R - k == 3:
+            A0, A1, A2 = A[k], A[k + 1], A[k + 2]
+            p0, q0, r0, s0 = W[b, k], W[b + 1, k], W[b + 2, k], W[b + 3, k]
+            p1, q1, r1, s1 = W[b, k + 1], W[b + 1, k + 1], W[b + 2, k + 1], W[b + 3, k + 1]
+            p2, q2, r2, s2 = W[b, k + 2], W[b + 1, k + 2], W[b + 2, k + 2], W[b + 3, k + 2]
+            for m in range(M):
+                a0, a1, a2 = A0[m], A1[m], A2[m]
+                out[b, m] = ((out[b, m] + p0 * a0) + p1 * a1) + p2 * a2
+                out[b + 1, m] = ((out[b + 1, m] + q0 * a0) + q1 * a1) + q2 * a2
+                out[b + 2, m] = ((out[b + 2, m] + r0 * a0) + r1 * a1) + r2 * a2
+                out[b + 3, m] = ((out[b + 3, m] + s0 * a0) + s1 * a1) + s2 * a2
         b += 4
     while b < B:
         _matvec(W[b], A, out[b], R, M)
