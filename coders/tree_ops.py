@@ -147,7 +147,9 @@ def _matmul(W, A, out, tile, R, M):
     """out[b, :M] = _matvec(W[b], A, ..., R, M) for every row b of W, with the same operations
     in the same order for every element (so the same bits), four rows of W at a time with
     ``tile`` 4: each row of A (a transition) is loaded once for four records instead of once
-    per record (``tile`` 1: record by record, as before batching; for comparisons).
+    per record (``tile`` 1: record by record, as before batching; for comparisons).  The last
+    R mod 4 rows are added one after another, as :func:`_matvec` adds them, in one pass over
+    out (not one pass each).
 
     Only the R x M top-left block of A, the first R columns of W and the first M of out are
     touched (a node with fewer latent states than the arrays are wide), and the lengths
