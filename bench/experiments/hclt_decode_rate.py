@@ -3,9 +3,10 @@ thread, no JPEG-XL: the quick A/B of models against each other (or of a coder ch
 both commits, alternating).  The models take turns, round after round, and each reports its best
 and its median round and its rate relative to the first model: on a shared machine whose speed
 drifts by 5-10 % from minute to minute, one model timed after the other is not a comparison
-(a best of three taken model after model once showed 0.93-0.97x where turns show 0.88-0.96x).
-The words must decode to the images (checked).  Default images: the last 3 000 of the Fashion-MNIST train
-split (not the test split: nothing is tuned here, but the test split is read once per model).
+(a best of three taken model after model once showed 0.93-0.97x where twenty turns showed
+0.86-0.87x).  The words must decode to the images (checked).  Default images: the last 3 000
+of the Fashion-MNIST train split (not the test split: nothing is tuned here, but the test
+split is read once per model).
 
     python -m pcz.bench.experiments.hclt_decode_rate --model A=a.pczm --model B=b.pczm [--images 3000] [--rounds 10]
 
