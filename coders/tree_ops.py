@@ -98,18 +98,53 @@ def _matvec(w, A, out, R, M):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _cdf(down, Cv, k, K):
-    """Quantised CDF at k (0 <= k <= K) of the conditional given by down (which sums to 1
-    up to rounding; the clamp keeps the result valid whatever the rounding); only the
-    first len(down) columns of Cv are read."""
+def _cdf2(down, Cv, k, K):
+    """(_cdf(down, Cv, k, K), _cdf(down, Cv, k + 1, K)) for 0 <= k < K: the two dot products in
+    one pass over down, each by :func:`_dot`'s operations in its order (so the same values),
+    their chains of additions overlapping."""
+    w0, w1 = Cv[k], Cv[k + 1]
+    M = down.shape[0]
+    s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
+    m = 0
+    while m + 4 <= M:
+        a0, a1, a2, a3 = down[m], down[m + 1], down[m + 2], down[m + 3]
+        s0 += a0 * w0[m]
+        s1 += a1 * w0[m + 1]
+        s2 += a2 * w0[m + 2]
+        s3 += a3 * w0[m + 3]
+        t0 += a0 * w1[m]
+        t1 += a1 * w1[m + 1]
+        t2 += a2 * w1[m + 2]
+        t3 += a3 * w1[m + 3]
+        m += 4
+    while m < M:
+        s0 += down[m] * w0[m]
+        t0 += down[m] * w1[m]
+        m += 1
+    return _quantise((s0 + s1) + (s2 + s3), k, K), _quantise((t0 + t1) + (t2 + t3), k + 1, K)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _quantise(s, k, K):
+    """cdf(k) from s, the dot product of down with C[k] (:func:`_cdf`)."""
     if k == 0:
         return 0
     if k == K:
         return ONE
-    q = int(_dot(down, Cv[k]) * (ONE - K))
+    q = int(s * (ONE - K))
     if q > ONE - K:
         q = ONE - K
     return q + k
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cdf(down, Cv, k, K):
+    """Quantised CDF at k (0 <= k <= K) of the conditional given by down (which sums to 1
+    up to rounding; the clamp keeps the result valid whatever the rounding); only the
+    first len(down) columns of Cv are read."""
+    if k == 0 or k == K:
+        return _quantise(0.0, k, K)
+    return _quantise(_dot(down, Cv[k]), k, K)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -120,7 +155,7 @@ def _search(dv, Cv, K, slot, guess):
     bisects; any search order finds the same x, so this only affects speed.
     """
     x, hi_k = guess, guess + 1
-    lo, hi = _cdf(dv, Cv, x, K), _cdf(dv, Cv, hi_k, K)
+    lo, hi = _cdf2(dv, Cv, x, K)
     step = 1
     while hi <= slot:                       # the symbol lies above: gallop up
         x, lo = hi_k, hi

@@ -52,7 +52,7 @@ import math
 import numba
 import numpy as np
 
-from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf, _matmul, _normalise, _search
+from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf2, _matmul, _normalise, _search
 from pcz.coders.tree_pc import preorder
 from pcz.coders.tree_tables import GROUP_RECORDS, GROUP_VALUES, check_states, cumulative, padded, transitions
 
@@ -118,9 +118,9 @@ def _walk(encoding, tile, X, order, depth, parent, states, stride, prior, Tp, Tt
                 _normalise(dv)
             if encoding:
                 x = np.int64(X[b, v])
-                lo = _cdf(dv, Cv, x, K)
+                lo, hi = _cdf2(dv, Cv, x, K)
                 starts[n] = lo
-                widths[n] = _cdf(dv, Cv, x + 1, K) - lo
+                widths[n] = hi - lo
                 n += 1
             else:
                 r = b if state.shape[0] > 1 else 0
