@@ -17,6 +17,7 @@ import sys
 import threading
 
 _flag = threading.Event()
+_installed = threading.Event()      # between install() and the restore it returns
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -40,6 +41,7 @@ def install():
     already been reported as interrupted.
     """
     _flag.clear()
+    _installed.set()
     previous = {sig: signal.signal(sig, _handler) for sig in _SIGNALS}
     previous_hooks = sys.unraisablehook, sys.excepthook
 
@@ -56,6 +58,7 @@ def install():
     sys.unraisablehook, sys.excepthook = unraisable_hook, except_hook
 
     def restore():
+        _installed.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if not _flag.is_set():           # an interrupted process keeps the quiet hooks to exit
@@ -84,6 +87,7 @@ def requested() -> bool:
 
 
 def check() -> None:
-    """Raise KeyboardInterrupt if an interrupt arrived, even one something swallowed."""
-    if _flag.is_set():
+    """Raise KeyboardInterrupt if an interrupt arrived, even one something swallowed (while
+    the handlers are installed: once they are restored, the run it ended is over)."""
+    if _flag.is_set() and _installed.is_set():
         raise KeyboardInterrupt

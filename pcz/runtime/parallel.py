@@ -26,17 +26,21 @@ import contextlib
 import ctypes
 import os
 import signal
+import threading
 import weakref
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
 from pcz.errors import LimitError, PczError
+from pcz.runtime import interrupts
 
 _CONTEXT: Any = None
 _FAILED: Exception | None = None     # why the context could not be made, raised by every call
 GUARD = ('worker processes (threads > 1) start by importing the main script again, which then '
          'starts workers itself: put the code the script runs under `if __name__ == "__main__":` '
          '(or use threads=1)')
+_HELD = (signal.SIGINT, signal.SIGTERM)
+_POLL = 0.2          # seconds between looks at the interrupt flag while waiting for a worker
 _POOLS: "weakref.WeakSet" = weakref.WeakSet()     # the ProcessPoolExecutors running now
 
 
@@ -120,7 +124,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         # a worker being started is importing a main script that has no __main__ guard
         raise SystemExit(f"pcz: {GUARD}")
     ctx = multiprocessing.get_context("spawn")
-    with _no_sigint():      # workers start with Ctrl-C blocked: the parent handles it and cleans up
+    with _signals_held():      # workers start with Ctrl-C blocked: the parent handles it and cleans up
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(make_context, context_args, os.getpid()))
     _POOLS.add(pool)
@@ -135,7 +139,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
                 held = held_next
             if held + need > space():
                 raise _refuse(need, held, space())
-            with _no_sigint():
+            with _signals_held():
                 pending.append((pool.submit(_call, func, item), need))
         while pending:
             yield _next(pending)[0]
@@ -152,15 +156,31 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
 
 
 @contextlib.contextmanager
-def _no_sigint():
-    """Block SIGINT in this thread while worker processes may be started (they inherit
-    the mask, so Ctrl-C never reaches them, not even while they import); a signal
-    that arrives meanwhile is delivered when the block ends."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM while worker processes may be started; one that arrives
+    meanwhile takes effect when the block ends.
+
+    Two things are needed.  SIGINT is blocked in this thread, so the workers started here
+    inherit the mask and Ctrl-C never reaches them, not even while they import.  And the
+    Python handlers are swapped for ones that only take note: once the pool has threads,
+    a signal reaches the process through one of them whatever this thread's mask, and
+    Python would run the handler here, in the middle of a start (between launching a
+    worker and sending it what it needs, which left it to fail on its own)."""
+    caught: list = []
+    main = threading.current_thread() is threading.main_thread()    # handlers live in the main thread
+    old = {sig: signal.getsignal(sig) for sig in _HELD} if main else {}
+    old = {sig: handler for sig, handler in old.items() if handler is not None}     # None: set from C, kept
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    for sig in old:
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)       # now to the handler that was there before
 
 
 def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, space: Callable) -> Iterator:
@@ -169,6 +189,7 @@ def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, s
         need = cost(item)
         if held + need > space():
             raise _refuse(need, held, space())
+        interrupts.check()      # one that something swallowed while the item before was coded
         result = func(item, context)
         yield result
         held = need
@@ -179,7 +200,10 @@ def _next(pending: deque) -> tuple[Any, int]:
     from concurrent.futures import FIRST_COMPLETED, wait
     head = pending[0][0]
     while not head.done():
-        wait([f for f, _ in pending if not f.done()], return_when=FIRST_COMPLETED)
+        # a timeout, to see an interrupt that something swallowed (a finaliser that was running
+        # when the handler ran): only its flag is left, and a chunk can take many seconds
+        wait([f for f, _ in pending if not f.done()], timeout=_POLL, return_when=FIRST_COMPLETED)
+        interrupts.check()
         for future, _ in pending:
             if future.done() and future.exception() is not None:
                 future.result()

@@ -1,5 +1,9 @@
 """The ordered process map: order, the memory room shared by the items in flight, and the
 first error ending the map at once (docs/SECURITY.md)."""
+import os
+import signal
+import sys
+import threading
 import time
 
 import psutil
@@ -87,3 +91,42 @@ def test_a_context_that_cannot_be_made_is_the_callers_error_not_a_broken_pool():
     with pytest.raises(ValueError, match="invalid model"):
         list(ordered_map(_timed, [(0, 0, False), (1, 0, False)], workers=2, make_context=_no_context,
                          context_args=("invalid model",)))
+
+
+def test_an_interrupt_while_workers_start_waits_until_they_have_started():
+    """Once a pool has threads, Ctrl-C reaches the process through one of them whatever the
+    main thread's mask; Python then ran the handler in the middle of starting a worker,
+    which was left to fail on its own with a traceback (seen as a rare CI failure)."""
+    from pcz.runtime.parallel import _signals_held
+    other = threading.Thread(target=time.sleep, args=(2,))
+    other.start()                                 # a thread that does not block SIGINT
+    reached = False
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_held():
+            os.kill(os.getpid(), signal.SIGINT)   # to the process: the kernel picks the other thread
+            for _ in range(200):
+                time.sleep(0.001)                 # where the handler would have run
+            reached = True
+    assert reached
+    other.join()
+
+
+def test_an_interrupt_that_something_swallowed_still_ends_the_wait_for_workers():
+    """The handler can run inside a finaliser, which swallows its KeyboardInterrupt: only the
+    flag is left.  The map must see it while waiting, not after the chunk (seconds, minutes)."""
+    from pcz.runtime import interrupts
+    hooks = sys.unraisablehook, sys.excepthook          # an interrupted run keeps quiet ones
+    restore = interrupts.install()
+    try:
+        threading.Timer(0.5, interrupts._flag.set).start()      # what the handler leaves
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            list(ordered_map(_timed, [(0, 60, False), (1, 60, False)], workers=2))
+        assert time.monotonic() - started < 30
+    finally:
+        restore()
+    try:
+        assert list(ordered_map(_timed, [(0, 0, False)], workers=1))[0][0] == 0    # the run it ended is over
+    finally:
+        interrupts._flag.clear()
+        sys.unraisablehook, sys.excepthook = hooks
