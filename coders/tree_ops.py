@@ -78,6 +78,39 @@ def _normalise(vec):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _normalise_rows(A, B, M):
+    """_normalise(A[b, :M]) for every row b < B, two rows per pass (the same operations on
+    each row, so the same values; the two chains of additions overlap)."""
+    b = 0
+    while b + 2 <= B:
+        u, v = A[b], A[b + 1]
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
+        m = 0
+        while m + 4 <= M:
+            s0 += u[m]
+            s1 += u[m + 1]
+            s2 += u[m + 2]
+            s3 += u[m + 3]
+            t0 += v[m]
+            t1 += v[m + 1]
+            t2 += v[m + 2]
+            t3 += v[m + 3]
+            m += 4
+        while m < M:
+            s0 += u[m]
+            t0 += v[m]
+            m += 1
+        ru = 1.0 / ((s0 + s1) + (s2 + s3))
+        rv = 1.0 / ((t0 + t1) + (t2 + t3))
+        for i in range(M):
+            u[i] *= ru
+            v[i] *= rv
+        b += 2
+    if b < B:
+        _normalise(A[b, :M])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _matvec(w, A, out, R, M):
     """out[m] = sum_{k<R} w[k] * A[k, m] for m < M (the R x M top-left block of A), rows
     taken four at a time in a fixed order."""

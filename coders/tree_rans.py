@@ -52,7 +52,7 @@ import math
 import numba
 import numpy as np
 
-from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf2, _matmul, _normalise, _search
+from pcz.coders.tree_ops import ONE, PRECISION, TILE, _cdf2, _matmul, _normalise_rows, _search
 from pcz.coders.tree_pc import preorder
 from pcz.coders.tree_tables import GROUP_RECORDS, GROUP_VALUES, check_states, cumulative, padded, transitions
 
@@ -99,7 +99,7 @@ def _walk(encoding, tile, X, order, depth, parent, states, stride, prior, Tp, Tt
                 for b in range(B):
                     for m in range(mp):
                         beta[j - 1, b, m] *= tmp[b, m]
-                    _normalise(beta[j - 1, b, :mp])
+                _normalise_rows(beta[j - 1], B, mp)
         Cv = Cp[cs[v]:cs[v + 1]].reshape((K + 1, mv))
         if d == 0:
             for b in range(B):
@@ -112,10 +112,10 @@ def _walk(encoding, tile, X, order, depth, parent, states, stride, prior, Tp, Tt
                     tmp[b, m] = down[d - 1, b, m] * beta[d - 1, b, m]
             wv = stride[v]
             _matmul(tmp, Tp[ts[v]:ts[v + 1]].reshape((mp, wv)), down[d], tile, mp, wv)
+        if d > 0:
+            _normalise_rows(down[d], B, mv)
         for b in range(B):
             dv = down[d, b, :mv]
-            if d > 0:
-                _normalise(dv)
             if encoding:
                 x = np.int64(X[b, v])
                 lo, hi = _cdf2(dv, Cv, x, K)
