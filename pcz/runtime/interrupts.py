@@ -2,8 +2,10 @@
 
 The first signal sets a flag and raises KeyboardInterrupt.  Library code can
 swallow that exception (numba's cache callbacks run inside C and only print
-it), but not the flag: :class:`pcz.runtime.fileio.AtomicOutput` calls :func:`check`
-before it commits an output, and the CLI reports the interrupt at the end.
+it; a finaliser that was running when the handler ran), but not the flag:
+:class:`pcz.runtime.fileio.AtomicOutput` calls :func:`check` before it commits an
+output, the ordered map while it waits for worker processes, and the CLI reports the
+interrupt at the end.
 Later signals are ignored, so the clean-up itself is never cut short.
 
 >>> restore = install()
