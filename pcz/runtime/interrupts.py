@@ -69,18 +69,35 @@ def install():
 
 
 @contextlib.contextmanager
-def held():
-    """Block SIGINT and SIGTERM in this thread for the ``with`` block: a signal that comes
-    meanwhile waits, and its handler runs (raises) as the block ends.
+def held(blocked=_SIGNALS):
+    """Hold SIGINT and SIGTERM for the ``with`` block: one that comes meanwhile takes
+    effect (its handler runs, and raises) as the block ends.
+
+    Two things are needed.  The signals in ``blocked`` are blocked in this thread (and in
+    the processes it starts, which inherit the mask).  And the Python handlers are swapped
+    for ones that only take note: once the process has other threads, a signal reaches it
+    through one of them whatever this thread's mask, and Python would run the handler here,
+    in the middle of the block (it once did so between starting a worker process and
+    sending it what it needs, and the worker failed on its own).
 
     >>> with held():
     ...     pass
     """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    caught: list = []
+    main = threading.current_thread() is threading.main_thread()    # handlers live in the main thread
+    old = {sig: signal.getsignal(sig) for sig in _SIGNALS} if main else {}
+    old = {sig: handler for sig, handler in old.items() if handler is not None}     # None: set from C, kept
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    for sig in old:
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)       # now to the handler that was there before
 
 
 def requested() -> bool:

@@ -22,11 +22,9 @@ pcz.errors.LimitError: a chunk needs 30 bytes of memory (50 bytes with the one b
 ``multiprocessing`` and ``concurrent.futures`` are imported when a map first starts worker
 processes: a run with one thread (every short input) never loads them.
 """
-import contextlib
 import ctypes
 import os
 import signal
-import threading
 import weakref
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
@@ -39,7 +37,6 @@ _FAILED: Exception | None = None     # why the context could not be made, raised
 GUARD = ('worker processes (threads > 1) start by importing the main script again, which then '
          'starts workers itself: put the code the script runs under `if __name__ == "__main__":` '
          '(or use threads=1)')
-_HELD = (signal.SIGINT, signal.SIGTERM)
 _POLL = 0.2          # seconds between looks at the interrupt flag while waiting for a worker
 _POOLS: "weakref.WeakSet" = weakref.WeakSet()     # the ProcessPoolExecutors running now
 
@@ -124,7 +121,9 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
         # a worker being started is importing a main script that has no __main__ guard
         raise SystemExit(f"pcz: {GUARD}")
     ctx = multiprocessing.get_context("spawn")
-    with _signals_held():      # workers start with Ctrl-C blocked: the parent handles it and cleans up
+    # workers start with Ctrl-C blocked (the parent handles it and cleans up), not SIGTERM (how
+    # the parent stops them); both are held here until the start is done
+    with interrupts.held((signal.SIGINT,)):
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(make_context, context_args, os.getpid()))
     _POOLS.add(pool)
@@ -139,7 +138,7 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
                 held = held_next
             if held + need > space():
                 raise _refuse(need, held, space())
-            with _signals_held():
+            with interrupts.held((signal.SIGINT,)):
                 pending.append((pool.submit(_call, func, item), need))
         while pending:
             yield _next(pending)[0]
@@ -153,34 +152,6 @@ def ordered_map(func: Callable[[Any, Any], Any], items: Iterable, workers: int =
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _POOLS.discard(pool)
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """Hold Ctrl-C and SIGTERM while worker processes may be started; one that arrives
-    meanwhile takes effect when the block ends.
-
-    Two things are needed.  SIGINT is blocked in this thread, so the workers started here
-    inherit the mask and Ctrl-C never reaches them, not even while they import.  And the
-    Python handlers are swapped for ones that only take note: once the pool has threads,
-    a signal reaches the process through one of them whatever this thread's mask, and
-    Python would run the handler here, in the middle of a start (between launching a
-    worker and sending it what it needs, which left it to fail on its own)."""
-    caught: list = []
-    main = threading.current_thread() is threading.main_thread()    # handlers live in the main thread
-    old = {sig: signal.getsignal(sig) for sig in _HELD} if main else {}
-    old = {sig: handler for sig, handler in old.items() if handler is not None}     # None: set from C, kept
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    for sig in old:
-        signal.signal(sig, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        for sig in dict.fromkeys(caught):
-            signal.raise_signal(sig)       # now to the handler that was there before
 
 
 def _in_process(func: Callable, items: Iterable, context: Any, cost: Callable, space: Callable) -> Iterator:
